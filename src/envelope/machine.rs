@@ -1,0 +1,1083 @@
+//! The envelope state machine shared by every reader.
+//!
+//! It consumes a window of input (a slice of the stream starting at a known absolute offset)
+//! and produces one [`RawEvent`] per call, expressed as absolute offsets, so that the same
+//! logic serves the zero-copy slice reader and the buffered streaming reader. It checks the
+//! control numbers and counts of ISA/IEA, GS/GE and ST/SE as it goes and files each problem
+//! under the envelope it belongs to.
+
+use std::collections::HashSet;
+
+use super::error::{
+    EnvelopeSegment, Level, ParseError, ParseErrorKind, Problem, ProblemKind, Severity,
+};
+use super::framer::{Frame, FrameFault, Framed, frame, skip_filler};
+use super::options::ParseOptions;
+use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header};
+use crate::syntax::{Delimiters, Position};
+
+/// A segment located in the stream by absolute offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SegmentRef {
+    pub position: Position,
+    pub len: u32,
+    pub id_len: u8,
+    pub binary_at: u32,
+}
+
+impl SegmentRef {
+    /// A placeholder for a header that has not been read.
+    pub(crate) fn empty() -> Self {
+        SegmentRef {
+            position: Position::default(),
+            len: 0,
+            id_len: 0,
+            binary_at: 0,
+        }
+    }
+}
+
+/// A segment inside a transaction set, relative to the set's start (compact: sets can hold
+/// hundreds of thousands of segments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+    pub(crate) line_delta: u32,
+    pub(crate) binary_at: u32,
+    pub(crate) id_len: u8,
+}
+
+/// Problems of envelopes that are still open, by level.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenProblems<'a> {
+    /// Of the open interchange.
+    pub interchange: &'a [Problem],
+    /// Of the open functional group.
+    pub group: &'a [Problem],
+    /// Of the open transaction set.
+    pub transaction: &'a [Problem],
+}
+
+impl<'a> OpenProblems<'a> {
+    /// All of them, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.interchange
+            .iter()
+            .chain(self.group)
+            .chain(self.transaction)
+    }
+}
+
+/// What one step produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawEvent {
+    InterchangeStart { isa: SegmentRef },
+    InterchangeSegment { segment: SegmentRef },
+    GroupStart { gs: SegmentRef },
+    /// A transaction set whose bytes are `[start, end)` and whose segments are `spans`.
+    /// `closed` is false when the SE was missing.
+    Transaction {
+        start: Position,
+        end: u64,
+        closed: bool,
+    },
+    GroupEnd { ge: Option<SegmentRef> },
+    InterchangeEnd { iea: Option<SegmentRef> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    Event(RawEvent),
+    NeedMore,
+    End,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Between interchanges: expecting ISA or the end of input.
+    Outside,
+    /// After ISA: expecting GS, IEA or interchange-level service segments.
+    Interchange,
+    /// After GS or SE: expecting ST or GE.
+    Group,
+    /// After ST: collecting segments until SE.
+    Transaction,
+    /// After an ST that is not inside a group: skipping to its SE.
+    Orphan,
+    /// After a fatal error or the end of input.
+    Done,
+}
+
+#[derive(Default)]
+struct InterchangeCtx {
+    isa: Option<SegmentRef>,
+    control_number: Vec<u8>,
+    groups: u64,
+    group_control_numbers: HashSet<Vec<u8>>,
+}
+
+#[derive(Default)]
+struct GroupCtx {
+    gs: Option<SegmentRef>,
+    control_number: Vec<u8>,
+    transactions: u64,
+    transaction_control_numbers: HashSet<Vec<u8>>,
+}
+
+#[derive(Default)]
+struct TransactionCtx {
+    start: Position,
+    control_number: Vec<u8>,
+}
+
+#[derive(Default)]
+struct OrphanCtx {
+    position: Position,
+    control_number: String,
+    skipped: u64,
+}
+
+/// The envelope state machine. See the module documentation.
+pub(crate) struct Machine {
+    options: ParseOptions,
+    state: State,
+    delimiters: Delimiters,
+    /// Absolute offset of the next byte to look at.
+    pos: u64,
+    /// Segments consumed so far.
+    ordinal: u64,
+    /// Line at `pos`.
+    line: u64,
+    interchanges_seen: u64,
+    /// The state when a fatal error stopped the machine, to tell which envelopes were open.
+    failed_in: Option<State>,
+    interchange: InterchangeCtx,
+    group: GroupCtx,
+    transaction: TransactionCtx,
+    orphan: OrphanCtx,
+    pub(crate) spans: Vec<Span>,
+    pub(crate) interchange_problems: Vec<Problem>,
+    pub(crate) group_problems: Vec<Problem>,
+    pub(crate) transaction_problems: Vec<Problem>,
+}
+
+/// What kind of envelope segment a framed segment is, from its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Isa,
+    Iea,
+    Gs,
+    Ge,
+    St,
+    Se,
+    InterchangeService,
+    Other,
+}
+
+#[inline]
+fn kind_of(id: &[u8]) -> Kind {
+    match id {
+        b"ISA" => Kind::Isa,
+        b"IEA" => Kind::Iea,
+        b"GS" => Kind::Gs,
+        b"GE" => Kind::Ge,
+        b"ST" => Kind::St,
+        b"SE" => Kind::Se,
+        b"ISB" | b"ISE" | b"TA1" => Kind::InterchangeService,
+        _ => Kind::Other,
+    }
+}
+
+/// A control number or count as printable text for messages: at most 35 printable ASCII
+/// characters (control numbers are at most 9; anything longer is shown truncated).
+pub(crate) fn control_text(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .take(35)
+        .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' })
+        .collect()
+}
+
+/// Element `n` (1-based) of a segment's raw bytes.
+fn element(raw: &[u8], separator: u8, n: usize) -> &[u8] {
+    raw.split(|&b| b == separator).nth(n).unwrap_or_default()
+}
+
+/// Numeric value of a count element, if it is all digits.
+fn count_value(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 18 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(bytes.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+/// Control numbers match when equal as bytes, or, both being digits, equal as numbers
+/// (`N0` elements such as GS06 and GE02 may differ in leading zeros).
+fn same_control_number(header: &[u8], trailer: &[u8]) -> bool {
+    header == trailer
+        || matches!((count_value(header), count_value(trailer)), (Some(a), Some(b)) if a == b)
+}
+
+impl Machine {
+    pub(crate) fn new(options: ParseOptions) -> Self {
+        Machine {
+            options,
+            state: State::Outside,
+            delimiters: Delimiters::default(),
+            pos: 0,
+            ordinal: 0,
+            line: 1,
+            interchanges_seen: 0,
+            failed_in: None,
+            interchange: InterchangeCtx::default(),
+            group: GroupCtx::default(),
+            transaction: TransactionCtx::default(),
+            orphan: OrphanCtx::default(),
+            spans: Vec::new(),
+            interchange_problems: Vec::new(),
+            group_problems: Vec::new(),
+            transaction_problems: Vec::new(),
+        }
+    }
+
+    /// The earliest absolute offset the caller must keep in its window.
+    pub(crate) fn keep_from(&self) -> u64 {
+        match self.state {
+            State::Transaction => self.transaction.start.offset,
+            _ => self.pos,
+        }
+    }
+
+    /// Problems of the envelopes still open (after a fatal error, those open when it struck):
+    /// no event has reported them yet.
+    pub(crate) fn open_problems(&self) -> OpenProblems<'_> {
+        let state = self.failed_in.unwrap_or(self.state);
+        let (interchange, group, transaction) = match state {
+            State::Transaction => (true, true, true),
+            State::Group => (true, true, false),
+            State::Interchange | State::Orphan => (true, false, false),
+            State::Outside | State::Done => (false, false, false),
+        };
+        fn pick(open: bool, problems: &[Problem]) -> &[Problem] {
+            if open { problems } else { &[] }
+        }
+        OpenProblems {
+            interchange: pick(interchange, &self.interchange_problems),
+            group: pick(group, &self.group_problems),
+            transaction: pick(transaction, &self.transaction_problems),
+        }
+    }
+
+    /// Segments read so far.
+    pub(crate) fn segments_read(&self) -> u64 {
+        self.ordinal
+    }
+
+    /// Absolute offset of the next byte to read.
+    pub(crate) fn offset(&self) -> u64 {
+        self.pos
+    }
+
+    /// The current interchange's delimiters.
+    pub(crate) fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+
+    pub(crate) fn isa(&self) -> Option<SegmentRef> {
+        self.interchange.isa
+    }
+
+    pub(crate) fn gs(&self) -> Option<SegmentRef> {
+        self.group.gs
+    }
+
+    pub(crate) fn group_count(&self) -> u64 {
+        self.interchange.groups
+    }
+
+    pub(crate) fn transaction_count(&self) -> u64 {
+        self.group.transactions
+    }
+
+    fn here(&self) -> Position {
+        Position {
+            offset: self.pos,
+            segment: 0,
+            line: self.line,
+        }
+    }
+
+    fn position_at(&self, offset: u64, lines_before: u64) -> Position {
+        Position {
+            offset,
+            segment: self.ordinal + 1,
+            line: self.line + lines_before,
+        }
+    }
+
+    /// Severity of a problem that lenient mode tolerates.
+    fn tolerable(&self) -> Severity {
+        if self.options.lenient {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+
+    /// Advances one event. `window` holds the stream from absolute offset `base`; `eof` says
+    /// whether the stream ends at the end of the window.
+    pub(crate) fn step(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {
+        let result = self.step_inner(window, base, eof);
+        if result.is_err() {
+            self.failed_in = Some(self.state);
+            self.state = State::Done;
+        }
+        result
+    }
+
+    fn step_inner(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {
+        loop {
+            if self.state == State::Done {
+                return Ok(Step::End);
+            }
+            if self.state == State::Outside {
+                return self.outside(window, base, eof);
+            }
+            let from = (self.pos - base) as usize;
+            let framed = frame(
+                window,
+                from,
+                &self.delimiters,
+                eof,
+                self.options.max_segment_size,
+            )
+            .map_err(|fault| self.frame_error(fault, base))?;
+            let seg = match framed {
+                Frame::NeedMore => {
+                    if self.state == State::Transaction {
+                        self.check_transaction_size(window.len() as u64 + base)?;
+                    }
+                    return Ok(Step::NeedMore);
+                }
+                Frame::End { lines, at } => {
+                    self.line += lines;
+                    self.pos = base + at as u64;
+                    match self.close_at_end() {
+                        Some(event) => return Ok(Step::Event(event)),
+                        None => continue,
+                    }
+                }
+                Frame::Truncated {
+                    start,
+                    lines_before,
+                } => {
+                    let position = self.position_at(base + start as u64, lines_before);
+                    self.problem_innermost(ProblemKind::UnexpectedEof, Severity::Error, position);
+                    // Drop the unfinished bytes; the open envelopes are closed next.
+                    let tail = &window[start..];
+                    self.line += lines_before + memchr::memchr_iter(b'\n', tail).count() as u64;
+                    self.pos = base + window.len() as u64;
+                    continue;
+                }
+                Frame::Segment(seg) => seg,
+            };
+            if let Some(event) = self.on_segment(window, base, seg)? {
+                return Ok(Step::Event(event));
+            }
+        }
+    }
+
+    fn frame_error(&self, fault: FrameFault, base: u64) -> ParseError {
+        let (start, lines_before, kind) = match fault {
+            FrameFault::InvalidId {
+                start,
+                lines_before,
+            } => (
+                start,
+                lines_before,
+                ParseErrorKind::InvalidSegmentId {
+                    element_separator: self.delimiters.element,
+                },
+            ),
+            FrameFault::TooLong {
+                start,
+                lines_before,
+            } => (
+                start,
+                lines_before,
+                ParseErrorKind::SegmentTooLong {
+                    limit: self.options.max_segment_size,
+                    terminator: self.delimiters.segment,
+                },
+            ),
+            FrameFault::BinaryLengthInvalid {
+                start,
+                lines_before,
+                id,
+            } => (
+                start,
+                lines_before,
+                ParseErrorKind::BinaryLengthInvalid { id },
+            ),
+            FrameFault::BinaryLengthMismatch {
+                start,
+                lines_before,
+                id,
+                declared,
+            } => (
+                start,
+                lines_before,
+                ParseErrorKind::BinaryLengthMismatch { id, declared },
+            ),
+        };
+        ParseError::new(self.position_at(base + start as u64, lines_before), kind)
+    }
+
+    fn check_transaction_size(&self, end: u64) -> Result<(), ParseError> {
+        if end - self.transaction.start.offset > self.options.max_transaction_size as u64 {
+            return Err(ParseError::new(
+                self.transaction.start,
+                ParseErrorKind::TransactionTooLarge {
+                    limit: self.options.max_transaction_size,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Between interchanges: skip a BOM and fillers, then read an ISA header.
+    fn outside(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {
+        let mut from = (self.pos - base) as usize;
+        loop {
+            let (at, lines) = skip_filler(window, from);
+            self.line += lines;
+            self.pos = base + at as u64;
+            from = at;
+            let rest = &window[at..];
+            if rest.starts_with(b"\xEF\xBB\xBF") {
+                from += 3;
+                continue;
+            }
+            if rest.is_empty() || (!eof && b"\xEF\xBB\xBF".starts_with(rest)) {
+                if eof {
+                    self.state = State::Done;
+                    return Ok(Step::End);
+                }
+                return Ok(Step::NeedMore);
+            }
+            break;
+        }
+        let isa_window = &window[from..];
+        let position = Position {
+            offset: self.pos,
+            segment: self.ordinal + 1,
+            line: self.line,
+        };
+        let layout = match isa_header(isa_window, eof) {
+            Ok(IsaScan::NeedMore) => return Ok(Step::NeedMore),
+            Ok(IsaScan::Found(layout)) => layout,
+            Err(fault) => return Err(self.isa_error(fault, position)),
+        };
+        let raw = &isa_window[..layout.len - 1];
+        self.start_interchange(raw, &layout, position);
+        let isa = SegmentRef {
+            position,
+            len: raw.len() as u32,
+            id_len: 3,
+            binary_at: 0,
+        };
+        self.interchange.isa = Some(isa);
+        self.ordinal += 1;
+        self.pos += layout.len as u64;
+        let lines_in_isa = raw.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += lines_in_isa + u64::from(layout.segment_terminator == b'\n');
+        self.state = State::Interchange;
+        self.interchanges_seen += 1;
+        Ok(Step::Event(RawEvent::InterchangeStart { isa }))
+    }
+
+    fn isa_error(&self, fault: IsaFault, position: Position) -> ParseError {
+        let outside_segment = Position {
+            segment: 0,
+            ..position
+        };
+        match fault {
+            IsaFault::Truncated => ParseError::new(position, ParseErrorKind::TruncatedIsa),
+            IsaFault::NotIsa if self.interchanges_seen > 0 => {
+                ParseError::new(outside_segment, ParseErrorKind::TrailingData)
+            }
+            IsaFault::NotIsa => ParseError::new(outside_segment, ParseErrorKind::NotX12),
+            IsaFault::TooFewElements { found } => {
+                ParseError::new(position, ParseErrorKind::MalformedIsa { found })
+            }
+            IsaFault::Width {
+                element,
+                expected,
+                found,
+            } => ParseError::new(
+                position,
+                ParseErrorKind::IsaWidth {
+                    element,
+                    expected,
+                    found,
+                },
+            ),
+            IsaFault::Conflict {
+                first,
+                second,
+                byte,
+            } => ParseError::new(
+                position,
+                ParseErrorKind::DelimiterConflict {
+                    first,
+                    second,
+                    byte,
+                },
+            ),
+            IsaFault::Delimiter { role, byte, at } => {
+                let fault = Delimiters::check_byte(role, byte)
+                    .err()
+                    .unwrap_or(crate::syntax::DelimiterFault::Alphanumeric);
+                ParseError::new(
+                    Position {
+                        offset: position.offset + at as u64,
+                        ..position
+                    },
+                    ParseErrorKind::InvalidDelimiter { role, byte, fault },
+                )
+            }
+        }
+    }
+
+    fn start_interchange(&mut self, raw: &[u8], layout: &IsaLayout, position: Position) {
+        self.delimiters = layout.delimiters(raw);
+        self.interchange.groups = 0;
+        self.interchange.group_control_numbers.clear();
+        self.interchange.control_number.clear();
+        self.interchange
+            .control_number
+            .extend_from_slice(layout.element(raw, 13));
+        self.interchange_problems.clear();
+        let tolerable = self.tolerable();
+        for (i, width) in layout.widths().enumerate() {
+            let expected = ISA_WIDTHS[i];
+            if width != usize::from(expected) {
+                let value = layout.element(raw, i + 1);
+                self.interchange_problems.push(Problem {
+                    kind: ProblemKind::IsaWidth {
+                        element: (i + 1) as u8,
+                        expected,
+                        found: width,
+                        line_break: value.iter().any(|&b| b == b'\n' || b == b'\r'),
+                    },
+                    severity: tolerable,
+                    position,
+                });
+            }
+        }
+        let version = layout.version(raw);
+        if layout.isa11.is_some_and(|b| b.is_ascii_alphanumeric()) && version >= &b"00402"[..] {
+            self.interchange_problems.push(Problem {
+                kind: ProblemKind::NoRepetitionSeparator {
+                    version: control_text(version),
+                },
+                severity: Severity::Warning,
+                position,
+            });
+        }
+    }
+
+    /// Handles one framed segment according to the state. Returns an event, or `None` when
+    /// the segment was absorbed. A segment that closes envelopes it does not belong to is
+    /// left unconsumed and handled again on the next step.
+    fn on_segment(
+        &mut self,
+        window: &[u8],
+        base: u64,
+        seg: Framed,
+    ) -> Result<Option<RawEvent>, ParseError> {
+        let raw = &window[seg.start..seg.end];
+        let kind = kind_of(&raw[..usize::from(seg.id_len)]);
+        let position = self.position_at(base + seg.start as u64, seg.lines_before);
+        let seg_ref = SegmentRef {
+            position,
+            len: raw.len() as u32,
+            id_len: seg.id_len,
+            binary_at: seg.binary_at,
+        };
+        match self.state {
+            State::Transaction => self.in_transaction(raw, kind, seg, seg_ref, base),
+            State::Group => Ok(self.in_group(raw, kind, seg, seg_ref)),
+            State::Interchange => Ok(self.in_interchange(raw, kind, seg, seg_ref)),
+            State::Orphan => Ok(self.in_orphan(kind, seg, base)),
+            State::Outside | State::Done => Ok(None),
+        }
+    }
+
+    /// Consumes the framed segment: moves past it (and its terminator) and counts it.
+    fn consume(&mut self, seg: &Framed, base: u64) {
+        self.line += seg.lines_before + seg.lines_within;
+        self.ordinal += 1;
+        self.pos = base + seg.next as u64;
+    }
+
+    /// Moves `pos` to the start of the framed segment without consuming it (fillers before
+    /// it are consumed so they are not counted twice).
+    fn skip_to(&mut self, seg: &Framed, base: u64) {
+        self.line += seg.lines_before;
+        self.pos = base + seg.start as u64;
+    }
+
+    fn in_transaction(
+        &mut self,
+        raw: &[u8],
+        kind: Kind,
+        seg: Framed,
+        seg_ref: SegmentRef,
+        base: u64,
+    ) -> Result<Option<RawEvent>, ParseError> {
+        match kind {
+            Kind::St | Kind::Ge | Kind::Gs | Kind::Iea | Kind::Isa => {
+                // The SE never came: close the set and look at this segment again.
+                self.skip_to(&seg, base);
+                let control_number = control_text(&self.transaction.control_number);
+                self.transaction_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::SE,
+                        control_number,
+                    },
+                    severity: Severity::Error,
+                    position: seg_ref.position,
+                });
+                Ok(Some(self.end_transaction(false)))
+            }
+            _ => {
+                let end = seg_ref.position.offset + u64::from(seg_ref.len);
+                self.check_transaction_size(end)?;
+                self.push_span(seg_ref);
+                self.consume(&seg, base);
+                if kind == Kind::Se {
+                    self.check_se(raw, seg_ref.position);
+                    return Ok(Some(self.end_transaction(true)));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn push_span(&mut self, seg_ref: SegmentRef) {
+        let start = &self.transaction.start;
+        self.spans.push(Span {
+            start: (seg_ref.position.offset - start.offset) as u32,
+            len: seg_ref.len,
+            line_delta: (seg_ref.position.line - start.line) as u32,
+            binary_at: seg_ref.binary_at,
+            id_len: seg_ref.id_len,
+        });
+    }
+
+    fn check_se(&mut self, raw: &[u8], position: Position) {
+        let separator = self.delimiters.element;
+        let se01 = element(raw, separator, 1);
+        let se02 = element(raw, separator, 2);
+        let actual = self.spans.len() as u64;
+        let tolerable = self.tolerable();
+        match count_value(se01) {
+            Some(declared) if declared == actual => {}
+            Some(declared) => self.transaction_problems.push(Problem {
+                kind: ProblemKind::CountMismatch {
+                    element: "SE01",
+                    declared,
+                    actual,
+                },
+                severity: tolerable,
+                position,
+            }),
+            None => self.transaction_problems.push(Problem {
+                kind: ProblemKind::InvalidCount { element: "SE01" },
+                severity: Severity::Error,
+                position,
+            }),
+        }
+        if se02 != self.transaction.control_number.as_slice() {
+            self.transaction_problems.push(Problem {
+                kind: ProblemKind::ControlNumberMismatch {
+                    header: "ST02",
+                    trailer: "SE02",
+                    header_value: control_text(&self.transaction.control_number),
+                    trailer_value: control_text(se02),
+                },
+                severity: Severity::Error,
+                position,
+            });
+        }
+    }
+
+    fn end_transaction(&mut self, closed: bool) -> RawEvent {
+        self.state = State::Group;
+        RawEvent::Transaction {
+            start: self.transaction.start,
+            end: self.pos,
+            closed,
+        }
+    }
+
+    fn in_group(
+        &mut self,
+        raw: &[u8],
+        kind: Kind,
+        seg: Framed,
+        seg_ref: SegmentRef,
+    ) -> Option<RawEvent> {
+        let base = seg_ref.position.offset - seg.start as u64;
+        match kind {
+            Kind::St => {
+                self.start_transaction(raw, seg_ref);
+                self.push_span(seg_ref);
+                self.consume(&seg, base);
+                self.state = State::Transaction;
+                None
+            }
+            Kind::Ge => {
+                self.consume(&seg, base);
+                self.check_ge(raw, seg_ref.position);
+                Some(self.end_group(Some(seg_ref)))
+            }
+            Kind::Gs | Kind::Iea | Kind::Isa => {
+                self.skip_to(&seg, base);
+                self.group_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::GE,
+                        control_number: control_text(&self.group.control_number),
+                    },
+                    severity: Severity::Error,
+                    position: seg_ref.position,
+                });
+                Some(self.end_group(None))
+            }
+            Kind::Se | Kind::InterchangeService | Kind::Other => {
+                self.consume(&seg, base);
+                self.group_problems.push(Problem {
+                    kind: ProblemKind::UnexpectedSegment {
+                        id: control_text(&raw[..usize::from(seg.id_len)]),
+                        level: Level::Group,
+                    },
+                    severity: Severity::Error,
+                    position: seg_ref.position,
+                });
+                None
+            }
+        }
+    }
+
+    fn start_transaction(&mut self, raw: &[u8], seg_ref: SegmentRef) {
+        let separator = self.delimiters.element;
+        self.spans.clear();
+        self.transaction_problems.clear();
+        self.transaction.start = seg_ref.position;
+        self.transaction.control_number.clear();
+        let st02 = element(raw, separator, 2);
+        self.transaction.control_number.extend_from_slice(st02);
+        self.group.transactions += 1;
+        if element(raw, separator, 1).is_empty() {
+            self.transaction_problems.push(Problem {
+                kind: ProblemKind::MissingElement { element: "ST01" },
+                severity: Severity::Error,
+                position: seg_ref.position,
+            });
+        }
+        if st02.is_empty() {
+            self.transaction_problems.push(Problem {
+                kind: ProblemKind::MissingElement { element: "ST02" },
+                severity: Severity::Error,
+                position: seg_ref.position,
+            });
+        } else if !self
+            .group
+            .transaction_control_numbers
+            .insert(st02.to_vec())
+        {
+            self.transaction_problems.push(Problem {
+                kind: ProblemKind::DuplicateControlNumber {
+                    element: "ST02",
+                    value: control_text(st02),
+                },
+                severity: Severity::Error,
+                position: seg_ref.position,
+            });
+        }
+    }
+
+    fn check_ge(&mut self, raw: &[u8], position: Position) {
+        let separator = self.delimiters.element;
+        let ge01 = element(raw, separator, 1);
+        let ge02 = element(raw, separator, 2);
+        let actual = self.group.transactions;
+        let tolerable = self.tolerable();
+        match count_value(ge01) {
+            Some(declared) if declared == actual => {}
+            Some(declared) => self.group_problems.push(Problem {
+                kind: ProblemKind::CountMismatch {
+                    element: "GE01",
+                    declared,
+                    actual,
+                },
+                severity: tolerable,
+                position,
+            }),
+            None => self.group_problems.push(Problem {
+                kind: ProblemKind::InvalidCount { element: "GE01" },
+                severity: Severity::Error,
+                position,
+            }),
+        }
+        if !same_control_number(&self.group.control_number, ge02) {
+            self.group_problems.push(Problem {
+                kind: ProblemKind::ControlNumberMismatch {
+                    header: "GS06",
+                    trailer: "GE02",
+                    header_value: control_text(&self.group.control_number),
+                    trailer_value: control_text(ge02),
+                },
+                severity: Severity::Error,
+                position,
+            });
+        }
+    }
+
+    fn end_group(&mut self, ge: Option<SegmentRef>) -> RawEvent {
+        self.state = State::Interchange;
+        RawEvent::GroupEnd { ge }
+    }
+
+    fn in_interchange(
+        &mut self,
+        raw: &[u8],
+        kind: Kind,
+        seg: Framed,
+        seg_ref: SegmentRef,
+    ) -> Option<RawEvent> {
+        let base = seg_ref.position.offset - seg.start as u64;
+        match kind {
+            Kind::Gs => {
+                self.consume(&seg, base);
+                self.start_group(raw, seg_ref);
+                self.state = State::Group;
+                Some(RawEvent::GroupStart { gs: seg_ref })
+            }
+            Kind::Iea => {
+                self.consume(&seg, base);
+                self.check_iea(raw, seg_ref.position);
+                Some(self.end_interchange(Some(seg_ref)))
+            }
+            Kind::Isa => {
+                self.skip_to(&seg, base);
+                self.interchange_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::IEA,
+                        control_number: control_text(&self.interchange.control_number),
+                    },
+                    severity: Severity::Error,
+                    position: seg_ref.position,
+                });
+                Some(self.end_interchange(None))
+            }
+            // TA1, ISB and ISE sit between ISA and the first GS.
+            Kind::InterchangeService if self.interchange.groups == 0 => {
+                self.consume(&seg, base);
+                Some(RawEvent::InterchangeSegment { segment: seg_ref })
+            }
+            Kind::St => {
+                self.consume(&seg, base);
+                self.orphan = OrphanCtx {
+                    position: seg_ref.position,
+                    control_number: control_text(element(raw, self.delimiters.element, 2)),
+                    skipped: 1,
+                };
+                self.state = State::Orphan;
+                None
+            }
+            Kind::Ge | Kind::Se | Kind::InterchangeService | Kind::Other => {
+                self.consume(&seg, base);
+                self.interchange_problems.push(Problem {
+                    kind: ProblemKind::UnexpectedSegment {
+                        id: control_text(&raw[..usize::from(seg.id_len)]),
+                        level: Level::Interchange,
+                    },
+                    severity: Severity::Error,
+                    position: seg_ref.position,
+                });
+                None
+            }
+        }
+    }
+
+    fn in_orphan(&mut self, kind: Kind, seg: Framed, base: u64) -> Option<RawEvent> {
+        match kind {
+            Kind::Gs | Kind::Ge | Kind::Iea | Kind::Isa | Kind::St => {
+                // Stop skipping without consuming: the interchange level handles it.
+                self.skip_to(&seg, base);
+                self.finish_orphan();
+                None
+            }
+            _ => {
+                self.consume(&seg, base);
+                self.orphan.skipped += 1;
+                if kind == Kind::Se {
+                    self.finish_orphan();
+                }
+                None
+            }
+        }
+    }
+
+    fn finish_orphan(&mut self) {
+        let orphan = std::mem::take(&mut self.orphan);
+        self.interchange_problems.push(Problem {
+            kind: ProblemKind::TransactionOutsideGroup {
+                control_number: orphan.control_number,
+                skipped_segments: orphan.skipped,
+            },
+            severity: Severity::Error,
+            position: orphan.position,
+        });
+        self.state = State::Interchange;
+    }
+
+    fn start_group(&mut self, raw: &[u8], seg_ref: SegmentRef) {
+        let separator = self.delimiters.element;
+        self.group.gs = Some(seg_ref);
+        self.group.transactions = 0;
+        self.group.transaction_control_numbers.clear();
+        self.group_problems.clear();
+        self.interchange.groups += 1;
+        let gs06 = element(raw, separator, 6);
+        self.group.control_number.clear();
+        self.group.control_number.extend_from_slice(gs06);
+        if gs06.is_empty() {
+            self.group_problems.push(Problem {
+                kind: ProblemKind::MissingElement { element: "GS06" },
+                severity: Severity::Error,
+                position: seg_ref.position,
+            });
+        } else if !self
+            .interchange
+            .group_control_numbers
+            .insert(gs06.to_vec())
+        {
+            self.group_problems.push(Problem {
+                kind: ProblemKind::DuplicateControlNumber {
+                    element: "GS06",
+                    value: control_text(gs06),
+                },
+                severity: Severity::Error,
+                position: seg_ref.position,
+            });
+        }
+    }
+
+    fn check_iea(&mut self, raw: &[u8], position: Position) {
+        let separator = self.delimiters.element;
+        let iea01 = element(raw, separator, 1);
+        let iea02 = element(raw, separator, 2);
+        let actual = self.interchange.groups;
+        let tolerable = self.tolerable();
+        match count_value(iea01) {
+            Some(declared) if declared == actual => {}
+            Some(declared) => self.interchange_problems.push(Problem {
+                kind: ProblemKind::CountMismatch {
+                    element: "IEA01",
+                    declared,
+                    actual,
+                },
+                severity: tolerable,
+                position,
+            }),
+            None => self.interchange_problems.push(Problem {
+                kind: ProblemKind::InvalidCount { element: "IEA01" },
+                severity: Severity::Error,
+                position,
+            }),
+        }
+        if !same_control_number(&self.interchange.control_number, iea02) {
+            self.interchange_problems.push(Problem {
+                kind: ProblemKind::ControlNumberMismatch {
+                    header: "ISA13",
+                    trailer: "IEA02",
+                    header_value: control_text(&self.interchange.control_number),
+                    trailer_value: control_text(iea02),
+                },
+                severity: Severity::Error,
+                position,
+            });
+        }
+    }
+
+    fn end_interchange(&mut self, iea: Option<SegmentRef>) -> RawEvent {
+        self.state = State::Outside;
+        RawEvent::InterchangeEnd { iea }
+    }
+
+    /// At the end of input: close whatever is open, innermost first, one event per call.
+    fn close_at_end(&mut self) -> Option<RawEvent> {
+        let position = self.here();
+        match self.state {
+            State::Transaction => {
+                self.transaction_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::SE,
+                        control_number: control_text(&self.transaction.control_number),
+                    },
+                    severity: Severity::Error,
+                    position,
+                });
+                Some(self.end_transaction(false))
+            }
+            State::Orphan => {
+                self.finish_orphan();
+                None
+            }
+            State::Group => {
+                self.group_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::GE,
+                        control_number: control_text(&self.group.control_number),
+                    },
+                    severity: Severity::Error,
+                    position,
+                });
+                Some(self.end_group(None))
+            }
+            State::Interchange => {
+                self.interchange_problems.push(Problem {
+                    kind: ProblemKind::MissingTrailer {
+                        trailer: EnvelopeSegment::IEA,
+                        control_number: control_text(&self.interchange.control_number),
+                    },
+                    severity: Severity::Error,
+                    position,
+                });
+                Some(self.end_interchange(None))
+            }
+            State::Outside | State::Done => {
+                self.state = State::Done;
+                None
+            }
+        }
+    }
+
+    /// Files an end-of-input problem under the innermost open envelope.
+    fn problem_innermost(&mut self, kind: ProblemKind, severity: Severity, position: Position) {
+        let problem = Problem {
+            kind,
+            severity,
+            position,
+        };
+        match self.state {
+            State::Transaction => self.transaction_problems.push(problem),
+            State::Group => self.group_problems.push(problem),
+            _ => self.interchange_problems.push(problem),
+        }
+    }
+}

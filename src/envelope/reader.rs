@@ -1,0 +1,316 @@
+//! Readers that walk the envelope tree and yield one [`Event`] at a time.
+//!
+//! [`Reader`] streams from any [`std::io::Read`] (a file, stdin, a socket) through one
+//! reusable buffer: memory is bounded by the largest transaction set, not by the input.
+//! [`SliceReader`] reads an in-memory slice without copying it. Both share the same state
+//! machine, so they agree on every input however it is split.
+
+use std::io::{self, Read};
+
+use super::error::{ParseError, ParseErrorKind};
+use super::machine::{Machine, OpenProblems, RawEvent, SegmentRef, Step};
+use super::options::ParseOptions;
+use super::views::{
+    Event, GroupEnd, GsHeader, InterchangeEnd, IsaHeader, TransactionSet, segment_in,
+};
+use crate::syntax::Position;
+
+/// Where the ISA and GS headers of the current envelopes are kept.
+struct Headers<'x> {
+    isa: &'x [u8],
+    gs: &'x [u8],
+}
+
+/// Turns a raw event (offsets) into a borrowed event.
+fn materialize<'x>(
+    raw: RawEvent,
+    machine: &'x Machine,
+    window: &'x [u8],
+    base: u64,
+    headers: Headers<'x>,
+) -> Event<'x> {
+    let delimiters = machine.delimiters();
+    let header_segment = |bytes: &'x [u8], r: Option<SegmentRef>| match r {
+        Some(r) => segment_in(bytes, r.position.offset, r, delimiters),
+        None => segment_in(&[], 0, SegmentRef::empty(), delimiters),
+    };
+    let isa = IsaHeader::new(header_segment(headers.isa, machine.isa()));
+    let gs = GsHeader::new(header_segment(headers.gs, machine.gs()));
+    match raw {
+        RawEvent::InterchangeStart { .. } => Event::InterchangeStart(isa),
+        RawEvent::InterchangeSegment { segment } => {
+            Event::InterchangeSegment(segment_in(window, base, segment, delimiters))
+        }
+        RawEvent::GroupStart { .. } => Event::GroupStart(gs),
+        RawEvent::Transaction { start, end, closed } => {
+            let from = (start.offset - base) as usize;
+            let to = (end - base) as usize;
+            Event::Transaction(TransactionSet {
+                isa,
+                gs,
+                data: window.get(from..to).unwrap_or_default(),
+                start,
+                spans: &machine.spans,
+                delimiters,
+                problems: &machine.transaction_problems,
+                closed,
+            })
+        }
+        RawEvent::GroupEnd { ge } => Event::GroupEnd(GroupEnd {
+            gs,
+            ge: ge.map(|r| segment_in(window, base, r, delimiters)),
+            transaction_count: machine.transaction_count(),
+            problems: &machine.group_problems,
+        }),
+        RawEvent::InterchangeEnd { iea } => Event::InterchangeEnd(InterchangeEnd {
+            isa,
+            iea: iea.map(|r| segment_in(window, base, r, delimiters)),
+            group_count: machine.group_count(),
+            problems: &machine.interchange_problems,
+        }),
+    }
+}
+
+/// Reads an in-memory input without copying it.
+///
+/// ```
+/// use x12pipe::envelope::{Event, SliceReader};
+///
+/// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~\
+/// GS*HC*SENDER*RECEIVER*20240101*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019*00*1*20240101*1200*CH~\
+/// SE*3*0001~GE*1*1~IEA*1*000000001~";
+/// let mut reader = SliceReader::new(input);
+/// let mut sets = 0;
+/// while let Some(event) = reader.next_event()? {
+///     if let Event::Transaction(set) = event {
+///         assert_eq!(set.transaction_type(), b"837");
+///         assert_eq!(set.segment_count(), 3);
+///         assert!(set.problems().is_empty());
+///         sets += 1;
+///     }
+/// }
+/// assert_eq!(sets, 1);
+/// # Ok::<(), x12pipe::envelope::ParseError>(())
+/// ```
+pub struct SliceReader<'a> {
+    input: &'a [u8],
+    machine: Machine,
+}
+
+impl<'a> SliceReader<'a> {
+    /// A strict reader over `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, ParseOptions::default())
+    }
+
+    /// A reader over `input` with the given options.
+    pub fn with_options(input: &'a [u8], options: ParseOptions) -> Self {
+        SliceReader {
+            input,
+            machine: Machine::new(options),
+        }
+    }
+
+    /// The next event, `None` at the end of input. After an error, `None` follows.
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ParseError> {
+        match self.machine.step(self.input, 0, true)? {
+            Step::Event(raw) => {
+                let headers = Headers {
+                    isa: header_bytes(self.input, self.machine.isa()),
+                    gs: header_bytes(self.input, self.machine.gs()),
+                };
+                Ok(Some(materialize(
+                    raw,
+                    &self.machine,
+                    self.input,
+                    0,
+                    headers,
+                )))
+            }
+            // With the whole input in hand the machine never needs more.
+            Step::NeedMore | Step::End => Ok(None),
+        }
+    }
+
+    /// Segments read so far.
+    pub fn segments_read(&self) -> u64 {
+        self.machine.segments_read()
+    }
+
+    /// Problems of envelopes still open. After a fatal error these are the problems found in
+    /// the envelopes the error cut short, which no event reported.
+    pub fn open_problems(&self) -> OpenProblems<'_> {
+        self.machine.open_problems()
+    }
+}
+
+/// The bytes of a header segment in an input held whole, starting at the segment.
+fn header_bytes(input: &[u8], r: Option<SegmentRef>) -> &[u8] {
+    r.and_then(|r| input.get(r.position.offset as usize..))
+        .unwrap_or_default()
+}
+
+/// Streams envelopes from any [`Read`], holding at most one transaction set in memory.
+///
+/// ```
+/// use x12pipe::envelope::{Event, Reader};
+///
+/// let input: &[u8] = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~\n\
+/// GS*HC*SENDER*RECEIVER*20240101*1200*1*X*005010X222A1~\nST*837*0001*005010X222A1~\nSE*2*0001~\nGE*1*1~\nIEA*1*000000001~\n";
+/// let mut reader = Reader::new(input);
+/// let mut ids = Vec::new();
+/// while let Some(event) = reader.next_event()? {
+///     if let Event::Transaction(set) = event {
+///         ids.extend(set.segments().map(|s| s.id_str().to_string()));
+///     }
+/// }
+/// assert_eq!(ids, ["ST", "SE"]);
+/// # Ok::<(), x12pipe::envelope::ParseError>(())
+/// ```
+pub struct Reader<R> {
+    source: R,
+    machine: Machine,
+    buf: Vec<u8>,
+    /// Bytes of `buf` holding input.
+    filled: usize,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    isa: Vec<u8>,
+    gs: Vec<u8>,
+}
+
+/// Initial buffer size; the buffer grows only for transaction sets larger than half of it.
+const INITIAL_BUFFER: usize = 1 << 20;
+
+/// Smallest free space worth a `read` call.
+const MIN_READ: usize = 64 << 10;
+
+impl<R: Read> Reader<R> {
+    /// A strict reader over `source`.
+    pub fn new(source: R) -> Self {
+        Self::with_options(source, ParseOptions::default())
+    }
+
+    /// A reader over `source` with the given options.
+    pub fn with_options(source: R, options: ParseOptions) -> Self {
+        Self::with_capacity(source, options, INITIAL_BUFFER)
+    }
+
+    /// A reader with an initial buffer of `capacity` bytes (tests use tiny buffers to
+    /// exercise refills).
+    pub fn with_capacity(source: R, options: ParseOptions, capacity: usize) -> Self {
+        Reader {
+            source,
+            machine: Machine::new(options),
+            buf: vec![0; capacity.max(16)],
+            filled: 0,
+            base: 0,
+            eof: false,
+            isa: Vec::new(),
+            gs: Vec::new(),
+        }
+    }
+
+    /// The next event, `None` at the end of input. After an error, `None` follows.
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ParseError> {
+        loop {
+            let step = self
+                .machine
+                .step(&self.buf[..self.filled], self.base, self.eof)?;
+            match step {
+                Step::NeedMore => self.refill()?,
+                Step::End => return Ok(None),
+                Step::Event(raw) => {
+                    self.keep_header(raw);
+                    let headers = Headers {
+                        isa: &self.isa,
+                        gs: &self.gs,
+                    };
+                    return Ok(Some(materialize(
+                        raw,
+                        &self.machine,
+                        &self.buf[..self.filled],
+                        self.base,
+                        headers,
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Segments read so far.
+    pub fn segments_read(&self) -> u64 {
+        self.machine.segments_read()
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.machine.offset()
+    }
+
+    /// Problems of envelopes still open. After a fatal error these are the problems found in
+    /// the envelopes the error cut short, which no event reported.
+    pub fn open_problems(&self) -> OpenProblems<'_> {
+        self.machine.open_problems()
+    }
+
+    /// Copies a new ISA or GS out of the buffer: transaction sets refer to them long after
+    /// the buffer has moved on.
+    fn keep_header(&mut self, raw: RawEvent) {
+        let (target, r) = match raw {
+            RawEvent::InterchangeStart { isa } => (&mut self.isa, isa),
+            RawEvent::GroupStart { gs } => (&mut self.gs, gs),
+            _ => return,
+        };
+        let start = (r.position.offset - self.base) as usize;
+        target.clear();
+        target.extend_from_slice(
+            self.buf
+                .get(start..start + r.len as usize)
+                .unwrap_or_default(),
+        );
+    }
+
+    /// Makes room and reads more input. Bytes before the machine's `keep_from` are dropped;
+    /// the buffer doubles only when what must be kept fills more than half of it, so copying
+    /// stays proportional to the input.
+    fn refill(&mut self) -> Result<(), ParseError> {
+        if self.eof {
+            // The machine never asks for more after the end; guard against a loop anyway.
+            return Ok(());
+        }
+        let keep = (self.machine.keep_from() - self.base) as usize;
+        if self.buf.len() - self.filled < MIN_READ.min(self.buf.len() / 2) {
+            if self.filled - keep <= self.buf.len() / 2 {
+                self.buf.copy_within(keep..self.filled, 0);
+                self.filled -= keep;
+                self.base += keep as u64;
+            } else {
+                let grown = self.buf.len() * 2;
+                self.buf.resize(grown, 0);
+            }
+        }
+        loop {
+            match self.source.read(&mut self.buf[self.filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    let position = Position {
+                        offset: self.base + self.filled as u64,
+                        segment: 0,
+                        line: 0,
+                    };
+                    return Err(ParseError::new(position, ParseErrorKind::Io(source)));
+                }
+            }
+        }
+    }
+}
