@@ -189,6 +189,25 @@ fn kind_of(id: &[u8]) -> Kind {
     }
 }
 
+/// An `ISA` (followed by a possible element separator) at the next segment start: a new
+/// interchange, framed apart since its delimiters may differ from the current ones.
+fn peek_isa(window: &[u8], from: usize) -> Option<Framed> {
+    let (start, lines_before) = skip_filler(window, from);
+    let rest = window.get(start..start + 4)?;
+    if &rest[..3] != b"ISA" || rest[3].is_ascii_alphanumeric() {
+        return None;
+    }
+    Some(Framed {
+        start,
+        end: start + 3,
+        next: start + 3,
+        id_len: 3,
+        binary_at: 0,
+        lines_before,
+        lines_within: 0,
+    })
+}
+
 /// A control number or count as printable text for messages: at most 35 printable ASCII
 /// characters (control numbers are at most 9; anything longer is shown truncated).
 pub(crate) fn control_text(bytes: &[u8]) -> String {
@@ -345,6 +364,14 @@ impl Machine {
                 return self.outside(window, base, eof);
             }
             let from = (self.pos - base) as usize;
+            if let Some(isa) = peek_isa(window, from) {
+                // A new interchange while envelopes are open: close them. The ISA is framed
+                // apart because its delimiters may differ from the current ones.
+                if let Some(event) = self.on_segment(window, base, isa)? {
+                    return Ok(Step::Event(event));
+                }
+                continue;
+            }
             let framed = frame(
                 window,
                 from,

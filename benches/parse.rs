@@ -1,0 +1,211 @@
+//! Parser throughput on generated 837P files, with two baselines measured in the same run.
+//!
+//! For each input size (10 MB and 100 MB of 837P from a fixed seed):
+//! - `memchr_terminators`: count segment terminators with `memchr` (the physical limit);
+//! - `naive_split`: split on the terminator, then on the element separator, counting
+//!   elements (what a naive tokenizer does);
+//! - `x12pipe_tokenize`: walk every segment and element with our borrowed iterators;
+//! - `x12pipe_tree`: build the envelope tree (`Document::parse`) and check every count;
+//! - `x12pipe_stream`: the streaming `Reader` over the bytes (what `x12pipe parse` runs).
+//!
+//! Every closure checks its result against a count computed before timing, so no variant can
+//! skip work. After criterion finishes, a table of MB/s and ratios to both baselines is
+//! printed from criterion's own estimates (`target/criterion/.../new/estimates.json`).
+//!
+//! Run: `cargo bench --bench parse` (set `X12PIPE_BENCH_SIZES=10` to skip the 100 MB input).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use x12pipe::envelope::{Document, Event, ParseOptions, Reader, SliceReader};
+use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
+
+const SEED: u64 = 20261123;
+const GROUP: &str = "parse";
+
+/// Generates an 837P of about `megabytes` MB (decimal).
+fn generate(megabytes: u64) -> Vec<u8> {
+    let target = megabytes * 1_000_000;
+    let mut probe = Vec::new();
+    let sample = 2_000;
+    write_interchange(
+        &mut probe,
+        &GenOptions::new(ClaimKind::Professional, sample, SEED),
+    )
+    .expect("generate probe");
+    let claims = (target * sample / probe.len() as u64).max(1);
+    let mut out = Vec::with_capacity(target as usize + target as usize / 10);
+    write_interchange(
+        &mut out,
+        &GenOptions::new(ClaimKind::Professional, claims, SEED),
+    )
+    .expect("generate input");
+    out
+}
+
+fn memchr_terminators(data: &[u8]) -> usize {
+    memchr::memchr_iter(b'~', data).count()
+}
+
+fn naive_split(data: &[u8]) -> usize {
+    data.split(|&b| b == b'~')
+        .map(|segment| segment.split(|&b| b == b'*').count())
+        .sum()
+}
+
+/// Segments, elements and element bytes, walked with the borrowed iterators (zero-copy).
+fn x12pipe_tokenize(data: &[u8]) -> (u64, u64, u64) {
+    let mut reader = SliceReader::new(data);
+    let (mut segments, mut elements, mut bytes) = (0u64, 0u64, 0u64);
+    let mut count = |segment: x12pipe::syntax::Segment<'_>| {
+        segments += 1;
+        for element in segment.elements() {
+            elements += 1;
+            bytes += element.as_bytes().len() as u64;
+        }
+    };
+    while let Ok(Some(event)) = reader.next_event() {
+        match event {
+            Event::InterchangeStart(isa) => count(isa.segment()),
+            Event::GroupStart(gs) => count(gs.segment()),
+            Event::Transaction(set) => set.segments().for_each(&mut count),
+            Event::GroupEnd(end) => end.ge.into_iter().for_each(&mut count),
+            Event::InterchangeEnd(end) => end.iea.into_iter().for_each(&mut count),
+            Event::InterchangeSegment(segment) => count(segment),
+        }
+    }
+    (segments, elements, bytes)
+}
+
+/// The envelope tree with its counts checked: (transaction sets, problems).
+fn x12pipe_tree(data: &[u8]) -> (usize, usize) {
+    match Document::parse(data, ParseOptions::default()) {
+        Ok(doc) => (
+            doc.interchanges
+                .iter()
+                .flat_map(|i| &i.groups)
+                .map(|g| g.transactions().len())
+                .sum(),
+            doc.problems().count(),
+        ),
+        Err(_) => (0, usize::MAX),
+    }
+}
+
+/// The streaming reader over a `Read` of the bytes: (transaction sets, segments).
+fn x12pipe_stream(data: &[u8]) -> (u64, u64) {
+    let mut reader = Reader::new(data);
+    let mut sets = 0;
+    while let Ok(Some(event)) = reader.next_event() {
+        if let Event::Transaction(set) = event {
+            sets += u64::from(set.problems().is_empty());
+        }
+    }
+    (sets, reader.segments_read())
+}
+
+fn sizes() -> Vec<u64> {
+    std::env::var("X12PIPE_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|v: &Vec<u64>| !v.is_empty())
+        .unwrap_or_else(|| vec![10, 100])
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group(GROUP);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for mb in sizes() {
+        let data = generate(mb);
+        let label = format!("{mb}MB");
+        let terminators = memchr_terminators(&data);
+        let naive = naive_split(&data);
+        let tokens = x12pipe_tokenize(&data);
+        let tree = x12pipe_tree(&data);
+        let stream = x12pipe_stream(&data);
+        assert_eq!(tokens.0 as usize, terminators, "one segment per terminator");
+        assert_eq!(tree.1, 0, "generated input has no problems");
+        assert_eq!(stream, (tree.0 as u64, tokens.0));
+        eprintln!(
+            "{label}: {} bytes, {} segments, {} elements, {} transaction sets",
+            data.len(),
+            tokens.0,
+            tokens.1,
+            tree.0
+        );
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_with_input(BenchmarkId::new("memchr_terminators", &label), &data, |b, d| {
+            b.iter(|| assert_eq!(memchr_terminators(black_box(d)), terminators))
+        });
+        group.bench_with_input(BenchmarkId::new("naive_split", &label), &data, |b, d| {
+            b.iter(|| assert_eq!(naive_split(black_box(d)), naive))
+        });
+        group.bench_with_input(BenchmarkId::new("x12pipe_tokenize", &label), &data, |b, d| {
+            b.iter(|| assert_eq!(x12pipe_tokenize(black_box(d)), tokens))
+        });
+        group.bench_with_input(BenchmarkId::new("x12pipe_tree", &label), &data, |b, d| {
+            b.iter(|| assert_eq!(x12pipe_tree(black_box(d)), tree))
+        });
+        group.bench_with_input(BenchmarkId::new("x12pipe_stream", &label), &data, |b, d| {
+            b.iter(|| assert_eq!(x12pipe_stream(black_box(d)), stream))
+        });
+    }
+    group.finish();
+}
+
+/// Mean time in nanoseconds from criterion's estimates file of one benchmark.
+fn mean_ns(function: &str, label: &str) -> Option<f64> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let path = target
+        .join("criterion")
+        .join(GROUP)
+        .join(function)
+        .join(label)
+        .join("new")
+        .join("estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["mean"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    println!("\nthroughput (mean), ratio to memchr_terminators and to naive_split, same run:");
+    for mb in sizes() {
+        let label = format!("{mb}MB");
+        let bytes = mb as f64 * 1e6;
+        let memchr = mean_ns("memchr_terminators", &label);
+        let naive = mean_ns("naive_split", &label);
+        for function in [
+            "memchr_terminators",
+            "naive_split",
+            "x12pipe_tokenize",
+            "x12pipe_tree",
+            "x12pipe_stream",
+        ] {
+            let Some(ns) = mean_ns(function, &label) else {
+                continue;
+            };
+            let mbps = bytes / ns * 1e3;
+            let ratio = |base: Option<f64>| base.map_or("n/a".into(), |b| format!("{:.3}", b / ns));
+            println!(
+                "  {label:>6} {function:<20} {mbps:>9.1} MB/s   vs memchr {:>7}   vs naive {:>7}",
+                ratio(memchr),
+                ratio(naive)
+            );
+        }
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+    report();
+}
