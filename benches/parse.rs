@@ -139,15 +139,19 @@ fn bench(c: &mut Criterion) {
             tree.0
         );
         group.throughput(Throughput::Bytes(data.len() as u64));
-        group.bench_with_input(BenchmarkId::new("memchr_terminators", &label), &data, |b, d| {
-            b.iter(|| assert_eq!(memchr_terminators(black_box(d)), terminators))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("memchr_terminators", &label),
+            &data,
+            |b, d| b.iter(|| assert_eq!(memchr_terminators(black_box(d)), terminators)),
+        );
         group.bench_with_input(BenchmarkId::new("naive_split", &label), &data, |b, d| {
             b.iter(|| assert_eq!(naive_split(black_box(d)), naive))
         });
-        group.bench_with_input(BenchmarkId::new("x12pipe_tokenize", &label), &data, |b, d| {
-            b.iter(|| assert_eq!(x12pipe_tokenize(black_box(d)), tokens))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("x12pipe_tokenize", &label),
+            &data,
+            |b, d| b.iter(|| assert_eq!(x12pipe_tokenize(black_box(d)), tokens)),
+        );
         group.bench_with_input(BenchmarkId::new("x12pipe_tree", &label), &data, |b, d| {
             b.iter(|| assert_eq!(x12pipe_tree(black_box(d)), tree))
         });

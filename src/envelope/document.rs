@@ -5,7 +5,7 @@
 //! [`Reader`](super::Reader), which holds one transaction set at a time.
 
 use super::error::{ParseError, Problem};
-use super::machine::{Machine, RawEvent, Span, Step};
+use super::machine::{Machine, RawEvent, SegmentRef, Step};
 use super::options::ParseOptions;
 use super::views::{GsHeader, IsaHeader, TransactionSet, segment_in};
 use crate::syntax::{Delimiters, Position, Segment};
@@ -54,9 +54,9 @@ pub struct FunctionalGroup<'a> {
 struct StoredSet {
     start: Position,
     end: u64,
-    spans: Vec<Span>,
+    segment_count: u64,
+    se: Option<SegmentRef>,
     problems: Vec<Problem>,
-    closed: bool,
 }
 
 impl<'a> FunctionalGroup<'a> {
@@ -70,10 +70,10 @@ impl<'a> FunctionalGroup<'a> {
                 .get(set.start.offset as usize..set.end as usize)
                 .unwrap_or_default(),
             start: set.start,
-            spans: &set.spans,
+            segment_count: set.segment_count,
+            se: set.se,
             delimiters: self.delimiters,
             problems: &set.problems,
-            closed: set.closed,
         })
     }
 }
@@ -113,25 +113,24 @@ impl<'a> Document<'a> {
                         });
                     }
                 }
-                RawEvent::Transaction { start, end, closed } => {
-                    if let Some(group) = interchanges
-                        .last_mut()
-                        .and_then(|i| i.groups.last_mut())
-                    {
+                RawEvent::Transaction {
+                    start,
+                    end,
+                    segment_count,
+                    se,
+                } => {
+                    if let Some(group) = interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
                         group.sets.push(StoredSet {
                             start,
                             end,
-                            spans: machine.spans.clone(),
+                            segment_count,
+                            se,
                             problems: machine.transaction_problems.clone(),
-                            closed,
                         });
                     }
                 }
                 RawEvent::GroupEnd { ge } => {
-                    if let Some(group) = interchanges
-                        .last_mut()
-                        .and_then(|i| i.groups.last_mut())
-                    {
+                    if let Some(group) = interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
                         group.ge = ge.map(segment);
                         group.problems = machine.group_problems.clone();
                     }

@@ -135,7 +135,15 @@ pub(crate) fn frame(
     }
     let rest = &window[start..];
     if let Some(binary) = binary_segment(rest, delimiters.element) {
-        return frame_binary(window, start, lines_before, binary, delimiters, eof, max_len);
+        return frame_binary(
+            window,
+            start,
+            lines_before,
+            binary,
+            delimiters,
+            eof,
+            max_len,
+        );
     }
     let limit = rest.len().min(max_len.saturating_add(1));
     let (found, lines_inside) = find_terminator(&rest[..limit], delimiters.segment);
@@ -178,7 +186,7 @@ pub(crate) fn frame(
 /// Finds the segment terminator, counting line breaks met on the way (a wrapped file has
 /// them inside segments; an ordinary one has none, so the first hit is the terminator).
 #[inline]
-fn find_terminator(haystack: &[u8], terminator: u8) -> (Option<usize>, u64) {
+pub(crate) fn find_terminator(haystack: &[u8], terminator: u8) -> (Option<usize>, u64) {
     let mut from = 0;
     let mut lines = 0;
     while let Some(i) = memchr2(terminator, b'\n', &haystack[from..]) {
@@ -256,8 +264,7 @@ fn frame_binary(
     let Some(digits_end) = digits_end else {
         return more(eof);
     };
-    let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element)
-    else {
+    let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element) else {
         return Err(FrameFault::BinaryLengthInvalid {
             start,
             lines_before,
@@ -366,7 +373,11 @@ mod tests {
         assert_eq!((s.binary_at, s.lines_within), (6, 1));
         // Cut anywhere before the terminator: need more.
         for cut in 0..12 {
-            assert_eq!(frame(&w[..cut], 0, &d(), false, 1024), Ok(Frame::NeedMore), "{cut}");
+            assert_eq!(
+                frame(&w[..cut], 0, &d(), false, 1024),
+                Ok(Frame::NeedMore),
+                "{cut}"
+            );
         }
     }
 

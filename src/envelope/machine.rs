@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use super::error::{
     EnvelopeSegment, Level, ParseError, ParseErrorKind, Problem, ProblemKind, Severity,
 };
-use super::framer::{Frame, FrameFault, Framed, frame, skip_filler};
+use super::framer::{Frame, FrameFault, Framed, find_terminator, frame, skip_filler};
 use super::options::ParseOptions;
 use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header};
 use crate::syntax::{Delimiters, Position};
@@ -35,17 +35,6 @@ impl SegmentRef {
             binary_at: 0,
         }
     }
-}
-
-/// A segment inside a transaction set, relative to the set's start (compact: sets can hold
-/// hundreds of thousands of segments).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Span {
-    pub(crate) start: u32,
-    pub(crate) len: u32,
-    pub(crate) line_delta: u32,
-    pub(crate) binary_at: u32,
-    pub(crate) id_len: u8,
 }
 
 /// Problems of envelopes that are still open, by level.
@@ -72,18 +61,29 @@ impl<'a> OpenProblems<'a> {
 /// What one step produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RawEvent {
-    InterchangeStart { isa: SegmentRef },
-    InterchangeSegment { segment: SegmentRef },
-    GroupStart { gs: SegmentRef },
-    /// A transaction set whose bytes are `[start, end)` and whose segments are `spans`.
-    /// `closed` is false when the SE was missing.
+    InterchangeStart {
+        isa: SegmentRef,
+    },
+    InterchangeSegment {
+        segment: SegmentRef,
+    },
+    GroupStart {
+        gs: SegmentRef,
+    },
+    /// A transaction set whose bytes are `[start, end)`.
+    /// `se` is `None` when the SE was missing.
     Transaction {
         start: Position,
         end: u64,
-        closed: bool,
+        segment_count: u64,
+        se: Option<SegmentRef>,
     },
-    GroupEnd { ge: Option<SegmentRef> },
-    InterchangeEnd { iea: Option<SegmentRef> },
+    GroupEnd {
+        ge: Option<SegmentRef>,
+    },
+    InterchangeEnd {
+        iea: Option<SegmentRef>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,8 @@ struct GroupCtx {
 struct TransactionCtx {
     start: Position,
     control_number: Vec<u8>,
+    /// Segments so far, ST included.
+    segments: u64,
 }
 
 #[derive(Default)]
@@ -156,7 +158,6 @@ pub(crate) struct Machine {
     group: GroupCtx,
     transaction: TransactionCtx,
     orphan: OrphanCtx,
-    pub(crate) spans: Vec<Span>,
     pub(crate) interchange_problems: Vec<Problem>,
     pub(crate) group_problems: Vec<Problem>,
     pub(crate) transaction_problems: Vec<Problem>,
@@ -189,6 +190,34 @@ fn kind_of(id: &[u8]) -> Kind {
     }
 }
 
+/// The length of an ordinary segment id at the start of `head` (4 bytes): 2 or 3 upper-case
+/// letters or digits, the first a letter, followed by the element separator, and not an
+/// envelope, service or binary segment. `None` sends the segment to the general path, which
+/// applies the full `segment_id` production; this accepts a subset of what that accepts.
+#[inline]
+fn ordinary_id(head: &[u8], separator: u8) -> Option<usize> {
+    let id_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    if !head[0].is_ascii_uppercase() || !id_byte(head[1]) {
+        return None;
+    }
+    let id_len = if head[2] == separator {
+        2
+    } else if id_byte(head[2]) && head[3] == separator {
+        3
+    } else {
+        return None;
+    };
+    // Only ids starting with these letters can be special; most segments are decided here.
+    if !matches!(head[0], b'S' | b'G' | b'I' | b'T' | b'B') {
+        return Some(id_len);
+    }
+    match &head[..id_len] {
+        b"SE" | b"ST" | b"GE" | b"GS" | b"IEA" | b"ISA" | b"ISB" | b"ISE" | b"TA1" | b"BIN"
+        | b"BDS" => None,
+        _ => Some(id_len),
+    }
+}
+
 /// An `ISA` (followed by a possible element separator) at the next segment start: a new
 /// interchange, framed apart since its delimiters may differ from the current ones.
 fn peek_isa(window: &[u8], from: usize) -> Option<Framed> {
@@ -214,7 +243,13 @@ pub(crate) fn control_text(bytes: &[u8]) -> String {
     bytes
         .iter()
         .take(35)
-        .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' })
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
@@ -253,7 +288,6 @@ impl Machine {
             group: GroupCtx::default(),
             transaction: TransactionCtx::default(),
             orphan: OrphanCtx::default(),
-            spans: Vec::new(),
             interchange_problems: Vec::new(),
             group_problems: Vec::new(),
             transaction_problems: Vec::new(),
@@ -363,6 +397,9 @@ impl Machine {
             if self.state == State::Outside {
                 return self.outside(window, base, eof);
             }
+            if self.state == State::Transaction {
+                self.transaction_body(window, base);
+            }
             let from = (self.pos - base) as usize;
             if let Some(isa) = peek_isa(window, from) {
                 // A new interchange while envelopes are open: close them. The ISA is framed
@@ -412,6 +449,49 @@ impl Machine {
             if let Some(event) = self.on_segment(window, base, seg)? {
                 return Ok(Step::Event(event));
             }
+        }
+    }
+
+    /// The fast path for the body of a transaction set, where nearly every segment is: takes
+    /// ordinary segments (valid id, not an envelope or binary segment, terminator in the
+    /// window, within the limits) in a tight loop. It stops, without consuming, at anything
+    /// else, which the general path then handles (and reports) exactly as before.
+    #[inline]
+    fn transaction_body(&mut self, window: &[u8], base: u64) {
+        let terminator = self.delimiters.segment;
+        let separator = self.delimiters.element;
+        let limit = self.options.max_segment_size;
+        let max_end = self.transaction.start.offset + self.options.max_transaction_size as u64;
+        let mut at = (self.pos - base) as usize;
+        let mut line = self.line;
+        loop {
+            let (s, fillers) = skip_filler(window, at);
+            let Some(head) = window.get(s..s + 4) else {
+                return;
+            };
+            let id_len = match ordinary_id(head, separator) {
+                Some(n) => n,
+                None => return,
+            };
+            let rest = &window[s..window.len().min(s + limit + 1)];
+            let (found, inner_lines) = find_terminator(&rest[id_len..], terminator);
+            let Some(i) = found else {
+                return;
+            };
+            let terminator_at = s + id_len + i;
+            let mut end = terminator_at;
+            if terminator == b'\n' && window[end - 1] == b'\r' {
+                end -= 1;
+            }
+            if base + end as u64 > max_end {
+                return;
+            }
+            line += fillers + inner_lines + u64::from(terminator == b'\n');
+            at = terminator_at + 1;
+            self.transaction.segments += 1;
+            self.ordinal += 1;
+            self.line = line;
+            self.pos = base + at as u64;
         }
     }
 
@@ -677,38 +757,27 @@ impl Machine {
                     severity: Severity::Error,
                     position: seg_ref.position,
                 });
-                Ok(Some(self.end_transaction(false)))
+                Ok(Some(self.end_transaction(None)))
             }
             _ => {
                 let end = seg_ref.position.offset + u64::from(seg_ref.len);
                 self.check_transaction_size(end)?;
-                self.push_span(seg_ref);
+                self.transaction.segments += 1;
                 self.consume(&seg, base);
                 if kind == Kind::Se {
                     self.check_se(raw, seg_ref.position);
-                    return Ok(Some(self.end_transaction(true)));
+                    return Ok(Some(self.end_transaction(Some(seg_ref))));
                 }
                 Ok(None)
             }
         }
     }
 
-    fn push_span(&mut self, seg_ref: SegmentRef) {
-        let start = &self.transaction.start;
-        self.spans.push(Span {
-            start: (seg_ref.position.offset - start.offset) as u32,
-            len: seg_ref.len,
-            line_delta: (seg_ref.position.line - start.line) as u32,
-            binary_at: seg_ref.binary_at,
-            id_len: seg_ref.id_len,
-        });
-    }
-
     fn check_se(&mut self, raw: &[u8], position: Position) {
         let separator = self.delimiters.element;
         let se01 = element(raw, separator, 1);
         let se02 = element(raw, separator, 2);
-        let actual = self.spans.len() as u64;
+        let actual = self.transaction.segments;
         let tolerable = self.tolerable();
         match count_value(se01) {
             Some(declared) if declared == actual => {}
@@ -741,12 +810,13 @@ impl Machine {
         }
     }
 
-    fn end_transaction(&mut self, closed: bool) -> RawEvent {
+    fn end_transaction(&mut self, se: Option<SegmentRef>) -> RawEvent {
         self.state = State::Group;
         RawEvent::Transaction {
             start: self.transaction.start,
             end: self.pos,
-            closed,
+            segment_count: self.transaction.segments,
+            se,
         }
     }
 
@@ -761,7 +831,6 @@ impl Machine {
         match kind {
             Kind::St => {
                 self.start_transaction(raw, seg_ref);
-                self.push_span(seg_ref);
                 self.consume(&seg, base);
                 self.state = State::Transaction;
                 None
@@ -800,9 +869,9 @@ impl Machine {
 
     fn start_transaction(&mut self, raw: &[u8], seg_ref: SegmentRef) {
         let separator = self.delimiters.element;
-        self.spans.clear();
         self.transaction_problems.clear();
         self.transaction.start = seg_ref.position;
+        self.transaction.segments = 1;
         self.transaction.control_number.clear();
         let st02 = element(raw, separator, 2);
         self.transaction.control_number.extend_from_slice(st02);
@@ -820,11 +889,7 @@ impl Machine {
                 severity: Severity::Error,
                 position: seg_ref.position,
             });
-        } else if !self
-            .group
-            .transaction_control_numbers
-            .insert(st02.to_vec())
-        {
+        } else if !self.group.transaction_control_numbers.insert(st02.to_vec()) {
             self.transaction_problems.push(Problem {
                 kind: ProblemKind::DuplicateControlNumber {
                     element: "ST02",
@@ -988,11 +1053,7 @@ impl Machine {
                 severity: Severity::Error,
                 position: seg_ref.position,
             });
-        } else if !self
-            .interchange
-            .group_control_numbers
-            .insert(gs06.to_vec())
-        {
+        } else if !self.interchange.group_control_numbers.insert(gs06.to_vec()) {
             self.group_problems.push(Problem {
                 kind: ProblemKind::DuplicateControlNumber {
                     element: "GS06",
@@ -1059,7 +1120,7 @@ impl Machine {
                     severity: Severity::Error,
                     position,
                 });
-                Some(self.end_transaction(false))
+                Some(self.end_transaction(None))
             }
             State::Orphan => {
                 self.finish_orphan();

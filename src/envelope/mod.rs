@@ -17,7 +17,7 @@ pub use document::{Document, FunctionalGroup, Interchange};
 pub use error::{
     EnvelopeSegment, Level, ParseError, ParseErrorKind, Problem, ProblemKind, Severity,
 };
-pub use machine::{OpenProblems, Span};
+pub use machine::OpenProblems;
 pub use options::ParseOptions;
 pub use reader::{Reader, SliceReader};
 pub use views::{

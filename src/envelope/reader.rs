@@ -42,7 +42,12 @@ fn materialize<'x>(
             Event::InterchangeSegment(segment_in(window, base, segment, delimiters))
         }
         RawEvent::GroupStart { .. } => Event::GroupStart(gs),
-        RawEvent::Transaction { start, end, closed } => {
+        RawEvent::Transaction {
+            start,
+            end,
+            segment_count,
+            se,
+        } => {
             let from = (start.offset - base) as usize;
             let to = (end - base) as usize;
             Event::Transaction(TransactionSet {
@@ -50,10 +55,10 @@ fn materialize<'x>(
                 gs,
                 data: window.get(from..to).unwrap_or_default(),
                 start,
-                spans: &machine.spans,
+                segment_count,
+                se,
                 delimiters,
                 problems: &machine.transaction_problems,
-                closed,
             })
         }
         RawEvent::GroupEnd { ge } => Event::GroupEnd(GroupEnd {

@@ -4,7 +4,8 @@
 use std::fmt;
 
 use super::error::Problem;
-use super::machine::{SegmentRef, Span};
+use super::framer::{Frame, frame};
+use super::machine::SegmentRef;
 use crate::syntax::{Delimiters, Position, Segment};
 
 /// Builds a segment view from a located segment and the window holding its bytes.
@@ -23,10 +24,7 @@ pub(crate) fn segment_in<'x>(
 
 /// Trims the space padding of fixed-width ISA values.
 fn trim_padding(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != b' ')
-        .map_or(0, |i| i + 1);
+    let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
     &bytes[..end]
 }
 
@@ -106,7 +104,10 @@ impl<'a> IsaHeader<'a> {
 impl fmt::Debug for IsaHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IsaHeader")
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.segment.position())
             .finish_non_exhaustive()
     }
@@ -167,7 +168,10 @@ impl<'a> GsHeader<'a> {
 impl fmt::Debug for GsHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GsHeader")
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.segment.position())
             .finish_non_exhaustive()
     }
@@ -182,10 +186,10 @@ pub struct TransactionSet<'a> {
     /// Bytes from the ST to the end of the set.
     pub(crate) data: &'a [u8],
     pub(crate) start: Position,
-    pub(crate) spans: &'a [Span],
+    pub(crate) segment_count: u64,
+    pub(crate) se: Option<SegmentRef>,
     pub(crate) delimiters: Delimiters,
     pub(crate) problems: &'a [Problem],
-    pub(crate) closed: bool,
 }
 
 impl<'a> TransactionSet<'a> {
@@ -199,20 +203,25 @@ impl<'a> TransactionSet<'a> {
         self.gs
     }
 
-    /// The segments from ST to SE, in order.
+    /// The segments from ST to SE, in order, each with its position.
+    ///
+    /// Segments are found again in the set's bytes as the iterator advances (with the same
+    /// framing as the reader), so a set costs no memory per segment while it is read.
     pub fn segments(&self) -> TransactionSegments<'a> {
         TransactionSegments {
-            spans: self.spans.iter(),
             data: self.data,
-            start: self.start,
+            at: 0,
             delimiters: self.delimiters,
+            start: self.start,
             index: 0,
+            line: self.start.line,
+            remaining: self.segment_count,
         }
     }
 
     /// Number of segments, ST and SE included.
     pub fn segment_count(&self) -> usize {
-        self.spans.len()
+        self.segment_count as usize
     }
 
     /// The ST segment.
@@ -222,11 +231,8 @@ impl<'a> TransactionSet<'a> {
 
     /// The SE segment, when the set was closed by one.
     pub fn se(&self) -> Option<Segment<'a>> {
-        if self.closed {
-            self.segments().last()
-        } else {
-            None
-        }
+        self.se
+            .map(|r| segment_in(self.data, self.start.offset, r, self.delimiters))
     }
 
     /// ST01, the transaction set identifier (`837`).
@@ -270,7 +276,7 @@ impl<'a> TransactionSet<'a> {
 
     /// True when the set ended with its SE.
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.se.is_some()
     }
 }
 
@@ -278,9 +284,12 @@ impl fmt::Debug for TransactionSet<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransactionSet")
             .field("type", &String::from_utf8_lossy(self.transaction_type()))
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.start)
-            .field("segments", &self.spans.len())
+            .field("segments", &self.segment_count)
             .field("problems", &self.problems.len())
             .finish_non_exhaustive()
     }
@@ -289,11 +298,14 @@ impl fmt::Debug for TransactionSet<'_> {
 /// Iterator over the segments of a transaction set.
 #[derive(Clone)]
 pub struct TransactionSegments<'a> {
-    spans: std::slice::Iter<'a, Span>,
     data: &'a [u8],
-    start: Position,
+    /// Offset in `data` of the next byte to frame.
+    at: usize,
     delimiters: Delimiters,
+    start: Position,
     index: u64,
+    line: u64,
+    remaining: u64,
 }
 
 impl<'a> Iterator for TransactionSegments<'a> {
@@ -301,29 +313,37 @@ impl<'a> Iterator for TransactionSegments<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Segment<'a>> {
-        let span = self.spans.next()?;
-        let position = Position {
-            offset: self.start.offset + u64::from(span.start),
-            segment: self.start.segment + self.index,
-            line: self.start.line + u64::from(span.line_delta),
+        if self.remaining == 0 {
+            return None;
+        }
+        // The reader already framed these bytes without error, so only complete segments
+        // come back; anything else ends the iteration.
+        let Ok(Frame::Segment(seg)) = frame(self.data, self.at, &self.delimiters, true, usize::MAX)
+        else {
+            self.remaining = 0;
+            return None;
         };
+        self.line += seg.lines_before;
+        let position = Position {
+            offset: self.start.offset + seg.start as u64,
+            segment: self.start.segment + self.index,
+            line: self.line,
+        };
+        self.line += seg.lines_within;
         self.index += 1;
-        let start = span.start as usize;
-        let raw = self
-            .data
-            .get(start..start + span.len as usize)
-            .unwrap_or_default();
+        self.remaining -= 1;
+        self.at = seg.next;
         Some(Segment::new(
-            raw,
+            &self.data[seg.start..seg.end],
             self.delimiters,
             position,
-            span.id_len,
-            span.binary_at,
+            seg.id_len,
+            seg.binary_at,
         ))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.spans.size_hint()
+        (self.remaining as usize, Some(self.remaining as usize))
     }
 }
 
