@@ -39,8 +39,6 @@ pub(crate) enum Frame {
     NeedMore,
     /// Only line breaks and spaces remain, and the input has ended.
     End {
-        /// Line breaks skipped.
-        lines: u64,
         /// Offset of the end of input in the window.
         at: usize,
     },
@@ -48,8 +46,6 @@ pub(crate) enum Frame {
     Truncated {
         /// Start of the unfinished segment.
         start: usize,
-        /// Line breaks skipped before it.
-        lines_before: u64,
     },
 }
 
@@ -60,22 +56,16 @@ pub(crate) enum FrameFault {
     InvalidId {
         /// Start of the segment.
         start: usize,
-        /// Line breaks skipped before it.
-        lines_before: u64,
     },
     /// No terminator within the size limit.
     TooLong {
         /// Start of the segment.
         start: usize,
-        /// Line breaks skipped before it.
-        lines_before: u64,
     },
     /// A binary segment's length element is not a number.
     BinaryLengthInvalid {
         /// Start of the segment.
         start: usize,
-        /// Line breaks skipped before it.
-        lines_before: u64,
         /// `BIN` or `BDS`.
         id: &'static str,
     },
@@ -83,8 +73,6 @@ pub(crate) enum FrameFault {
     BinaryLengthMismatch {
         /// Start of the segment.
         start: usize,
-        /// Line breaks skipped before it.
-        lines_before: u64,
         /// `BIN` or `BDS`.
         id: &'static str,
         /// The declared length.
@@ -125,10 +113,7 @@ pub(crate) fn frame(
     let (start, lines_before) = skip_filler(window, from);
     if start >= window.len() {
         return Ok(if eof {
-            Frame::End {
-                lines: lines_before,
-                at: window.len(),
-            }
+            Frame::End { at: window.len() }
         } else {
             Frame::NeedMore
         });
@@ -149,15 +134,9 @@ pub(crate) fn frame(
     let (found, lines_inside) = find_terminator(&rest[..limit], delimiters.segment);
     let Some(len) = found else {
         return if rest.len() > max_len {
-            Err(FrameFault::TooLong {
-                start,
-                lines_before,
-            })
+            Err(FrameFault::TooLong { start })
         } else if eof {
-            Ok(Frame::Truncated {
-                start,
-                lines_before,
-            })
+            Ok(Frame::Truncated { start })
         } else {
             Ok(Frame::NeedMore)
         };
@@ -167,10 +146,7 @@ pub(crate) fn frame(
         end -= 1;
     }
     let Some(id_len) = segment_id(&window[start..end], delimiters.element) else {
-        return Err(FrameFault::InvalidId {
-            start,
-            lines_before,
-        });
+        return Err(FrameFault::InvalidId { start });
     };
     Ok(Frame::Segment(Framed {
         start,
@@ -186,7 +162,7 @@ pub(crate) fn frame(
 /// Finds the segment terminator, counting line breaks met on the way (a wrapped file has
 /// them inside segments; an ordinary one has none, so the first hit is the terminator).
 #[inline]
-pub(crate) fn find_terminator(haystack: &[u8], terminator: u8) -> (Option<usize>, u64) {
+fn find_terminator(haystack: &[u8], terminator: u8) -> (Option<usize>, u64) {
     let mut from = 0;
     let mut lines = 0;
     while let Some(i) = memchr2(terminator, b'\n', &haystack[from..]) {
@@ -240,10 +216,7 @@ fn frame_binary(
 ) -> Result<Frame, FrameFault> {
     let more = |eof: bool| {
         if eof {
-            Ok(Frame::Truncated {
-                start,
-                lines_before,
-            })
+            Ok(Frame::Truncated { start })
         } else {
             Ok(Frame::NeedMore)
         }
@@ -267,16 +240,12 @@ fn frame_binary(
     let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element) else {
         return Err(FrameFault::BinaryLengthInvalid {
             start,
-            lines_before,
             id: binary.id,
         });
     };
     let data_at = at + used;
     if declared > max_len as u64 {
-        return Err(FrameFault::TooLong {
-            start,
-            lines_before,
-        });
+        return Err(FrameFault::TooLong { start });
     }
     let Some(terminator_at) = usize::try_from(declared)
         .ok()
@@ -284,7 +253,6 @@ fn frame_binary(
     else {
         return Err(FrameFault::BinaryLengthMismatch {
             start,
-            lines_before,
             id: binary.id,
             declared,
         });
@@ -295,7 +263,6 @@ fn frame_binary(
     if after != delimiters.segment {
         return Err(FrameFault::BinaryLengthMismatch {
             start,
-            lines_before,
             id: binary.id,
             declared,
         });
@@ -340,14 +307,11 @@ mod tests {
         assert_eq!(frame(w, 0, &d(), false, 1024), Ok(Frame::NeedMore));
         assert_eq!(
             frame(w, 0, &d(), true, 1024),
-            Ok(Frame::Truncated {
-                start: 0,
-                lines_before: 0
-            })
+            Ok(Frame::Truncated { start: 0 })
         );
         assert_eq!(
             frame(b"\r\n", 0, &d(), true, 1024),
-            Ok(Frame::End { lines: 1, at: 2 })
+            Ok(Frame::End { at: 2 })
         );
     }
 

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use super::error::{
     EnvelopeSegment, Level, ParseError, ParseErrorKind, Problem, ProblemKind, Severity,
 };
-use super::framer::{Frame, FrameFault, Framed, find_terminator, frame, skip_filler};
+use super::framer::{Frame, FrameFault, Framed, frame, skip_filler};
 use super::options::ParseOptions;
 use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header};
 use crate::syntax::{Delimiters, Position};
@@ -149,8 +149,11 @@ pub(crate) struct Machine {
     pos: u64,
     /// Segments consumed so far.
     ordinal: u64,
-    /// Line at `pos`.
-    line: u64,
+    /// Lines are counted lazily, in bulk, only where a position is needed: the line of
+    /// `line_cursor` is `line_at_cursor`. The cursor never falls behind the caller's window
+    /// (it is moved to `keep_from` before more input is asked for).
+    line_cursor: u64,
+    line_at_cursor: u64,
     interchanges_seen: u64,
     /// The state when a fatal error stopped the machine, to tell which envelopes were open.
     failed_in: Option<State>,
@@ -281,7 +284,8 @@ impl Machine {
             delimiters: Delimiters::default(),
             pos: 0,
             ordinal: 0,
-            line: 1,
+            line_cursor: 0,
+            line_at_cursor: 1,
             interchanges_seen: 0,
             failed_in: None,
             interchange: InterchangeCtx::default(),
@@ -353,19 +357,35 @@ impl Machine {
         self.group.transactions
     }
 
-    fn here(&self) -> Position {
+    /// The line (1-based) of absolute `offset`, which must lie in the window: line feeds are
+    /// counted from the cursor, forwards or backwards, and the cursor moves there.
+    fn line_at(&mut self, window: &[u8], base: u64, offset: u64) -> u64 {
+        let index = |o: u64| (o.saturating_sub(base) as usize).min(window.len());
+        let (from, to) = (index(self.line_cursor), index(offset));
+        if offset >= self.line_cursor {
+            self.line_at_cursor += memchr::memchr_iter(b'\n', &window[from..to]).count() as u64;
+        } else {
+            self.line_at_cursor -= memchr::memchr_iter(b'\n', &window[to..from]).count() as u64;
+        }
+        self.line_cursor = offset;
+        self.line_at_cursor
+    }
+
+    /// Where the next byte is, outside any segment (end of input, for example).
+    fn here(&mut self, window: &[u8], base: u64) -> Position {
         Position {
             offset: self.pos,
             segment: 0,
-            line: self.line,
+            line: self.line_at(window, base, self.pos),
         }
     }
 
-    fn position_at(&self, offset: u64, lines_before: u64) -> Position {
+    /// The position of the segment that starts at absolute `offset` (the next one counted).
+    fn position_at(&mut self, window: &[u8], base: u64, offset: u64) -> Position {
         Position {
             offset,
             segment: self.ordinal + 1,
-            line: self.line + lines_before,
+            line: self.line_at(window, base, offset),
         }
     }
 
@@ -409,38 +429,34 @@ impl Machine {
                 }
                 continue;
             }
-            let framed = frame(
+            let framed = match frame(
                 window,
                 from,
                 &self.delimiters,
                 eof,
                 self.options.max_segment_size,
-            )
-            .map_err(|fault| self.frame_error(fault, base))?;
+            ) {
+                Ok(framed) => framed,
+                Err(fault) => return Err(self.frame_error(fault, window, base)),
+            };
             let seg = match framed {
                 Frame::NeedMore => {
                     if self.state == State::Transaction {
                         self.check_transaction_size(window.len() as u64 + base)?;
                     }
-                    return Ok(Step::NeedMore);
+                    return Ok(self.need_more(window, base));
                 }
-                Frame::End { lines, at } => {
-                    self.line += lines;
+                Frame::End { at, .. } => {
                     self.pos = base + at as u64;
-                    match self.close_at_end() {
+                    match self.close_at_end(window, base) {
                         Some(event) => return Ok(Step::Event(event)),
                         None => continue,
                     }
                 }
-                Frame::Truncated {
-                    start,
-                    lines_before,
-                } => {
-                    let position = self.position_at(base + start as u64, lines_before);
+                Frame::Truncated { start, .. } => {
+                    let position = self.position_at(window, base, base + start as u64);
                     self.problem_innermost(ProblemKind::UnexpectedEof, Severity::Error, position);
                     // Drop the unfinished bytes; the open envelopes are closed next.
-                    let tail = &window[start..];
-                    self.line += lines_before + memchr::memchr_iter(b'\n', tail).count() as u64;
                     self.pos = base + window.len() as u64;
                     continue;
                 }
@@ -450,6 +466,15 @@ impl Machine {
                 return Ok(Step::Event(event));
             }
         }
+    }
+
+    /// Asks for more input, first moving the line cursor up to what the caller keeps.
+    fn need_more(&mut self, window: &[u8], base: u64) -> Step {
+        let keep = self.keep_from();
+        if keep > self.line_cursor {
+            self.line_at(window, base, keep);
+        }
+        Step::NeedMore
     }
 
     /// The fast path for the body of a transaction set, where nearly every segment is: takes
@@ -463,9 +488,8 @@ impl Machine {
         let limit = self.options.max_segment_size;
         let max_end = self.transaction.start.offset + self.options.max_transaction_size as u64;
         let mut at = (self.pos - base) as usize;
-        let mut line = self.line;
         loop {
-            let (s, fillers) = skip_filler(window, at);
+            let (s, _) = skip_filler(window, at);
             let Some(head) = window.get(s..s + 4) else {
                 return;
             };
@@ -474,8 +498,7 @@ impl Machine {
                 None => return,
             };
             let rest = &window[s..window.len().min(s + limit + 1)];
-            let (found, inner_lines) = find_terminator(&rest[id_len..], terminator);
-            let Some(i) = found else {
+            let Some(i) = memchr::memchr(terminator, &rest[id_len..]) else {
                 return;
             };
             let terminator_at = s + id_len + i;
@@ -486,59 +509,39 @@ impl Machine {
             if base + end as u64 > max_end {
                 return;
             }
-            line += fillers + inner_lines + u64::from(terminator == b'\n');
             at = terminator_at + 1;
             self.transaction.segments += 1;
             self.ordinal += 1;
-            self.line = line;
             self.pos = base + at as u64;
         }
     }
 
-    fn frame_error(&self, fault: FrameFault, base: u64) -> ParseError {
-        let (start, lines_before, kind) = match fault {
-            FrameFault::InvalidId {
+    fn frame_error(&mut self, fault: FrameFault, window: &[u8], base: u64) -> ParseError {
+        let (start, kind) = match fault {
+            FrameFault::InvalidId { start } => (
                 start,
-                lines_before,
-            } => (
-                start,
-                lines_before,
                 ParseErrorKind::InvalidSegmentId {
                     element_separator: self.delimiters.element,
                 },
             ),
-            FrameFault::TooLong {
+            FrameFault::TooLong { start } => (
                 start,
-                lines_before,
-            } => (
-                start,
-                lines_before,
                 ParseErrorKind::SegmentTooLong {
                     limit: self.options.max_segment_size,
                     terminator: self.delimiters.segment,
                 },
             ),
-            FrameFault::BinaryLengthInvalid {
-                start,
-                lines_before,
-                id,
-            } => (
-                start,
-                lines_before,
-                ParseErrorKind::BinaryLengthInvalid { id },
-            ),
+            FrameFault::BinaryLengthInvalid { start, id } => {
+                (start, ParseErrorKind::BinaryLengthInvalid { id })
+            }
             FrameFault::BinaryLengthMismatch {
                 start,
-                lines_before,
                 id,
                 declared,
-            } => (
-                start,
-                lines_before,
-                ParseErrorKind::BinaryLengthMismatch { id, declared },
-            ),
+            } => (start, ParseErrorKind::BinaryLengthMismatch { id, declared }),
         };
-        ParseError::new(self.position_at(base + start as u64, lines_before), kind)
+        let position = self.position_at(window, base, base + start as u64);
+        ParseError::new(position, kind)
     }
 
     fn check_transaction_size(&self, end: u64) -> Result<(), ParseError> {
@@ -557,8 +560,7 @@ impl Machine {
     fn outside(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {
         let mut from = (self.pos - base) as usize;
         loop {
-            let (at, lines) = skip_filler(window, from);
-            self.line += lines;
+            let (at, _) = skip_filler(window, from);
             self.pos = base + at as u64;
             from = at;
             let rest = &window[at..];
@@ -571,18 +573,14 @@ impl Machine {
                     self.state = State::Done;
                     return Ok(Step::End);
                 }
-                return Ok(Step::NeedMore);
+                return Ok(self.need_more(window, base));
             }
             break;
         }
         let isa_window = &window[from..];
-        let position = Position {
-            offset: self.pos,
-            segment: self.ordinal + 1,
-            line: self.line,
-        };
+        let position = self.position_at(window, base, base + from as u64);
         let layout = match isa_header(isa_window, eof) {
-            Ok(IsaScan::NeedMore) => return Ok(Step::NeedMore),
+            Ok(IsaScan::NeedMore) => return Ok(self.need_more(window, base)),
             Ok(IsaScan::Found(layout)) => layout,
             Err(fault) => return Err(self.isa_error(fault, position)),
         };
@@ -597,8 +595,6 @@ impl Machine {
         self.interchange.isa = Some(isa);
         self.ordinal += 1;
         self.pos += layout.len as u64;
-        let lines_in_isa = raw.iter().filter(|&&b| b == b'\n').count() as u64;
-        self.line += lines_in_isa + u64::from(layout.segment_terminator == b'\n');
         self.state = State::Interchange;
         self.interchanges_seen += 1;
         Ok(Step::Event(RawEvent::InterchangeStart { isa }))
@@ -706,7 +702,7 @@ impl Machine {
     ) -> Result<Option<RawEvent>, ParseError> {
         let raw = &window[seg.start..seg.end];
         let kind = kind_of(&raw[..usize::from(seg.id_len)]);
-        let position = self.position_at(base + seg.start as u64, seg.lines_before);
+        let position = self.position_at(window, base, base + seg.start as u64);
         let seg_ref = SegmentRef {
             position,
             len: raw.len() as u32,
@@ -724,15 +720,12 @@ impl Machine {
 
     /// Consumes the framed segment: moves past it (and its terminator) and counts it.
     fn consume(&mut self, seg: &Framed, base: u64) {
-        self.line += seg.lines_before + seg.lines_within;
         self.ordinal += 1;
         self.pos = base + seg.next as u64;
     }
 
-    /// Moves `pos` to the start of the framed segment without consuming it (fillers before
-    /// it are consumed so they are not counted twice).
+    /// Moves `pos` to the start of the framed segment without consuming it.
     fn skip_to(&mut self, seg: &Framed, base: u64) {
-        self.line += seg.lines_before;
         self.pos = base + seg.start as u64;
     }
 
@@ -1108,8 +1101,8 @@ impl Machine {
     }
 
     /// At the end of input: close whatever is open, innermost first, one event per call.
-    fn close_at_end(&mut self) -> Option<RawEvent> {
-        let position = self.here();
+    fn close_at_end(&mut self, window: &[u8], base: u64) -> Option<RawEvent> {
+        let position = self.here(window, base);
         match self.state {
             State::Transaction => {
                 self.transaction_problems.push(Problem {
