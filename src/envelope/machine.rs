@@ -478,6 +478,10 @@ impl Machine {
             if rest.is_empty() || (!eof && b"\xEF\xBB\xBF".starts_with(rest)) {
                 if eof {
                     self.state = State::Done;
+                    // An input with no interchange at all is not X12, however clean it looks.
+                    if self.interchanges_seen == 0 {
+                        return Err(ParseError::new(self.here(), ParseErrorKind::EmptyInput));
+                    }
                     return Ok(Step::End);
                 }
                 return Ok(Step::NeedMore);
@@ -1087,5 +1091,38 @@ impl Machine {
             State::Group => self.group_problems.push(problem),
             _ => self.interchange_problems.push(problem),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_step(input: &[u8]) -> Result<Step, ParseError> {
+        Machine::new(ParseOptions::default()).step(input, 0, true)
+    }
+
+    #[test]
+    fn an_input_without_any_interchange_is_an_error() {
+        for input in [&b""[..], b"\r\n  \n", b"\xEF\xBB\xBF", b"\xEF\xBB\xBF\n"] {
+            let error = first_step(input).expect_err("no interchange");
+            assert_eq!(error.name(), "empty_input", "{input:?}");
+            assert_eq!(error.position.offset, input.len() as u64);
+        }
+    }
+
+    #[test]
+    fn the_end_after_an_interchange_is_not_an_error() {
+        let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~\n";
+        let mut machine = Machine::new(ParseOptions::default());
+        let mut events = 0;
+        loop {
+            match machine.step(input, 0, true) {
+                Ok(Step::Event(_)) => events += 1,
+                Ok(Step::End) => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(events, 2);
     }
 }
