@@ -387,7 +387,8 @@ impl fmt::Display for ProblemKind {
             ProblemKind::UnexpectedSegment { id, level } => match level {
                 Level::Interchange => write!(
                     f,
-                    "segment {id} outside a functional group (only GS, IEA, ISB, ISE or TA1 may follow ISA)"
+                    "segment {id} outside a functional group (outside groups only GS and IEA may \
+                     appear, and ISB, ISE or TA1 only between ISA and the first GS)"
                 ),
                 Level::Group => write!(
                     f,
