@@ -1,9 +1,9 @@
 //! Golden grammar tests: every `grammar-tests/NAME.x12` is read through every path and must
 //! give the JSON document in `grammar-tests/NAME.json`.
 //!
-//! Paths: the in-memory [`SliceReader`]; the streaming [`Reader`] with a 16-byte initial
+//! Paths: the in-memory `SliceReader`; the streaming `Reader` with a 16-byte initial
 //! buffer over the input cut in two at every byte and over 1-byte reads; and
-//! [`Document::parse`], which must agree on the tree's counts, problems and error. Cases
+//! `Document::parse`, which must agree on the tree's counts, problems and error. Cases
 //! named `lenient-*` are read with [`ParseOptions::lenient`].
 //!
 //! `X12PIPE_BLESS=1 cargo test --test grammar` rewrites the expected files from the
@@ -15,11 +15,12 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
-use x12pipe::envelope::{Document, ParseOptions, Problem};
-use x12pipe::json::ProblemJson;
+use serde_json::Value;
+use x12pipe::envelope::ParseOptions;
 
-use common::{Chunked, first_difference, json_from_reader, json_from_slice, pretty_json};
+use common::{
+    Chunked, check_document, first_difference, json_from_reader, json_from_slice, pretty_json,
+};
 
 /// The fewest cases the suite may hold; fewer means files went missing.
 const MIN_CASES: usize = 60;
@@ -121,119 +122,6 @@ fn differs(reference: &[u8], other: &[u8]) -> String {
         (_, Err(e)) => format!("invalid JSON: {e}"),
         (Err(e), _) => format!("reference is invalid JSON: {e}"),
     }
-}
-
-fn problems_json(problems: &[Problem]) -> Value {
-    serde_json::to_value(problems.iter().map(ProblemJson).collect::<Vec<_>>())
-        .expect("problems serialize")
-}
-
-fn expect_eq(what: &str, expected: &Value, actual: &Value) -> Result<(), String> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}: events say {expected}, Document says {actual}"
-        ))
-    }
-}
-
-/// [`Document::parse`] must agree with the events: the same error, or the same counts and
-/// the same problems filed under the same envelopes.
-fn check_document(input: &[u8], options: ParseOptions, events: &Value) -> Result<(), String> {
-    let doc = match Document::parse(input, options) {
-        Err(error) => {
-            let expected = &events["error"];
-            let actual = json!({
-                "kind": error.name(),
-                "offset": error.position.offset,
-                "segment": error.position.segment,
-                "line": error.position.line,
-                "message": error.kind.to_string(),
-            });
-            return expect_eq("error", expected, &actual);
-        }
-        Ok(doc) => doc,
-    };
-    expect_eq("error", &events["error"], &Value::Null)?;
-    expect_eq(
-        "segment_count",
-        &events["segment_count"],
-        &json!(doc.segment_count),
-    )?;
-    let interchanges = events["interchanges"].as_array().ok_or("no interchanges")?;
-    expect_eq(
-        "interchange count",
-        &json!(interchanges.len()),
-        &json!(doc.interchanges.len()),
-    )?;
-    for (i, (ev, interchange)) in interchanges.iter().zip(&doc.interchanges).enumerate() {
-        let at = format!("interchange {i}");
-        expect_eq(
-            &format!("{at} problems"),
-            &ev["problems"],
-            &problems_json(&interchange.problems),
-        )?;
-        expect_eq(
-            &format!("{at} service segments"),
-            &json!(ev["segments"].as_array().map_or(0, Vec::len)),
-            &json!(interchange.segments.len()),
-        )?;
-        expect_eq(
-            &format!("{at} IEA present"),
-            &json!(!ev["iea"].is_null()),
-            &json!(interchange.iea.is_some()),
-        )?;
-        let groups = ev["groups"].as_array().ok_or("no groups")?;
-        expect_eq(
-            &format!("{at} group count"),
-            &json!(groups.len()),
-            &json!(interchange.groups.len()),
-        )?;
-        for (g, (eg, group)) in groups.iter().zip(&interchange.groups).enumerate() {
-            let at = format!("{at} group {g}");
-            expect_eq(
-                &format!("{at} problems"),
-                &eg["problems"],
-                &problems_json(&group.problems),
-            )?;
-            expect_eq(
-                &format!("{at} GE present"),
-                &json!(!eg["ge"].is_null()),
-                &json!(group.ge.is_some()),
-            )?;
-            let sets = eg["transactions"].as_array().ok_or("no transactions")?;
-            expect_eq(
-                &format!("{at} transaction count"),
-                &json!(sets.len()),
-                &json!(group.transactions().len()),
-            )?;
-            for (t, (et, set)) in sets.iter().zip(group.transactions()).enumerate() {
-                let at = format!("{at} transaction {t}");
-                expect_eq(
-                    &format!("{at} problems"),
-                    &et["problems"],
-                    &problems_json(set.problems()),
-                )?;
-                expect_eq(
-                    &format!("{at} segment count"),
-                    &et["segment_count"],
-                    &json!(set.segment_count()),
-                )?;
-                expect_eq(
-                    &format!("{at} closed"),
-                    &et["closed"],
-                    &json!(set.is_closed()),
-                )?;
-                expect_eq(
-                    &format!("{at} control number"),
-                    &et["control_number"],
-                    &json!(String::from_utf8_lossy(set.control_number())),
-                )?;
-            }
-        }
-    }
-    Ok(())
 }
 
 #[test]

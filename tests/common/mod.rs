@@ -8,8 +8,9 @@
 use std::io::{self, Read};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use x12pipe::envelope::{ParseOptions, Reader, SliceReader};
-use x12pipe::json::JsonWriter;
+use serde_json::{Value, json};
+use x12pipe::envelope::{Document, ParseOptions, Problem, Reader, SliceReader};
+use x12pipe::json::{JsonWriter, ProblemJson};
 
 /// The JSON document of `input` read in place by [`SliceReader`].
 pub fn json_from_slice(input: &[u8], options: ParseOptions, file: &str) -> Vec<u8> {
@@ -274,12 +275,7 @@ pub fn pretty_json(json: &[u8]) -> String {
 }
 
 /// The first place where two JSON values differ, as a path, for failure messages.
-pub fn first_difference(
-    expected: &serde_json::Value,
-    actual: &serde_json::Value,
-    path: &str,
-) -> Option<String> {
-    use serde_json::Value;
+pub fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<String> {
     match (expected, actual) {
         (Value::Object(a), Value::Object(b)) => {
             for key in a.keys().chain(b.keys()) {
@@ -307,4 +303,117 @@ pub fn first_difference(
         (x, y) if x == y => None,
         (x, y) => Some(format!("{path}: expected {x}, got {y}")),
     }
+}
+
+fn problems_json(problems: &[Problem]) -> Value {
+    serde_json::to_value(problems.iter().map(ProblemJson).collect::<Vec<_>>())
+        .expect("problems serialize")
+}
+
+fn expect_eq(what: &str, expected: &Value, actual: &Value) -> Result<(), String> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: events say {expected}, Document says {actual}"
+        ))
+    }
+}
+
+/// [`Document::parse`] must agree with the events: the same error, or the same counts and
+/// the same problems filed under the same envelopes.
+pub fn check_document(input: &[u8], options: ParseOptions, events: &Value) -> Result<(), String> {
+    let doc = match Document::parse(input, options) {
+        Err(error) => {
+            let expected = &events["error"];
+            let actual = json!({
+                "kind": error.name(),
+                "offset": error.position.offset,
+                "segment": error.position.segment,
+                "line": error.position.line,
+                "message": error.kind.to_string(),
+            });
+            return expect_eq("error", expected, &actual);
+        }
+        Ok(doc) => doc,
+    };
+    expect_eq("error", &events["error"], &Value::Null)?;
+    expect_eq(
+        "segment_count",
+        &events["segment_count"],
+        &json!(doc.segment_count),
+    )?;
+    let interchanges = events["interchanges"].as_array().ok_or("no interchanges")?;
+    expect_eq(
+        "interchange count",
+        &json!(interchanges.len()),
+        &json!(doc.interchanges.len()),
+    )?;
+    for (i, (ev, interchange)) in interchanges.iter().zip(&doc.interchanges).enumerate() {
+        let at = format!("interchange {i}");
+        expect_eq(
+            &format!("{at} problems"),
+            &ev["problems"],
+            &problems_json(&interchange.problems),
+        )?;
+        expect_eq(
+            &format!("{at} service segments"),
+            &json!(ev["segments"].as_array().map_or(0, Vec::len)),
+            &json!(interchange.segments.len()),
+        )?;
+        expect_eq(
+            &format!("{at} IEA present"),
+            &json!(!ev["iea"].is_null()),
+            &json!(interchange.iea.is_some()),
+        )?;
+        let groups = ev["groups"].as_array().ok_or("no groups")?;
+        expect_eq(
+            &format!("{at} group count"),
+            &json!(groups.len()),
+            &json!(interchange.groups.len()),
+        )?;
+        for (g, (eg, group)) in groups.iter().zip(&interchange.groups).enumerate() {
+            let at = format!("{at} group {g}");
+            expect_eq(
+                &format!("{at} problems"),
+                &eg["problems"],
+                &problems_json(&group.problems),
+            )?;
+            expect_eq(
+                &format!("{at} GE present"),
+                &json!(!eg["ge"].is_null()),
+                &json!(group.ge.is_some()),
+            )?;
+            let sets = eg["transactions"].as_array().ok_or("no transactions")?;
+            expect_eq(
+                &format!("{at} transaction count"),
+                &json!(sets.len()),
+                &json!(group.transactions().len()),
+            )?;
+            for (t, (et, set)) in sets.iter().zip(group.transactions()).enumerate() {
+                let at = format!("{at} transaction {t}");
+                expect_eq(
+                    &format!("{at} problems"),
+                    &et["problems"],
+                    &problems_json(set.problems()),
+                )?;
+                expect_eq(
+                    &format!("{at} segment count"),
+                    &et["segment_count"],
+                    &json!(set.segment_count()),
+                )?;
+                expect_eq(
+                    &format!("{at} closed"),
+                    &et["closed"],
+                    &json!(set.is_closed()),
+                )?;
+                expect_eq(
+                    &format!("{at} control number"),
+                    &et["control_number"],
+                    &json!(String::from_utf8_lossy(set.control_number())),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
