@@ -371,6 +371,12 @@ impl Machine {
             .map_err(|fault| self.frame_error(fault, base))?;
             let seg = match framed {
                 Frame::NeedMore => {
+                    // Consume the line breaks and spaces before the unfinished segment now:
+                    // the caller may drop consumed bytes, so an endless run of them is never
+                    // buffered.
+                    let (at, lines) = skip_filler(window, from);
+                    self.line += lines;
+                    self.pos = base + at as u64;
                     if self.state == State::Transaction {
                         self.check_transaction_size(window.len() as u64 + base)?;
                     }
