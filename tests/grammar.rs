@@ -133,10 +133,26 @@ fn every_golden_case_gives_its_expected_json_through_every_reader() {
         "only {} golden cases in grammar-tests/, expected at least {MIN_CASES}",
         inputs.len()
     );
-    let failures: Vec<String> = inputs
-        .iter()
-        .filter_map(|input| run_case(input, bless).err())
-        .collect();
+    // Each case walks every split of its input: spread the cases over the cores.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_worker = inputs.len().div_ceil(workers);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .chunks(per_worker)
+            .map(|cases| {
+                scope.spawn(move || {
+                    cases
+                        .iter()
+                        .filter_map(|input| run_case(input, bless).err())
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a golden case panicked"))
+            .collect()
+    });
     assert!(
         failures.is_empty(),
         "{} of {} golden cases failed:\n{}",
