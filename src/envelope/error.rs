@@ -130,6 +130,9 @@ pub enum ParseErrorKind {
         /// The declared length.
         declared: u64,
     },
+    /// The input holds no interchange: it is empty, or only whitespace and a byte order mark.
+    #[error("no interchange: the input is empty or holds only whitespace (expected \"ISA\")")]
+    EmptyInput,
     /// Bytes after the last interchange that are not another interchange.
     #[error("data after the end of the interchange (expected \"ISA\" or end of input)")]
     TrailingData,
@@ -151,6 +154,7 @@ impl ParseErrorKind {
             ParseErrorKind::TransactionTooLarge { .. } => "transaction_too_large",
             ParseErrorKind::BinaryLengthInvalid { .. } => "binary_length_invalid",
             ParseErrorKind::BinaryLengthMismatch { .. } => "binary_length_mismatch",
+            ParseErrorKind::EmptyInput => "empty_input",
             ParseErrorKind::TrailingData => "trailing_data",
         }
     }
@@ -383,7 +387,8 @@ impl fmt::Display for ProblemKind {
             ProblemKind::UnexpectedSegment { id, level } => match level {
                 Level::Interchange => write!(
                     f,
-                    "segment {id} outside a functional group (only GS, IEA, ISB, ISE or TA1 may follow ISA)"
+                    "segment {id} outside a functional group (outside groups only GS and IEA may \
+                     appear, and ISB, ISE or TA1 only between ISA and the first GS)"
                 ),
                 Level::Group => write!(
                     f,

@@ -221,12 +221,27 @@ fn frame_binary(
             Ok(Frame::NeedMore)
         }
     };
+    // The id and the elements up to the length are ordinary text: like any segment they must
+    // end within `max_len` bytes, or an endless header would be buffered without bound. The
+    // same test on the bytes found and on the window keeps the verdict independent of how the
+    // input is split.
+    let too_long = |end: usize| end - start > max_len;
+    let unfinished = |eof: bool| {
+        if too_long(window.len()) {
+            Err(FrameFault::TooLong { start })
+        } else {
+            more(eof)
+        }
+    };
     // Skip the id and the elements before the length element.
     let mut at = start + 4;
     for _ in 1..binary.length_element {
         match memchr(delimiters.element, &window[at..]) {
+            Some(i) if too_long(at + i) => {
+                return Err(FrameFault::TooLong { start });
+            }
             Some(i) => at += i + 1,
-            None => return more(eof),
+            None => return unfinished(eof),
         }
     }
     // The length element must be complete (digits then separator) before we can judge it.
@@ -235,8 +250,11 @@ fn frame_binary(
         .position(|b| !b.is_ascii_digit())
         .map(|i| at + i);
     let Some(digits_end) = digits_end else {
-        return more(eof);
+        return unfinished(eof);
     };
+    if too_long(digits_end) {
+        return Err(FrameFault::TooLong { start });
+    }
     let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element) else {
         return Err(FrameFault::BinaryLengthInvalid {
             start,
@@ -354,6 +372,36 @@ mod tests {
         assert!(matches!(
             frame(b"BIN*3*ABCD~", 0, &d(), true, 1024),
             Err(FrameFault::BinaryLengthMismatch { declared: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn a_binary_header_longer_than_the_size_limit_is_too_long_however_split() {
+        let mut w = b"BIN*".to_vec();
+        w.extend(std::iter::repeat_n(b'1', 40));
+        w.extend_from_slice(b"*abc~");
+        let mut bds = b"BDS*".to_vec();
+        bds.extend(std::iter::repeat_n(b'B', 40));
+        bds.extend_from_slice(b"*3*abc~");
+        for input in [&w, &bds] {
+            for cut in 5..=input.len() {
+                assert!(
+                    matches!(
+                        frame(&input[..cut], 0, &d(), cut == input.len(), 16),
+                        Err(FrameFault::TooLong { .. })
+                    ) || cut <= 16,
+                    "cut {cut}"
+                );
+            }
+        }
+        // Within the limit the same segments are judged on their merits.
+        assert!(matches!(
+            frame(&bds, 0, &d(), true, 64),
+            Ok(Frame::Segment(_))
+        ));
+        assert!(matches!(
+            frame(&w, 0, &d(), true, 64),
+            Err(FrameFault::BinaryLengthInvalid { .. })
         ));
     }
 

@@ -441,6 +441,11 @@ impl Machine {
             };
             let seg = match framed {
                 Frame::NeedMore => {
+                    // Consume the line breaks and spaces before the unfinished segment now:
+                    // the caller may drop consumed bytes, so an endless run of them is never
+                    // buffered.
+                    let (at, _) = skip_filler(window, from);
+                    self.pos = base + at as u64;
                     if self.state == State::Transaction {
                         self.check_transaction_size(window.len() as u64 + base)?;
                     }
@@ -571,6 +576,11 @@ impl Machine {
             if rest.is_empty() || (!eof && b"\xEF\xBB\xBF".starts_with(rest)) {
                 if eof {
                     self.state = State::Done;
+                    // An input with no interchange at all is not X12, however clean it looks.
+                    if self.interchanges_seen == 0 {
+                        let position = self.here(window, base);
+                        return Err(ParseError::new(position, ParseErrorKind::EmptyInput));
+                    }
                     return Ok(Step::End);
                 }
                 return Ok(self.need_more(window, base));
@@ -1160,5 +1170,38 @@ impl Machine {
             State::Group => self.group_problems.push(problem),
             _ => self.interchange_problems.push(problem),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_step(input: &[u8]) -> Result<Step, ParseError> {
+        Machine::new(ParseOptions::default()).step(input, 0, true)
+    }
+
+    #[test]
+    fn an_input_without_any_interchange_is_an_error() {
+        for input in [&b""[..], b"\r\n  \n", b"\xEF\xBB\xBF", b"\xEF\xBB\xBF\n"] {
+            let error = first_step(input).expect_err("no interchange");
+            assert_eq!(error.name(), "empty_input", "{input:?}");
+            assert_eq!(error.position.offset, input.len() as u64);
+        }
+    }
+
+    #[test]
+    fn the_end_after_an_interchange_is_not_an_error() {
+        let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~\n";
+        let mut machine = Machine::new(ParseOptions::default());
+        let mut events = 0;
+        loop {
+            match machine.step(input, 0, true) {
+                Ok(Step::Event(_)) => events += 1,
+                Ok(Step::End) => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(events, 2);
     }
 }

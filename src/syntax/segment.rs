@@ -94,6 +94,9 @@ impl<'a> Segment<'a> {
             separator: self.delimiters.element,
             binary_at: self.binary_at as usize,
             delimiters: self.delimiters,
+            // ISA elements are all simple and fixed width; ISA11 and ISA16 hold the
+            // repetition and component separators themselves, which must not split them.
+            simple: self.id() == b"ISA",
         }
     }
 
@@ -132,6 +135,8 @@ pub struct Elements<'a> {
     separator: u8,
     binary_at: usize,
     delimiters: Delimiters,
+    /// Every element is simple (the ISA): never split into components or repetitions.
+    simple: bool,
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -152,11 +157,13 @@ impl<'a> Iterator for Elements<'a> {
         } else {
             None
         };
+        let binary = self.binary_at != 0 && start == self.binary_at;
         Some(Element {
             raw: &rest[..len],
             at: start as u32,
             delimiters: self.delimiters,
-            binary: self.binary_at != 0 && start == self.binary_at,
+            binary,
+            unsplit: binary || self.simple,
         })
     }
 }
@@ -168,6 +175,8 @@ pub struct Element<'a> {
     at: u32,
     delimiters: Delimiters,
     binary: bool,
+    /// Never split on the component or repetition separator: binary data, or an ISA element.
+    unsplit: bool,
 }
 
 impl<'a> Element<'a> {
@@ -201,12 +210,12 @@ impl<'a> Element<'a> {
 
     /// True when the element holds a component separator (a composite with 2+ parts).
     pub fn is_composite(&self) -> bool {
-        !self.binary && memchr(self.delimiters.component, self.raw).is_some()
+        !self.unsplit && memchr(self.delimiters.component, self.raw).is_some()
     }
 
     /// True when the element holds a repetition separator.
     pub fn is_repeated(&self) -> bool {
-        !self.binary
+        !self.unsplit
             && self
                 .delimiters
                 .repetition
@@ -218,7 +227,7 @@ impl<'a> Element<'a> {
     pub fn components(&self) -> Split<'a> {
         Split::new(
             self.raw,
-            (!self.binary).then_some(self.delimiters.component),
+            (!self.unsplit).then_some(self.delimiters.component),
         )
     }
 
@@ -235,7 +244,7 @@ impl<'a> Element<'a> {
         Repetitions {
             split: Split::new(
                 self.raw,
-                if self.binary {
+                if self.unsplit {
                     None
                 } else {
                     self.delimiters.repetition
@@ -382,6 +391,26 @@ mod tests {
         assert!(data.is_binary());
         assert_eq!(data.components().count(), 1);
         assert_eq!(data.repetitions().count(), 1);
+    }
+
+    #[test]
+    fn isa_delimiter_elements_are_not_split_on_themselves() {
+        let raw = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:";
+        let isa = seg(raw);
+        let isa11 = isa.element(11).expect("ISA11");
+        let isa16 = isa.element(16).expect("ISA16");
+        assert!(!isa11.is_repeated() && !isa11.is_composite());
+        assert!(!isa16.is_repeated() && !isa16.is_composite());
+        assert_eq!(isa11.repetitions().count(), 1);
+        assert_eq!(isa16.components().collect::<Vec<_>>(), vec![&b":"[..]]);
+        assert!(!isa16.is_binary());
+        // Any other segment still splits.
+        assert!(
+            seg(b"HI*ABK:J449^ABF:E119")
+                .element(1)
+                .expect("HI01")
+                .is_repeated()
+        );
     }
 
     #[test]
