@@ -371,6 +371,11 @@ impl Machine {
         self.line_at_cursor
     }
 
+    /// The line of absolute `offset` in the caller's window (for errors the reader raises).
+    pub(crate) fn line_of(&mut self, window: &[u8], base: u64, offset: u64) -> u64 {
+        self.line_at(window, base, offset)
+    }
+
     /// Where the next byte is, outside any segment (end of input, for example).
     fn here(&mut self, window: &[u8], base: u64) -> Position {
         Position {

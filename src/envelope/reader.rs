@@ -308,14 +308,55 @@ impl<R: Read> Reader<R> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => {
+                    let offset = self.base + self.filled as u64;
+                    let window = &self.buf[..self.filled];
                     let position = Position {
-                        offset: self.base + self.filled as u64,
+                        offset,
                         segment: 0,
-                        line: 0,
+                        line: self.machine.line_of(window, self.base, offset),
                     };
                     return Err(ParseError::new(position, ParseErrorKind::Io(source)));
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Yields its bytes, then fails.
+    struct FailingSource<'a> {
+        bytes: &'a [u8],
+    }
+
+    impl Read for FailingSource<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.bytes.is_empty() {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_says_where_the_input_stopped() {
+        let isa = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~\nGS*HC*S*R*20240101*1200*1*X*005010X222A1~\nST*837*0001~\n";
+        let mut reader = Reader::new(FailingSource { bytes: isa });
+        let error = loop {
+            match reader.next_event() {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("the source fails before the end"),
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(error.name(), "io");
+        assert_eq!(error.position.offset, isa.len() as u64);
+        assert_eq!(error.position.line, 4, "three line feeds were read");
+        assert!(error.to_string().contains("disk on fire"));
     }
 }
