@@ -7,6 +7,7 @@
 //! - [`envelope`]: interchanges, functional groups and transaction sets with their control
 //!   numbers and counts; a streaming reader whose memory is bounded by one transaction set.
 //! - [`json`]: the envelope tree as JSON, streamed.
+//! - [`npi`]: National Provider Identifier check digits.
 //! - [`synth`]: deterministic synthetic 837 interchanges for samples, tests and benchmarks.
 //!
 //! ```
@@ -28,5 +29,6 @@
 
 pub mod envelope;
 pub mod json;
+pub mod npi;
 pub mod syntax;
 pub mod synth;

@@ -1,0 +1,284 @@
+//! Writes segments with the interchange's delimiters, counting segments and bytes.
+//!
+//! Bytes collect in one reusable buffer that is handed to the output in chunks of about
+//! [`CHUNK`] bytes, so memory stays constant whatever the number of claims, and the caller
+//! need not wrap the output in a `BufWriter`.
+
+use std::io::{self, Write};
+
+use crate::syntax::Delimiters;
+
+/// Bytes collected before they are written out.
+const CHUNK: usize = 64 << 10;
+
+/// True for the bytes generated data may hold: upper-case letters, digits, space, `.`
+/// (decimal amounts) and `-` (RD8 date ranges). Delimiters are chosen outside this set, so
+/// no value can ever contain one.
+pub(crate) fn is_data_byte(byte: u8) -> bool {
+    matches!(byte, b'A'..=b'Z' | b'0'..=b'9' | b' ' | b'.' | b'-')
+}
+
+/// Decimal digits of a number, formatted on the stack.
+pub(crate) struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    /// `n` in decimal, no padding.
+    pub(crate) fn new(mut n: u64) -> Self {
+        let mut buf = [b'0'; 20];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Digits { buf, start }
+    }
+
+    /// `n` in decimal, left-padded with zeros to `width` digits (at most 20).
+    pub(crate) fn padded(n: u64, width: usize) -> Self {
+        let mut digits = Digits::new(n);
+        let want = digits.buf.len().saturating_sub(width.min(20));
+        while digits.start > want {
+            digits.start -= 1;
+            digits.buf[digits.start] = b'0';
+        }
+        digits
+    }
+
+    /// The digits.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+/// An amount in cents in the usual X12 `R` form: `125`, `125.5`, `125.25` (no trailing
+/// zeros after the point, no point for whole amounts).
+pub(crate) struct Amount {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl Amount {
+    /// Formats `cents`.
+    pub(crate) fn new(cents: u64) -> Self {
+        let mut buf = [0; 24];
+        let whole = Digits::new(cents / 100);
+        let whole = whole.as_bytes();
+        buf[..whole.len()].copy_from_slice(whole);
+        let mut len = whole.len();
+        let fraction = cents % 100;
+        if fraction != 0 {
+            buf[len] = b'.';
+            buf[len + 1] = b'0' + (fraction / 10) as u8;
+            len += 2;
+            if fraction % 10 != 0 {
+                buf[len] = b'0' + (fraction % 10) as u8;
+                len += 1;
+            }
+        }
+        Amount { buf, len }
+    }
+
+    /// The formatted amount.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Writes segments. Build one with [`SegmentWriter::segment`], add elements, then call
+/// [`SegmentWriter::end`].
+pub(crate) struct SegmentWriter<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    delimiters: Delimiters,
+    line_break: &'static [u8],
+    segments: u64,
+    set_segments: u64,
+    bytes: u64,
+}
+
+impl<W: Write> SegmentWriter<W> {
+    /// A writer to `out`, writing `line_break` (possibly empty) after every terminator.
+    pub(crate) fn new(out: W, delimiters: Delimiters, line_break: &'static [u8]) -> Self {
+        SegmentWriter {
+            out,
+            buf: Vec::with_capacity(CHUNK + 4096),
+            delimiters,
+            line_break,
+            segments: 0,
+            set_segments: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Starts a segment.
+    pub(crate) fn segment(&mut self, id: &[u8]) -> &mut Self {
+        self.buf.extend_from_slice(id);
+        self
+    }
+
+    /// Adds an element.
+    pub(crate) fn e(&mut self, value: &[u8]) -> &mut Self {
+        debug_assert!(
+            value.iter().all(|&b| is_data_byte(b)),
+            "generated value outside the data alphabet: {:?}",
+            String::from_utf8_lossy(value)
+        );
+        self.buf.push(self.delimiters.element);
+        self.buf.extend_from_slice(value);
+        self
+    }
+
+    /// Adds an element made of several pieces written one after the other.
+    pub(crate) fn joined(&mut self, parts: &[&[u8]]) -> &mut Self {
+        self.buf.push(self.delimiters.element);
+        for part in parts {
+            debug_assert!(part.iter().all(|&b| is_data_byte(b)));
+            self.buf.extend_from_slice(part);
+        }
+        self
+    }
+
+    /// Adds `n` empty elements (positions the TR3 leaves unused here).
+    pub(crate) fn skip(&mut self, n: usize) -> &mut Self {
+        for _ in 0..n {
+            self.buf.push(self.delimiters.element);
+        }
+        self
+    }
+
+    /// Adds a number element.
+    pub(crate) fn num(&mut self, n: u64) -> &mut Self {
+        self.e(Digits::new(n).as_bytes())
+    }
+
+    /// Adds an amount element (see [`Amount`]).
+    pub(crate) fn amount(&mut self, cents: u64) -> &mut Self {
+        self.e(Amount::new(cents).as_bytes())
+    }
+
+    /// Adds a composite element: the components joined by the component separator.
+    pub(crate) fn composite(&mut self, components: &[&[u8]]) -> &mut Self {
+        self.buf.push(self.delimiters.element);
+        for (i, component) in components.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(self.delimiters.component);
+            }
+            debug_assert!(component.iter().all(|&b| is_data_byte(b)));
+            self.buf.extend_from_slice(component);
+        }
+        self
+    }
+
+    /// Adds an element holding a delimiter itself (ISA11, ISA16): the one place a delimiter
+    /// byte is written as a value.
+    pub(crate) fn delimiter_value(&mut self, byte: u8) -> &mut Self {
+        self.buf.push(self.delimiters.element);
+        self.buf.push(byte);
+        self
+    }
+
+    /// Ends the segment: terminator, line break, counts; writes a chunk out when enough has
+    /// collected.
+    pub(crate) fn end(&mut self) -> io::Result<()> {
+        self.buf.push(self.delimiters.segment);
+        self.buf.extend_from_slice(self.line_break);
+        self.segments += 1;
+        self.set_segments += 1;
+        if self.buf.len() >= CHUNK {
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    /// Restarts the per-transaction-set count (call right before writing ST).
+    pub(crate) fn start_set(&mut self) {
+        self.set_segments = 0;
+    }
+
+    /// Segments written since the last [`start_set`](Self::start_set).
+    pub(crate) fn set_segments(&self) -> u64 {
+        self.set_segments
+    }
+
+    /// Segments written so far.
+    pub(crate) fn segments(&self) -> u64 {
+        self.segments
+    }
+
+    /// Writes what is collected and flushes the output; returns the bytes written in all.
+    pub(crate) fn finish(&mut self) -> io::Result<u64> {
+        self.drain()?;
+        self.out.flush()?;
+        Ok(self.bytes)
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_use_the_short_decimal_form() {
+        let cases = [
+            (0, "0"),
+            (5, "0.05"),
+            (50, "0.5"),
+            (12_500, "125"),
+            (12_550, "125.5"),
+            (12_525, "125.25"),
+            (100_001, "1000.01"),
+        ];
+        for (cents, text) in cases {
+            assert_eq!(Amount::new(cents).as_bytes(), text.as_bytes(), "{cents}");
+        }
+    }
+
+    #[test]
+    fn digits_pad_and_do_not_truncate() {
+        assert_eq!(Digits::new(0).as_bytes(), b"0");
+        assert_eq!(Digits::new(u64::MAX).as_bytes(), b"18446744073709551615");
+        assert_eq!(Digits::padded(42, 9).as_bytes(), b"000000042");
+        assert_eq!(Digits::padded(1234, 2).as_bytes(), b"1234");
+    }
+
+    #[test]
+    fn segments_use_the_chosen_delimiters_and_are_counted() -> io::Result<()> {
+        let delimiters = Delimiters {
+            element: b'|',
+            component: b'>',
+            repetition: Some(b'^'),
+            segment: b'~',
+        };
+        let mut out = Vec::new();
+        let mut w = SegmentWriter::new(&mut out, delimiters, b"\r\n");
+        w.start_set();
+        w.segment(b"SV1")
+            .composite(&[b"HC", b"99213", b"25"])
+            .amount(12_550)
+            .e(b"UN")
+            .num(1)
+            .skip(2)
+            .composite(&[b"1", b"2"])
+            .end()?;
+        w.segment(b"LX").num(2).end()?;
+        assert_eq!(w.set_segments(), 2);
+        let bytes = w.finish()?;
+        assert_eq!(out, b"SV1|HC>99213>25|125.5|UN|1|||1>2~\r\nLX|2~\r\n");
+        assert_eq!(bytes, out.len() as u64);
+        Ok(())
+    }
+}
