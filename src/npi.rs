@@ -122,7 +122,7 @@ mod tests {
                     }
                 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         }
         let mut n: u64 = 100_000_000;
         while n < 300_000_000 {

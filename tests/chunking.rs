@@ -85,10 +85,8 @@ fn cut_pairs(input: &[u8], every_isa_pair: bool) -> BTreeSet<(usize, usize)> {
         all_pairs_in(start, end, &mut pairs);
     }
     let isas = isa_starts(input);
-    if every_isa_pair {
-        if let Some(&first) = isas.first() {
-            all_pairs_in(0, first + 107, &mut pairs);
-        }
+    if every_isa_pair && let Some(&first) = isas.first() {
+        all_pairs_in(0, first + 107, &mut pairs);
     }
     for isa in isas {
         for a in isa.saturating_sub(3)..=(isa + 107).min(len) {

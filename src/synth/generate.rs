@@ -597,7 +597,7 @@ impl<'o, W: Write> Generator<'o, W> {
                 .weighted(&[(30, 1), (30, 2), (20, 3), (12, 4), (8, 5)]);
             let mut picked = [0; 5];
             self.distinct(data::OUTPATIENT_LINES.len(), &mut picked[..count]);
-            let days = (last_day.0 - first_day.0) as u64;
+            let days = last_day.days_since(first_day) as u64;
             for &i in &picked[..count] {
                 let template = &data::OUTPATIENT_LINES[i];
                 let units = self.units(template.max_units);
@@ -738,7 +738,7 @@ impl<'o, W: Write> Generator<'o, W> {
     /// 837D 2300 and 2400 loops: a recall visit or treatment.
     fn dental_claim(&mut self, provider: &Provider, patient: &Person) -> io::Result<()> {
         let service = self.service_day();
-        let age = (service.0 - patient.birth.0) / 365;
+        let age = service.days_since(patient.birth) / 365;
         let recall = self.rng.chance(60);
         let mut lines = Vec::new();
         if recall {
@@ -1102,10 +1102,10 @@ impl<'o, W: Write> Generator<'o, W> {
     /// (mostly) and address.
     fn person(&mut self, min_age: u64, max_age: u64, family: Option<&Person>) -> Person {
         let mut name = self.person_name();
-        if let Some(family) = family {
-            if self.rng.chance(85) {
-                name.last = family.name.last;
-            }
+        if let Some(family) = family
+            && self.rng.chance(85)
+        {
+            name.last = family.name.last;
         }
         let age = self.rng.range(min_age, max_age);
         let birth = self

@@ -77,7 +77,7 @@ impl Amount {
             buf[len] = b'.';
             buf[len + 1] = b'0' + (fraction / 10) as u8;
             len += 2;
-            if fraction % 10 != 0 {
+            if !fraction.is_multiple_of(10) {
                 buf[len] = b'0' + (fraction % 10) as u8;
                 len += 1;
             }
