@@ -32,3 +32,8 @@ pub mod json;
 pub mod npi;
 pub mod syntax;
 pub mod synth;
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
