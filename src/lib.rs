@@ -27,6 +27,6 @@
 #![warn(missing_docs)]
 
 pub mod envelope;
-pub mod synth;
 pub mod json;
 pub mod syntax;
+pub mod synth;

@@ -13,8 +13,10 @@ use clap::{Parser, Subcommand};
 /// Check and submit healthcare X12 837 claim files (5010).
 #[derive(Debug, Parser)]
 #[command(name = "x12pipe", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 the input has errors, 2 usage or I/O error.\n\
-Run 'x12pipe <command> --help' for a command's options and examples.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 the input has errors, 2 usage or I/O error.\n\
+Run 'x12pipe <command> --help' for a command's options and examples."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

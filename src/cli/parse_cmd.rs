@@ -127,7 +127,10 @@ fn report_error(file: &str, error: &ParseError) {
 /// One diagnostic line: FILE:LINE: SEVERITY: MESSAGE (byte N, segment N).
 fn report(file: &str, p: Position, severity: Severity, message: &dyn std::fmt::Display) {
     if p.segment == 0 {
-        eprintln!("{file}:{}: {severity}: {message} (byte {})", p.line, p.offset);
+        eprintln!(
+            "{file}:{}: {severity}: {message} (byte {})",
+            p.line, p.offset
+        );
     } else {
         eprintln!(
             "{file}:{}: {severity}: {message} (byte {}, segment {})",
@@ -193,7 +196,9 @@ fn parse_stream<W: Write>(
         summary.errors += 1;
     }
     let out = match json {
-        Some(json) => Some(json.finish(summary.segments, reader.open_problems(), fatal.as_ref())?),
+        Some(json) => {
+            Some(json.finish(summary.segments, reader.open_problems(), fatal.as_ref())?)
+        }
         None => None,
     };
     Ok((summary, out))

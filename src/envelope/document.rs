@@ -114,10 +114,7 @@ impl<'a> Document<'a> {
                     }
                 }
                 RawEvent::Transaction { start, end, closed } => {
-                    if let Some(group) = interchanges
-                        .last_mut()
-                        .and_then(|i| i.groups.last_mut())
-                    {
+                    if let Some(group) = interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
                         group.sets.push(StoredSet {
                             start,
                             end,
@@ -128,10 +125,7 @@ impl<'a> Document<'a> {
                     }
                 }
                 RawEvent::GroupEnd { ge } => {
-                    if let Some(group) = interchanges
-                        .last_mut()
-                        .and_then(|i| i.groups.last_mut())
-                    {
+                    if let Some(group) = interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
                         group.ge = ge.map(segment);
                         group.problems = machine.group_problems.clone();
                     }

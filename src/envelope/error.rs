@@ -323,7 +323,9 @@ impl fmt::Display for ProblemKind {
                     "ISA{element:02} is {found} bytes, expected {expected} (the ISA is fixed width)"
                 )?;
                 if *line_break {
-                    f.write_str("; it holds a line break: the file looks wrapped at a fixed line width")?;
+                    f.write_str(
+                        "; it holds a line break: the file looks wrapped at a fixed line width",
+                    )?;
                 }
                 Ok(())
             }

@@ -135,7 +135,15 @@ pub(crate) fn frame(
     }
     let rest = &window[start..];
     if let Some(binary) = binary_segment(rest, delimiters.element) {
-        return frame_binary(window, start, lines_before, binary, delimiters, eof, max_len);
+        return frame_binary(
+            window,
+            start,
+            lines_before,
+            binary,
+            delimiters,
+            eof,
+            max_len,
+        );
     }
     let limit = rest.len().min(max_len.saturating_add(1));
     let (found, lines_inside) = find_terminator(&rest[..limit], delimiters.segment);
@@ -256,8 +264,7 @@ fn frame_binary(
     let Some(digits_end) = digits_end else {
         return more(eof);
     };
-    let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element)
-    else {
+    let Some((declared, used)) = binary_length(&window[at..=digits_end], delimiters.element) else {
         return Err(FrameFault::BinaryLengthInvalid {
             start,
             lines_before,
@@ -366,7 +373,11 @@ mod tests {
         assert_eq!((s.binary_at, s.lines_within), (6, 1));
         // Cut anywhere before the terminator: need more.
         for cut in 0..12 {
-            assert_eq!(frame(&w[..cut], 0, &d(), false, 1024), Ok(Frame::NeedMore), "{cut}");
+            assert_eq!(
+                frame(&w[..cut], 0, &d(), false, 1024),
+                Ok(Frame::NeedMore),
+                "{cut}"
+            );
         }
     }
 

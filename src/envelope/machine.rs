@@ -72,9 +72,15 @@ impl<'a> OpenProblems<'a> {
 /// What one step produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RawEvent {
-    InterchangeStart { isa: SegmentRef },
-    InterchangeSegment { segment: SegmentRef },
-    GroupStart { gs: SegmentRef },
+    InterchangeStart {
+        isa: SegmentRef,
+    },
+    InterchangeSegment {
+        segment: SegmentRef,
+    },
+    GroupStart {
+        gs: SegmentRef,
+    },
     /// A transaction set whose bytes are `[start, end)` and whose segments are `spans`.
     /// `closed` is false when the SE was missing.
     Transaction {
@@ -82,8 +88,12 @@ pub(crate) enum RawEvent {
         end: u64,
         closed: bool,
     },
-    GroupEnd { ge: Option<SegmentRef> },
-    InterchangeEnd { iea: Option<SegmentRef> },
+    GroupEnd {
+        ge: Option<SegmentRef>,
+    },
+    InterchangeEnd {
+        iea: Option<SegmentRef>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,7 +205,13 @@ pub(crate) fn control_text(bytes: &[u8]) -> String {
     bytes
         .iter()
         .take(35)
-        .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '?' })
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
@@ -793,11 +809,7 @@ impl Machine {
                 severity: Severity::Error,
                 position: seg_ref.position,
             });
-        } else if !self
-            .group
-            .transaction_control_numbers
-            .insert(st02.to_vec())
-        {
+        } else if !self.group.transaction_control_numbers.insert(st02.to_vec()) {
             self.transaction_problems.push(Problem {
                 kind: ProblemKind::DuplicateControlNumber {
                     element: "ST02",
@@ -961,11 +973,7 @@ impl Machine {
                 severity: Severity::Error,
                 position: seg_ref.position,
             });
-        } else if !self
-            .interchange
-            .group_control_numbers
-            .insert(gs06.to_vec())
-        {
+        } else if !self.interchange.group_control_numbers.insert(gs06.to_vec()) {
             self.group_problems.push(Problem {
                 kind: ProblemKind::DuplicateControlNumber {
                     element: "GS06",

@@ -23,10 +23,7 @@ pub(crate) fn segment_in<'x>(
 
 /// Trims the space padding of fixed-width ISA values.
 fn trim_padding(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != b' ')
-        .map_or(0, |i| i + 1);
+    let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
     &bytes[..end]
 }
 
@@ -106,7 +103,10 @@ impl<'a> IsaHeader<'a> {
 impl fmt::Debug for IsaHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IsaHeader")
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.segment.position())
             .finish_non_exhaustive()
     }
@@ -167,7 +167,10 @@ impl<'a> GsHeader<'a> {
 impl fmt::Debug for GsHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GsHeader")
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.segment.position())
             .finish_non_exhaustive()
     }
@@ -278,7 +281,10 @@ impl fmt::Debug for TransactionSet<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransactionSet")
             .field("type", &String::from_utf8_lossy(self.transaction_type()))
-            .field("control_number", &String::from_utf8_lossy(self.control_number()))
+            .field(
+                "control_number",
+                &String::from_utf8_lossy(self.control_number()),
+            )
             .field("position", &self.start)
             .field("segments", &self.spans.len())
             .field("problems", &self.problems.len())

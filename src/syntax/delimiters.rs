@@ -192,7 +192,10 @@ mod tests {
             Delimiters::check_byte(DelimiterRole::Element, b'\n'),
             Err(DelimiterFault::LineBreak)
         );
-        assert_eq!(Delimiters::check_byte(DelimiterRole::Segment, b'\n'), Ok(()));
+        assert_eq!(
+            Delimiters::check_byte(DelimiterRole::Segment, b'\n'),
+            Ok(())
+        );
         assert_eq!(Delimiters::check_byte(DelimiterRole::Element, 0x1D), Ok(()));
     }
 

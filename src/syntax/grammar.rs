@@ -248,8 +248,16 @@ pub fn isa_header(window: &[u8], eof: bool) -> Result<IsaScan, IsaFault> {
 fn check_delimiters(layout: &IsaLayout, isa: &[u8]) -> Result<(), IsaFault> {
     let isa11_at = usize::from(layout.elements[10].0);
     let mut checks = vec![
-        (DelimiterRole::Component, layout.component_separator, layout.len - 2),
-        (DelimiterRole::Segment, layout.segment_terminator, layout.len - 1),
+        (
+            DelimiterRole::Component,
+            layout.component_separator,
+            layout.len - 2,
+        ),
+        (
+            DelimiterRole::Segment,
+            layout.segment_terminator,
+            layout.len - 1,
+        ),
     ];
     if let Some(b) = layout.isa11 {
         // Letters in ISA11 mean "no repetition separator" (`U` in 4010); anything else in a
@@ -329,15 +337,28 @@ mod tests {
         assert_eq!(layout.element(ISA, 16), b":");
         assert_eq!(layout.delimiters(ISA), Delimiters::default());
         for (i, &(start, end)) in layout.elements.iter().enumerate() {
-            assert_eq!(usize::from(end - start), usize::from(ISA_WIDTHS[i]), "ISA{}", i + 1);
+            assert_eq!(
+                usize::from(end - start),
+                usize::from(ISA_WIDTHS[i]),
+                "ISA{}",
+                i + 1
+            );
         }
     }
 
     #[test]
     fn isa_header_asks_for_more_until_the_terminator_is_in() {
         for cut in 0..ISA.len() {
-            assert_eq!(isa_header(&ISA[..cut], false), Ok(IsaScan::NeedMore), "cut {cut}");
-            assert_eq!(isa_header(&ISA[..cut], true), Err(IsaFault::Truncated), "cut {cut}");
+            assert_eq!(
+                isa_header(&ISA[..cut], false),
+                Ok(IsaScan::NeedMore),
+                "cut {cut}"
+            );
+            assert_eq!(
+                isa_header(&ISA[..cut], true),
+                Err(IsaFault::Truncated),
+                "cut {cut}"
+            );
         }
     }
 

@@ -216,12 +216,16 @@ impl<'a> Element<'a> {
     /// The components (1-based positions, like `CLM05-3`), split on the component separator.
     /// A simple element yields itself once.
     pub fn components(&self) -> Split<'a> {
-        Split::new(self.raw, (!self.binary).then_some(self.delimiters.component))
+        Split::new(
+            self.raw,
+            (!self.binary).then_some(self.delimiters.component),
+        )
     }
 
     /// Component `n` (1-based), if present.
     pub fn component(&self, n: usize) -> Option<&'a [u8]> {
-        n.checked_sub(1).and_then(|skip| self.components().nth(skip))
+        n.checked_sub(1)
+            .and_then(|skip| self.components().nth(skip))
     }
 
     /// The repetitions, split on the repetition separator; each is itself an [`Element`]
@@ -351,14 +355,20 @@ mod tests {
         let s = seg(b"CLM*A1*100***11:B:1");
         let clm05 = s.element(5).expect("CLM05");
         assert!(clm05.is_composite());
-        assert_eq!(clm05.components().collect::<Vec<_>>(), vec![&b"11"[..], b"B", b"1"]);
+        assert_eq!(
+            clm05.components().collect::<Vec<_>>(),
+            vec![&b"11"[..], b"B", b"1"]
+        );
         assert_eq!(clm05.component(3), Some(&b"1"[..]));
         assert_eq!(clm05.component(4), None);
 
         let eb = seg(b"EB*1**30^42^45:X");
         let reps: Vec<Element<'_>> = eb.element(3).expect("EB03").repetitions().collect();
         assert_eq!(reps.len(), 3);
-        assert_eq!(reps[2].components().collect::<Vec<_>>(), vec![&b"45"[..], b"X"]);
+        assert_eq!(
+            reps[2].components().collect::<Vec<_>>(),
+            vec![&b"45"[..], b"X"]
+        );
         assert_eq!(reps[1].offset_in_segment(), 9);
     }
 
