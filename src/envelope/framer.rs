@@ -285,7 +285,9 @@ fn frame_binary(
             declared,
         });
     }
-    let lines_in_data = memchr::memchr_iter(b'\n', &window[data_at..terminator_at]).count() as u64;
+    // Line feeds anywhere in the segment count, in the data and in the elements before it
+    // (a BDS01 may hold one), as they do in any other segment.
+    let lines_inside = memchr::memchr_iter(b'\n', &window[start..terminator_at]).count() as u64;
     Ok(Frame::Segment(Framed {
         start,
         end: terminator_at,
@@ -293,7 +295,7 @@ fn frame_binary(
         id_len: 3,
         binary_at: (data_at - start) as u32,
         lines_before,
-        lines_within: lines_in_data + u64::from(delimiters.segment == b'\n'),
+        lines_within: lines_inside + u64::from(delimiters.segment == b'\n'),
     }))
 }
 
@@ -361,6 +363,17 @@ mod tests {
                 "{cut}"
             );
         }
+    }
+
+    #[test]
+    fn line_feeds_before_binary_data_are_counted() {
+        // Found by fuzzing: a line feed in BDS01 was skipped, so every later segment was
+        // reported one line too early.
+        let w = b"BDS*\n*1*1~";
+        let Ok(Frame::Segment(s)) = frame(w, 0, &d(), true, 1024) else {
+            panic!()
+        };
+        assert_eq!((s.binary_at, s.lines_within), (8, 1));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::error::{
 };
 use super::framer::{Frame, FrameFault, Framed, frame, skip_filler};
 use super::options::ParseOptions;
-use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header};
+use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header, segment_id};
 use crate::syntax::{Delimiters, Position};
 
 /// A segment located in the stream by absolute offsets.
@@ -426,6 +426,7 @@ impl Machine {
                 self.transaction_body(window, base);
             }
             let from = (self.pos - base) as usize;
+            let (window, eof, capped) = self.transaction_view(window, base, eof);
             if let Some(isa) = peek_isa(window, from) {
                 // A new interchange while envelopes are open: close them. The ISA is framed
                 // apart because its delimiters may differ from the current ones.
@@ -445,15 +446,13 @@ impl Machine {
                 Err(fault) => return Err(self.frame_error(fault, window, base)),
             };
             let seg = match framed {
+                Frame::NeedMore if capped => return self.transaction_cut_short(window, from, base),
                 Frame::NeedMore => {
                     // Consume the line breaks and spaces before the unfinished segment now:
                     // the caller may drop consumed bytes, so an endless run of them is never
                     // buffered.
                     let (at, _) = skip_filler(window, from);
                     self.pos = base + at as u64;
-                    if self.state == State::Transaction {
-                        self.check_transaction_size(window.len() as u64 + base)?;
-                    }
                     return Ok(self.need_more(window, base));
                 }
                 Frame::End { at, .. } => {
@@ -552,6 +551,64 @@ impl Machine {
         };
         let position = self.position_at(window, base, base + start as u64);
         ParseError::new(position, kind)
+    }
+
+    /// Inside a transaction set, every reader looks at most `max_transaction_size + 2` bytes
+    /// past its ST (room for a last segment ending at the limit and a CR LF terminator): what
+    /// the streaming reader buffers stays bounded, and since the slice reader sees the same
+    /// bytes, the verdict does not depend on how the input was split. Returns the window
+    /// to frame in, its `eof`, and whether it was cut at that limit.
+    fn transaction_view<'w>(
+        &self,
+        window: &'w [u8],
+        base: u64,
+        eof: bool,
+    ) -> (&'w [u8], bool, bool) {
+        if self.state != State::Transaction {
+            return (window, eof, false);
+        }
+        let cap = self
+            .transaction
+            .start
+            .offset
+            .saturating_add(self.options.max_transaction_size as u64)
+            .saturating_add(2)
+            .saturating_sub(base);
+        match usize::try_from(cap) {
+            Ok(cap) if cap < window.len() => (&window[..cap], false, true),
+            _ => (window, eof, false),
+        }
+    }
+
+    /// The window, cut at the size limit, ends inside a segment of an open transaction set.
+    /// A segment that closes the set anyway (ST, GE, GS, IEA, ISA: the SE is missing) closes
+    /// it as a complete one would, once its id is in view; anything else makes the set too
+    /// large.
+    fn transaction_cut_short(
+        &mut self,
+        window: &[u8],
+        from: usize,
+        base: u64,
+    ) -> Result<Step, ParseError> {
+        let (start, _) = skip_filler(window, from);
+        let rest = window.get(start..).unwrap_or_default();
+        let closes = segment_id(rest, self.delimiters.element)
+            .filter(|&len| len < rest.len())
+            .map(|len| kind_of(&rest[..len]))
+            .is_some_and(|kind| {
+                matches!(kind, Kind::St | Kind::Ge | Kind::Gs | Kind::Iea | Kind::Isa)
+            });
+        if !closes {
+            return Err(ParseError::new(
+                self.transaction.start,
+                ParseErrorKind::TransactionTooLarge {
+                    limit: self.options.max_transaction_size,
+                },
+            ));
+        }
+        let position = self.position_at(window, base, base + start as u64);
+        self.pos = base + start as u64;
+        Ok(Step::Event(self.end_transaction_without_se(position)))
     }
 
     fn check_transaction_size(&self, end: u64) -> Result<(), ParseError> {
@@ -756,16 +813,7 @@ impl Machine {
             Kind::St | Kind::Ge | Kind::Gs | Kind::Iea | Kind::Isa => {
                 // The SE never came: close the set and look at this segment again.
                 self.skip_to(&seg, base);
-                let control_number = control_text(&self.transaction.control_number);
-                self.transaction_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::SE,
-                        control_number,
-                    },
-                    severity: Severity::Error,
-                    position: seg_ref.position,
-                });
-                Ok(Some(self.end_transaction(None)))
+                Ok(Some(self.end_transaction_without_se(seg_ref.position)))
             }
             _ => {
                 let end = seg_ref.position.offset + u64::from(seg_ref.len);
@@ -816,6 +864,19 @@ impl Machine {
                 position,
             });
         }
+    }
+
+    /// Closes the set at a segment that ends it without an SE (found at `position`).
+    fn end_transaction_without_se(&mut self, position: Position) -> RawEvent {
+        self.transaction_problems.push(Problem {
+            kind: ProblemKind::MissingTrailer {
+                trailer: EnvelopeSegment::SE,
+                control_number: control_text(&self.transaction.control_number),
+            },
+            severity: Severity::Error,
+            position,
+        });
+        self.end_transaction(None)
     }
 
     fn end_transaction(&mut self, se: Option<SegmentRef>) -> RawEvent {

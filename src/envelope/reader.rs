@@ -326,6 +326,106 @@ impl<R: Read> Reader<R> {
 mod tests {
     use super::*;
 
+    const ISA: &[u8] = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~";
+
+    /// A source that hands out one byte per read, the split most unlike a whole slice.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&byte, rest)), Some(slot)) => {
+                    *slot = byte;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    /// What a reader saw: one line per event, then the error (name and position).
+    fn outline(events: &mut dyn FnMut() -> Result<Option<String>, ParseError>) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match events() {
+                Ok(Some(line)) => lines.push(line),
+                Ok(None) => return lines,
+                Err(e) => {
+                    lines.push(format!("error {} at {:?}", e.name(), e.position));
+                    return lines;
+                }
+            }
+        }
+    }
+
+    fn describe(event: &Event<'_>) -> String {
+        match event {
+            Event::Transaction(set) => format!(
+                "set {} closed={} segments={} problems={:?}",
+                String::from_utf8_lossy(set.control_number()),
+                set.is_closed(),
+                set.segment_count(),
+                set.problems()
+            ),
+            other => format!("{:?}", std::mem::discriminant(other)),
+        }
+    }
+
+    /// Reads `input` whole and one byte at a time; both must see the same.
+    fn both_ways(input: &[u8], options: ParseOptions) -> Vec<String> {
+        let mut slice = SliceReader::with_options(input, options);
+        let whole = outline(&mut || slice.next_event().map(|e| e.map(|e| describe(&e))));
+        let mut stream = Reader::with_capacity(OneByte(input), options, 16);
+        let streamed = outline(&mut || stream.next_event().map(|e| e.map(|e| describe(&e))));
+        assert_eq!(whole, streamed, "the slice and streaming readers disagree");
+        whole
+    }
+
+    fn limits(max_segment_size: usize, max_transaction_size: usize) -> ParseOptions {
+        ParseOptions {
+            max_segment_size,
+            max_transaction_size,
+            ..ParseOptions::strict()
+        }
+    }
+
+    #[test]
+    fn readers_agree_when_a_set_outgrows_max_transaction_size() {
+        // Found by fuzzing: the streaming reader stopped with "transaction too large" while
+        // the unterminated segment was still arriving; the slice reader went on to "segment
+        // too long".
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(
+            b"GS*HC*S*R*20240101*1200*1*X*005010X222A1~ST*837*0001~BHT*0019~NM1*",
+        );
+        input.extend_from_slice(&[b'A'; 100]);
+        let seen = both_ways(&input, limits(64, 40));
+        let last = seen.last().map(String::as_str).unwrap_or_default();
+        assert!(last.starts_with("error transaction_too_large"), "{seen:?}");
+    }
+
+    #[test]
+    fn readers_agree_when_a_set_without_se_ends_at_a_long_trailer() {
+        // The set (ST, BHT) fits its limit; the GE that closes it without an SE does not.
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(
+            b"GS*HC*S*R*20240101*1200*1*X*005010X222A1~ST*837*0001~BHT*0019~GE*1*",
+        );
+        input.extend_from_slice(&[b'1'; 40]);
+        input.extend_from_slice(b"~IEA*1*000000001~");
+        let seen = both_ways(&input, limits(1 << 10, 30));
+        assert!(
+            seen.iter()
+                .any(|line| line.starts_with("set 0001 closed=false segments=2")),
+            "{seen:?}"
+        );
+        assert!(
+            !seen.iter().any(|line| line.starts_with("error")),
+            "{seen:?}"
+        );
+    }
+
     /// Yields its bytes, then fails.
     struct FailingSource<'a> {
         bytes: &'a [u8],

@@ -16,8 +16,9 @@ pub struct Position {
     /// 1-based ordinal of the segment in the stream (`ISA` of the first interchange is 1).
     /// 0 when the position is not inside any segment (for example before the first `ISA`).
     pub segment: u64,
-    /// 1-based line number. Lines are counted at line breaks between segments, at segment
-    /// terminators that are themselves line breaks, and inside binary (`BIN`) data.
+    /// 1-based line number: every line feed before the position starts a new line, whether
+    /// between segments, as a segment terminator, inside a segment (a file wrapped at a fixed
+    /// width) or in a binary segment (`BIN`, `BDS`).
     pub line: u64,
 }
 
