@@ -162,8 +162,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Mean time in nanoseconds from criterion's estimates file of one benchmark.
-fn mean_ns(function: &str, label: &str) -> Option<f64> {
+/// Mean time in nanoseconds from criterion's estimates file of one benchmark, if that file
+/// was written by this run (older files from earlier or filtered runs are ignored).
+fn mean_ns(function: &str, label: &str, since: std::time::SystemTime) -> Option<f64> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"));
@@ -174,18 +175,22 @@ fn mean_ns(function: &str, label: &str) -> Option<f64> {
         .join(label)
         .join("new")
         .join("estimates.json");
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if modified < since {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     json["mean"]["point_estimate"].as_f64()
 }
 
-fn report() {
+fn report(since: std::time::SystemTime) {
     println!("\nthroughput (mean), ratio to memchr_terminators and to naive_split, same run:");
     for mb in sizes() {
         let label = format!("{mb}MB");
         let bytes = mb as f64 * 1e6;
-        let memchr = mean_ns("memchr_terminators", &label);
-        let naive = mean_ns("naive_split", &label);
+        let memchr = mean_ns("memchr_terminators", &label, since);
+        let naive = mean_ns("naive_split", &label, since);
         for function in [
             "memchr_terminators",
             "naive_split",
@@ -193,7 +198,7 @@ fn report() {
             "x12pipe_tree",
             "x12pipe_stream",
         ] {
-            let Some(ns) = mean_ns(function, &label) else {
+            let Some(ns) = mean_ns(function, &label, since) else {
                 continue;
             };
             let mbps = bytes / ns * 1e3;
@@ -208,8 +213,9 @@ fn report() {
 }
 
 fn main() {
+    let since = std::time::SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     bench(&mut criterion);
     criterion.final_summary();
-    report();
+    report(since);
 }

@@ -159,6 +159,41 @@ pub(crate) fn frame(
     }))
 }
 
+/// Frames the next segment of bytes the reader already framed and validated (a transaction
+/// set being iterated again): the id needs no second check, so only binary segments take
+/// the full path. `None` at the end of the bytes.
+#[inline]
+pub(crate) fn reframe(window: &[u8], from: usize, delimiters: &Delimiters) -> Option<Framed> {
+    let (start, lines_before) = skip_filler(window, from);
+    let rest = window.get(start..).filter(|rest| !rest.is_empty())?;
+    if binary_segment(rest, delimiters.element).is_some() {
+        return match frame(window, from, delimiters, true, usize::MAX) {
+            Ok(Frame::Segment(framed)) => Some(framed),
+            _ => None,
+        };
+    }
+    let (found, lines_inside) = find_terminator(rest, delimiters.segment);
+    let len = found?;
+    let mut end = start + len;
+    if delimiters.segment == b'\n' && end > start && window[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let id_len = if end - start >= 3 && window[start + 2] != delimiters.element {
+        3
+    } else {
+        2
+    };
+    Some(Framed {
+        start,
+        end,
+        next: start + len + 1,
+        id_len,
+        binary_at: 0,
+        lines_before,
+        lines_within: lines_inside + u64::from(delimiters.segment == b'\n'),
+    })
+}
+
 /// Finds the segment terminator, counting line breaks met on the way (a wrapped file has
 /// them inside segments; an ordinary one has none, so the first hit is the terminator).
 #[inline]

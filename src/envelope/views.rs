@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::Problem;
-use super::framer::{Frame, frame};
+use super::framer::reframe;
 use super::machine::SegmentRef;
 use crate::syntax::{Delimiters, Position, Segment};
 
@@ -318,8 +318,7 @@ impl<'a> Iterator for TransactionSegments<'a> {
         }
         // The reader already framed these bytes without error, so only complete segments
         // come back; anything else ends the iteration.
-        let Ok(Frame::Segment(seg)) = frame(self.data, self.at, &self.delimiters, true, usize::MAX)
-        else {
+        let Some(seg) = reframe(self.data, self.at, &self.delimiters) else {
             self.remaining = 0;
             return None;
         };
