@@ -28,8 +28,10 @@
 #![warn(missing_docs)]
 
 pub mod envelope;
+pub mod finding;
 pub mod json;
 pub mod npi;
+pub mod schema;
 pub mod syntax;
 pub mod synth;
 

@@ -1,0 +1,537 @@
+//! Reads the embedded JSON once and compiles it into [`Guide`]s the validator can walk
+//! quickly: nodes in one arena, element rules resolved against the dictionary, code lists
+//! as bytes.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::{
+    DataType, Dictionary, ElementDef, ElementRule, GuideDef, LoopDef, NodeDef, Requirement,
+    SegmentUseDef, SimpleDef, Usage,
+};
+
+/// Why an embedded schema could not be compiled (a defect of the data, caught by tests).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("schema {file}: {message}")]
+pub struct SchemaError {
+    /// The data file.
+    pub file: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The embedded files: the dictionary, then the guides.
+const DICTIONARY: (&str, &str) = ("dictionary.json", include_str!("data/dictionary.json"));
+const GUIDES: &[(&str, &str)] = &[
+    ("837p.json", include_str!("data/837p.json")),
+    ("837i.json", include_str!("data/837i.json")),
+    ("837d.json", include_str!("data/837d.json")),
+    ("999.json", include_str!("data/999.json")),
+];
+
+/// A syntax note between elements of a segment (or components of a composite).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxNote {
+    /// `P` paired, `R` required, `E` exclusion, `C` conditional, `L` list conditional.
+    pub kind: u8,
+    /// The positions it names (1-based), in order.
+    pub positions: Vec<u8>,
+    /// The note as written (`P0809`).
+    pub text: String,
+}
+
+/// A simple element or component, resolved.
+#[derive(Clone, Debug)]
+pub struct SimpleSpec {
+    /// Dictionary number.
+    pub number: u16,
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub data_type: DataType,
+    /// Minimum length.
+    pub min: u16,
+    /// Maximum length.
+    pub max: u16,
+    /// Usage in this segment use.
+    pub usage: Usage,
+    /// Allowed codes, sorted (ID elements with a list in the guide).
+    pub codes: Option<Vec<Vec<u8>>>,
+}
+
+/// One element position of a segment use.
+#[derive(Clone, Debug)]
+pub struct ElementSpec {
+    /// The simple element, or `None` for a composite.
+    pub simple: Option<SimpleSpec>,
+    /// The components of a composite.
+    pub components: Vec<SimpleSpec>,
+    /// Name (the composite's for a composite).
+    pub name: String,
+    /// Usage of the element (or composite) in this segment use.
+    pub usage: Usage,
+    /// Maximum repetitions.
+    pub repeat: u16,
+    /// Composite id (`C023`) or `None`.
+    pub composite: Option<String>,
+    /// Syntax notes between components.
+    pub component_syntax: Vec<SyntaxNote>,
+}
+
+/// A segment use, resolved.
+#[derive(Clone, Debug)]
+pub struct SegmentSpec {
+    /// Segment id.
+    pub id: String,
+    /// The guide's name for it.
+    pub name: String,
+    /// Usage.
+    pub usage: Usage,
+    /// Maximum use (0 = unbounded).
+    pub max: u32,
+    /// Qualifiers: (element, component or 0, values).
+    pub qualifier: Vec<(u8, u8, Vec<Vec<u8>>)>,
+    /// Elements by position (index 0 = element 1).
+    pub elements: Vec<ElementSpec>,
+    /// Syntax notes.
+    pub syntax: Vec<SyntaxNote>,
+}
+
+/// A loop, resolved.
+#[derive(Clone, Debug)]
+pub struct LoopSpec {
+    /// Loop id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Usage.
+    pub usage: Usage,
+    /// Maximum repeats (0 = unbounded).
+    pub repeat: u32,
+}
+
+/// What a node of the tree is.
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    /// A segment use.
+    Segment(SegmentSpec),
+    /// A loop (its first child starts it).
+    Loop(LoopSpec),
+}
+
+/// A node of a guide's tree.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its parent (the root's parent is itself).
+    pub parent: usize,
+    /// Its children, in order (loops only).
+    pub children: Vec<usize>,
+    /// The id of the loop it is in (`"ST"` for the transaction-set level), for findings.
+    pub loop_id: &'static str,
+}
+
+/// A compiled implementation guide.
+#[derive(Debug)]
+pub struct Guide {
+    /// Short id (`837P`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// ST01.
+    pub transaction: String,
+    /// GS08 / ST03.
+    pub version: String,
+    /// GS01.
+    pub functional_id: String,
+    /// The nodes; 0 is the root (the transaction set as a loop).
+    pub nodes: Vec<Node>,
+    /// Every segment id the guide uses (to tell "unrecognized" from "unexpected").
+    pub segment_ids: HashSet<String>,
+}
+
+impl Guide {
+    /// The root node (the transaction set).
+    pub const ROOT: usize = 0;
+}
+
+/// The compiled guides.
+#[derive(Debug)]
+pub struct Guides {
+    /// All guides.
+    pub all: Vec<Guide>,
+}
+
+static GUIDES_CELL: OnceLock<Result<Guides, SchemaError>> = OnceLock::new();
+
+/// The embedded guides, compiled on first use.
+pub fn guides() -> Result<&'static Guides, &'static SchemaError> {
+    GUIDES_CELL.get_or_init(compile_all).as_ref()
+}
+
+/// The guide for a version (GS08 or ST03) and transaction (ST01), if one is embedded.
+pub fn guide_for(transaction: &[u8], version: &[u8]) -> Option<&'static Guide> {
+    guides()
+        .ok()?
+        .all
+        .iter()
+        .find(|g| g.transaction.as_bytes() == transaction && g.version.as_bytes() == version)
+}
+
+/// Compiles a guide from JSON text against a dictionary in JSON text (for guides that are not
+/// embedded, such as a companion guide, and for tests).
+pub fn compile(dictionary: &str, guide: &str) -> Result<Guide, SchemaError> {
+    let dictionary: Dictionary = serde_json::from_str(dictionary).map_err(|e| SchemaError {
+        file: "dictionary",
+        message: e.to_string(),
+    })?;
+    let def: GuideDef = serde_json::from_str(guide).map_err(|e| SchemaError {
+        file: "guide",
+        message: e.to_string(),
+    })?;
+    compile_guide("guide", &dictionary, def)
+}
+
+fn compile_all() -> Result<Guides, SchemaError> {
+    let (file, text) = DICTIONARY;
+    let dictionary: Dictionary = serde_json::from_str(text).map_err(|e| SchemaError {
+        file,
+        message: e.to_string(),
+    })?;
+    let mut all = Vec::new();
+    for &(file, text) in GUIDES {
+        let def: GuideDef = serde_json::from_str(text).map_err(|e| SchemaError {
+            file,
+            message: e.to_string(),
+        })?;
+        all.push(compile_guide(file, &dictionary, def)?);
+    }
+    Ok(Guides { all })
+}
+
+/// Leaks a loop id so nodes can hand out `&'static str` (a few dozen per process, once).
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+struct Compiler<'d> {
+    file: &'static str,
+    dictionary: &'d Dictionary,
+    nodes: Vec<Node>,
+    segment_ids: HashSet<String>,
+}
+
+fn compile_guide(
+    file: &'static str,
+    dictionary: &Dictionary,
+    def: GuideDef,
+) -> Result<Guide, SchemaError> {
+    let mut compiler = Compiler {
+        file,
+        dictionary,
+        nodes: vec![Node {
+            kind: NodeKind::Loop(LoopSpec {
+                id: "ST".to_string(),
+                name: format!("{} transaction set", def.transaction),
+                usage: Usage::R,
+                repeat: 1,
+            }),
+            parent: 0,
+            children: Vec::new(),
+            loop_id: "ST",
+        }],
+        segment_ids: HashSet::new(),
+    };
+    let children = compiler.children(0, "ST", &def.structure)?;
+    compiler.nodes[0].children = children;
+    Ok(Guide {
+        id: def.id,
+        name: def.name,
+        transaction: def.transaction,
+        version: def.version,
+        functional_id: def.functional_id,
+        nodes: compiler.nodes,
+        segment_ids: compiler.segment_ids,
+    })
+}
+
+impl Compiler<'_> {
+    fn error(&self, message: String) -> SchemaError {
+        SchemaError {
+            file: self.file,
+            message,
+        }
+    }
+
+    fn children(
+        &mut self,
+        parent: usize,
+        loop_id: &'static str,
+        defs: &[NodeDef],
+    ) -> Result<Vec<usize>, SchemaError> {
+        let mut out = Vec::with_capacity(defs.len());
+        for def in defs {
+            let index = self.nodes.len();
+            match def {
+                NodeDef::Segment(segment) => {
+                    let spec = self.segment(loop_id, segment)?;
+                    self.segment_ids.insert(spec.id.clone());
+                    self.nodes.push(Node {
+                        kind: NodeKind::Segment(spec),
+                        parent,
+                        children: Vec::new(),
+                        loop_id,
+                    });
+                }
+                NodeDef::Loop(lp) => self.add_loop(parent, lp)?,
+            }
+            out.push(index);
+        }
+        Ok(out)
+    }
+
+    fn add_loop(&mut self, parent: usize, lp: &LoopDef) -> Result<(), SchemaError> {
+        let index = self.nodes.len();
+        let id = leak(&lp.id);
+        if !matches!(lp.children.first(), Some(NodeDef::Segment(_))) {
+            return Err(self.error(format!("loop {} must start with a segment", lp.id)));
+        }
+        self.nodes.push(Node {
+            kind: NodeKind::Loop(LoopSpec {
+                id: lp.id.clone(),
+                name: lp.name.clone(),
+                usage: lp.usage,
+                repeat: lp.repeat,
+            }),
+            parent,
+            children: Vec::new(),
+            loop_id: id,
+        });
+        let children = self.children(index, id, &lp.children)?;
+        self.nodes[index].children = children;
+        Ok(())
+    }
+
+    fn segment(&self, loop_id: &str, def: &SegmentUseDef) -> Result<SegmentSpec, SchemaError> {
+        let base = self.dictionary.segments.get(&def.segment).ok_or_else(|| {
+            self.error(format!(
+                "{loop_id}: segment {} is not in the dictionary",
+                def.segment
+            ))
+        })?;
+        let place = format!("{loop_id} {}", def.segment);
+        for key in def.elements.keys().chain(def.qualifier.keys()) {
+            let (e, c) = parse_position(key)
+                .ok_or_else(|| self.error(format!("{place}: bad element position {key:?}")))?;
+            let element = base.elements.get(usize::from(e) - 1).ok_or_else(|| {
+                self.error(format!(
+                    "{place}: element {e} beyond the segment's {}",
+                    base.elements.len()
+                ))
+            })?;
+            if c > 0 {
+                let composite = element
+                    .composite
+                    .as_ref()
+                    .and_then(|id| self.dictionary.composites.get(id));
+                match composite {
+                    Some(comp) if usize::from(c) <= comp.components.len() => {}
+                    _ => return Err(self.error(format!("{place}: {key} is not a component"))),
+                }
+            }
+        }
+        let mut elements = Vec::with_capacity(base.elements.len());
+        for (i, element) in base.elements.iter().enumerate() {
+            elements.push(self.element(&place, i + 1, element, &def.elements)?);
+        }
+        let mut qualifier = Vec::new();
+        for (key, values) in &def.qualifier {
+            if let Some((e, c)) = parse_position(key) {
+                qualifier.push((e, c, values.iter().map(|v| v.as_bytes().to_vec()).collect()));
+            }
+        }
+        qualifier.sort();
+        Ok(SegmentSpec {
+            id: def.segment.clone(),
+            name: def.name.clone(),
+            usage: def.usage,
+            max: def.max,
+            qualifier,
+            elements,
+            syntax: self.syntax_notes(&place, &base.syntax)?,
+        })
+    }
+
+    fn element(
+        &self,
+        place: &str,
+        position: usize,
+        def: &ElementDef,
+        rules: &std::collections::HashMap<String, ElementRule>,
+    ) -> Result<ElementSpec, SchemaError> {
+        let rule = rules
+            .get(&position.to_string())
+            .cloned()
+            .unwrap_or_default();
+        let usage = rule.usage.unwrap_or(match def.req {
+            Requirement::M => Usage::R,
+            _ => Usage::S,
+        });
+        if let Some(id) = &def.composite {
+            let comp = self.dictionary.composites.get(id).ok_or_else(|| {
+                self.error(format!("{place}: composite {id} is not in the dictionary"))
+            })?;
+            let mut components = Vec::with_capacity(comp.components.len());
+            for (j, component) in comp.components.iter().enumerate() {
+                let key = format!("{position}.{}", j + 1);
+                components.push(simple(component, rules.get(&key)));
+            }
+            return Ok(ElementSpec {
+                simple: None,
+                components,
+                name: def.name.clone(),
+                usage,
+                repeat: def.repeat,
+                composite: Some(id.clone()),
+                component_syntax: self.syntax_notes(place, &comp.syntax)?,
+            });
+        }
+        let (Some(number), Some(data_type)) = (def.number, def.data_type) else {
+            return Err(self.error(format!(
+                "{place}{position:02}: a simple element needs a number and a type"
+            )));
+        };
+        let base = SimpleDef {
+            number,
+            name: def.name.clone(),
+            data_type,
+            min: def.min,
+            max: def.max,
+            req: def.req,
+        };
+        let mut spec = simple(&base, Some(&rule));
+        spec.usage = usage;
+        Ok(ElementSpec {
+            simple: Some(spec),
+            components: Vec::new(),
+            name: def.name.clone(),
+            usage,
+            repeat: def.repeat,
+            composite: None,
+            component_syntax: Vec::new(),
+        })
+    }
+
+    fn syntax_notes(&self, place: &str, notes: &[String]) -> Result<Vec<SyntaxNote>, SchemaError> {
+        notes
+            .iter()
+            .map(|note| {
+                parse_syntax_note(note)
+                    .ok_or_else(|| self.error(format!("{place}: bad syntax note {note:?}")))
+            })
+            .collect()
+    }
+}
+
+/// Resolves a simple element or component with its guide rule.
+fn simple(def: &SimpleDef, rule: Option<&ElementRule>) -> SimpleSpec {
+    let usage = rule.and_then(|r| r.usage).unwrap_or(match def.req {
+        Requirement::M => Usage::R,
+        _ => Usage::S,
+    });
+    let codes = rule.and_then(|r| r.codes.as_ref()).map(|codes| {
+        let mut bytes: Vec<Vec<u8>> = codes.iter().map(|c| c.as_bytes().to_vec()).collect();
+        bytes.sort();
+        bytes
+    });
+    SimpleSpec {
+        number: def.number,
+        name: def.name.clone(),
+        data_type: def.data_type,
+        min: rule.and_then(|r| r.min).unwrap_or(def.min),
+        max: rule.and_then(|r| r.max).unwrap_or(def.max),
+        usage,
+        codes,
+    }
+}
+
+/// `"5"` → (5, 0); `"5.3"` → (5, 3).
+fn parse_position(key: &str) -> Option<(u8, u8)> {
+    let (e, c) = match key.split_once('.') {
+        Some((e, c)) => (e, Some(c)),
+        None => (key, None),
+    };
+    let e: u8 = e.parse().ok().filter(|&e| e > 0)?;
+    let c: u8 = match c {
+        Some(c) => c.parse().ok().filter(|&c| c > 0)?,
+        None => 0,
+    };
+    Some((e, c))
+}
+
+/// `P0809` → kind P, positions [8, 9].
+fn parse_syntax_note(note: &str) -> Option<SyntaxNote> {
+    let bytes = note.as_bytes();
+    let kind = *bytes.first()?;
+    if !matches!(kind, b'P' | b'R' | b'E' | b'C' | b'L') {
+        return None;
+    }
+    let digits = &note[1..];
+    if digits.len() < 4 || !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let positions = digits
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).ok()?.parse::<u8>().ok())
+        .collect::<Option<Vec<u8>>>()?;
+    Some(SyntaxNote {
+        kind,
+        positions,
+        text: note.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_notes_and_positions_parse() {
+        let note = parse_syntax_note("L010203").expect("note");
+        assert_eq!((note.kind, note.positions), (b'L', vec![1, 2, 3]));
+        assert_eq!(parse_syntax_note("P08"), None);
+        assert_eq!(parse_position("5.3"), Some((5, 3)));
+        assert_eq!(parse_position("0"), None);
+    }
+
+    #[test]
+    fn every_embedded_guide_compiles() {
+        let guides = match guides() {
+            Ok(guides) => guides,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(guides.all.len() >= 4);
+        for guide in &guides.all {
+            let last = guide.nodes[0]
+                .children
+                .last()
+                .map(|&i| &guide.nodes[i].kind);
+            assert!(
+                matches!(last, Some(NodeKind::Segment(s)) if s.id == "SE"),
+                "{} ends with SE",
+                guide.id
+            );
+            let first = guide.nodes[0]
+                .children
+                .first()
+                .map(|&i| &guide.nodes[i].kind);
+            assert!(
+                matches!(first, Some(NodeKind::Segment(s)) if s.id == "ST"),
+                "{} starts with ST",
+                guide.id
+            );
+        }
+    }
+}
