@@ -218,6 +218,9 @@ fn leak(s: &str) -> &'static str {
 struct Compiler<'d> {
     file: &'static str,
     dictionary: &'d Dictionary,
+    templates: &'d std::collections::HashMap<String, LoopDef>,
+    /// Templates being expanded, to refuse a template that uses itself.
+    expanding: Vec<String>,
     nodes: Vec<Node>,
     segment_ids: HashSet<String>,
 }
@@ -230,6 +233,8 @@ fn compile_guide(
     let mut compiler = Compiler {
         file,
         dictionary,
+        templates: &def.templates,
+        expanding: Vec::new(),
         nodes: vec![Node {
             kind: NodeKind::Loop(LoopSpec {
                 id: "ST".to_string(),
@@ -245,14 +250,15 @@ fn compile_guide(
     };
     let children = compiler.children(0, "ST", &def.structure)?;
     compiler.nodes[0].children = children;
+    let (nodes, segment_ids) = (compiler.nodes, compiler.segment_ids);
     Ok(Guide {
         id: def.id,
         name: def.name,
         transaction: def.transaction,
         version: def.version,
         functional_id: def.functional_id,
-        nodes: compiler.nodes,
-        segment_ids: compiler.segment_ids,
+        nodes,
+        segment_ids,
     })
 }
 
@@ -285,6 +291,20 @@ impl Compiler<'_> {
                     });
                 }
                 NodeDef::Loop(lp) => self.add_loop(parent, lp)?,
+                NodeDef::Use(reference) => {
+                    let templates = self.templates;
+                    let lp = templates.get(&reference.template).ok_or_else(|| {
+                        self.error(format!("{loop_id}: no template {:?}", reference.template))
+                    })?;
+                    if self.expanding.contains(&reference.template) {
+                        return Err(
+                            self.error(format!("template {:?} uses itself", reference.template))
+                        );
+                    }
+                    self.expanding.push(reference.template.clone());
+                    self.add_loop(parent, lp)?;
+                    self.expanding.pop();
+                }
             }
             out.push(index);
         }

@@ -194,6 +194,18 @@ pub enum NodeDef {
     Segment(SegmentUseDef),
     /// A loop.
     Loop(LoopDef),
+    /// A copy of a template loop of the guide (the 837's 2300 claim loop sits both under
+    /// the subscriber and under the patient).
+    Use(UseDef),
+}
+
+/// A reference to a template loop: `{"use": "2300"}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseDef {
+    /// The template's key in the guide's `templates`.
+    #[serde(rename = "use")]
+    pub template: String,
 }
 
 /// A segment used at one place of a guide.
@@ -256,4 +268,7 @@ pub struct GuideDef {
     pub functional_id: String,
     /// The children of the transaction set: ST first, SE last.
     pub structure: Vec<NodeDef>,
+    /// Loops used in several places, by key, referenced with `{"use": KEY}`.
+    #[serde(default)]
+    pub templates: HashMap<String, LoopDef>,
 }
