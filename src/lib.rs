@@ -27,6 +27,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+pub mod ack;
 pub mod envelope;
 pub mod finding;
 pub mod json;
@@ -34,6 +35,8 @@ pub mod npi;
 pub mod schema;
 pub mod syntax;
 pub mod synth;
+pub mod validate;
+mod writer;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -1,11 +1,16 @@
-//! Command-line interface: `x12pipe parse`, `x12pipe gen`.
+//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
 
+mod ack_cmd;
 mod gen_cmd;
 mod parse_cmd;
+mod validate_cmd;
 
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -25,7 +30,27 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Parse(parse_cmd::ParseArgs),
+    Validate(validate_cmd::ValidateArgs),
+    Ack(ack_cmd::AckArgs),
     Gen(gen_cmd::GenArgs),
+}
+
+/// Opens a file, or standard input for `-`.
+pub fn open_input(path: &Path) -> io::Result<Box<dyn Read>> {
+    if path == Path::new("-") {
+        Ok(Box::new(io::stdin().lock()))
+    } else {
+        Ok(Box::new(File::open(path)?))
+    }
+}
+
+/// A date given as YYYY-MM-DD on the command line.
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
 }
 
 /// The outcome of a command, as the process will report it.
@@ -54,6 +79,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Parse(args) => parse_cmd::run(&args),
+        Command::Validate(args) => validate_cmd::run(&args),
+        Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
     };
     outcome.into()

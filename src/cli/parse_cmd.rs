@@ -1,9 +1,8 @@
 //! `x12pipe parse`: read X12 files as streams and report their envelope structure.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
@@ -204,14 +203,6 @@ fn parse_stream<W: Write>(
     Ok((summary, out))
 }
 
-fn open(path: &Path) -> io::Result<Box<dyn Read>> {
-    if path == Path::new("-") {
-        Ok(Box::new(io::stdin().lock()))
-    } else {
-        Ok(Box::new(File::open(path)?))
-    }
-}
-
 /// Runs `x12pipe parse`.
 pub fn run(args: &ParseArgs) -> Outcome {
     let options = ParseOptions {
@@ -245,7 +236,7 @@ fn run_files(args: &ParseArgs, options: ParseOptions, out: &mut impl Write) -> i
     let mut first = true;
     for path in &args.files {
         let name = path.display().to_string();
-        let source = match open(path) {
+        let source = match super::open_input(path) {
             Ok(source) => source,
             Err(e) => {
                 eprintln!("{name}: error: cannot open: {e}");

@@ -137,7 +137,11 @@ codes! {
     /// An ISA element with an invalid value or width.
     IsaInvalid = "isa-invalid", Syntax, Error, IsaElement, "an ISA element has an invalid value or width (TA105 by element: ISA01 010 ... ISA16 027)";
     /// An unusable delimiter.
-    DelimiterInvalid = "delimiter-invalid", Syntax, Error, Fixed(Ta105("026")), "a delimiter is a letter, digit, space or non-ASCII byte, or two roles share one (026 element, 027 component, 004 terminator)";
+    DelimiterInvalid = "delimiter-invalid", Syntax, Error, Fixed(Ta105("026")), "the element (or repetition) separator is a letter, digit, space or non-ASCII byte, or shares its byte with another delimiter";
+    /// An unusable component separator.
+    ComponentSeparatorInvalid = "component-separator-invalid", Syntax, Error, Fixed(Ta105("027")), "the component separator (ISA16) cannot serve as a delimiter";
+    /// An unusable segment terminator.
+    SegmentTerminatorInvalid = "segment-terminator-invalid", Syntax, Error, Fixed(Ta105("004")), "the segment terminator cannot serve as a delimiter";
     /// The interchange cannot be read as X12.
     InterchangeUnreadable = "interchange-unreadable", Syntax, Error, Fixed(Ta105("024")), "the interchange cannot be framed (not X12, invalid segment id, bad binary segment, data after IEA)";
     /// A segment at interchange level that does not belong there.

@@ -881,7 +881,7 @@ pub(crate) const ANTERIOR_SURFACES: &[&str] = &["M", "I", "D", "F", "L"];
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::writer::is_data_byte;
+    use crate::synth::is_data_byte;
 
     fn all_strings() -> Vec<&'static str> {
         let mut all: Vec<&'static str> = Vec::new();

@@ -18,9 +18,9 @@ use std::io::{self, Write};
 use super::calendar::{Day, put_digits};
 use super::data::{self, DentalProcedure, Payer, Practice, TeethGroup, ToothSite};
 use super::rng::{SplitMix64, mix64};
-use super::writer::{Digits, SegmentWriter};
 use super::{ClaimKind, GenOptions, GenSummary};
 use crate::npi;
+use crate::writer::{Digits, SegmentWriter};
 
 /// ISA06 / GS02 / 1000A NM109: the sender, obviously a test system.
 const SENDER_ID: &[u8] = b"X12PIPESYNTH";

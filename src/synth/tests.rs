@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 
 use super::calendar::Day;
-use super::writer::is_data_byte;
+use super::is_data_byte;
 use super::*;
 use crate::envelope::{Document, Event, ParseOptions, SliceReader};
 use crate::npi;

@@ -1,4 +1,5 @@
-//! Writes segments with the interchange's delimiters, counting segments and bytes.
+//! Writes X12 segments with an interchange's delimiters, counting segments and bytes: the
+//! writer the generator and the acknowledgment writers share.
 //!
 //! Bytes collect in one reusable buffer that is handed to the output in chunks of about
 //! [`CHUNK`] bytes, so memory stays constant whatever the number of claims, and the caller
@@ -11,11 +12,13 @@ use crate::syntax::Delimiters;
 /// Bytes collected before they are written out.
 const CHUNK: usize = 64 << 10;
 
-/// True for the bytes generated data may hold: upper-case letters, digits, space, `.`
-/// (decimal amounts) and `-` (RD8 date ranges). Delimiters are chosen outside this set, so
-/// no value can ever contain one.
-pub(crate) fn is_data_byte(byte: u8) -> bool {
-    matches!(byte, b'A'..=b'Z' | b'0'..=b'9' | b' ' | b'.' | b'-')
+/// Replaces any delimiter byte in `value` with a space, for values copied from input into
+/// output written with other delimiters (acknowledgments quoting control numbers).
+pub(crate) fn without_delimiters(value: &[u8], delimiters: &Delimiters) -> Vec<u8> {
+    value
+        .iter()
+        .map(|&b| if delimiters.is_delimiter(b) { b' ' } else { b })
+        .collect()
 }
 
 /// Decimal digits of a number, formatted on the stack.
@@ -126,9 +129,8 @@ impl<W: Write> SegmentWriter<W> {
     /// Adds an element.
     pub(crate) fn e(&mut self, value: &[u8]) -> &mut Self {
         debug_assert!(
-            value.iter().all(|&b| is_data_byte(b)),
-            "generated value outside the data alphabet: {:?}",
-            String::from_utf8_lossy(value)
+            !value.iter().any(|&b| self.delimiters.is_delimiter(b)),
+            "a value holds a delimiter"
         );
         self.buf.push(self.delimiters.element);
         self.buf.extend_from_slice(value);
@@ -139,7 +141,7 @@ impl<W: Write> SegmentWriter<W> {
     pub(crate) fn joined(&mut self, parts: &[&[u8]]) -> &mut Self {
         self.buf.push(self.delimiters.element);
         for part in parts {
-            debug_assert!(part.iter().all(|&b| is_data_byte(b)));
+            debug_assert!(!part.iter().any(|&b| self.delimiters.is_delimiter(b)));
             self.buf.extend_from_slice(part);
         }
         self
@@ -170,7 +172,7 @@ impl<W: Write> SegmentWriter<W> {
             if i > 0 {
                 self.buf.push(self.delimiters.component);
             }
-            debug_assert!(component.iter().all(|&b| is_data_byte(b)));
+            debug_assert!(!component.iter().any(|&b| self.delimiters.is_delimiter(b)));
             self.buf.extend_from_slice(component);
         }
         self

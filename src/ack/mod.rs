@@ -1,0 +1,588 @@
+//! Acknowledgments from findings: TA1 (interchange) and 999 (implementation) writers, each
+//! a validator [`Observer`], plus the per-claim report.
+//!
+//! Envelopes mirror the input: sender and receiver swap, the delimiters are the input's, and
+//! the acknowledged control numbers are copied. Counts are computed. No element data is ever
+//! copied into an acknowledgment (IK404 is left out): only ids, codes and control numbers.
+
+use std::io::{self, Write};
+
+use crate::finding::{Category, Finding, Severity, X12Code};
+use crate::syntax::Delimiters;
+use crate::validate::{ClaimResult, GroupInfo, InterchangeInfo, Observer, SetResult};
+use crate::writer::{Digits, SegmentWriter, without_delimiters};
+
+/// When and under which control numbers acknowledgments are written.
+#[derive(Clone, Copy, Debug)]
+pub struct AckOptions {
+    /// The date written in ISA09/GS04.
+    pub date: time::Date,
+    /// The time written in ISA10/GS05 (hours, minutes).
+    pub time: (u8, u8),
+    /// ISA13 and GS06 of the acknowledgment; `None` reuses the acknowledged interchange's.
+    pub control_number: Option<u32>,
+    /// ISA15 of the acknowledgment (`T` or `P`); `None` copies the input's.
+    pub usage: Option<u8>,
+}
+
+impl AckOptions {
+    /// Now (UTC), control numbers mirrored from the input.
+    pub fn now() -> Self {
+        let now = time::OffsetDateTime::now_utc();
+        AckOptions {
+            date: now.date(),
+            time: (now.hour(), now.minute()),
+            control_number: None,
+            usage: None,
+        }
+    }
+}
+
+/// TA104 and TA105 for an interchange's findings: the most severe TA1-level finding decides.
+pub fn ta1_status(findings: &[Finding]) -> (u8, &'static str) {
+    let mut best: Option<(u8, &'static str)> = None;
+    for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
+        let X12Code::Ta105(note) = finding.x12() else {
+            continue;
+        };
+        let status = ta1_severity(note);
+        if best.is_none_or(|(s, _)| status == b'R' && s == b'E') {
+            best = Some((status, note));
+        }
+    }
+    best.unwrap_or((b'A', "000"))
+}
+
+/// TA104 for a note code (X12-REFERENCE 2: Azure's typical values).
+fn ta1_severity(note: &str) -> u8 {
+    match note {
+        "001" | "002" | "003" | "006" | "008" | "009" | "019" | "020" | "021" => b'E',
+        _ => b'R',
+    }
+}
+
+fn yymmdd(date: time::Date) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    let (y, m, d) = date.to_calendar_date();
+    out[..2].copy_from_slice(Digits::padded((y.rem_euclid(100)) as u64, 2).as_bytes());
+    out[2..4].copy_from_slice(Digits::padded(u8::from(m) as u64, 2).as_bytes());
+    out[4..].copy_from_slice(Digits::padded(d as u64, 2).as_bytes());
+    out
+}
+
+fn ccyymmdd(date: time::Date) -> [u8; 8] {
+    let mut out = [b'0'; 8];
+    let (y, m, d) = date.to_calendar_date();
+    out[..4].copy_from_slice(Digits::padded(y.max(0) as u64, 4).as_bytes());
+    out[4..6].copy_from_slice(Digits::padded(u8::from(m) as u64, 2).as_bytes());
+    out[6..].copy_from_slice(Digits::padded(d as u64, 2).as_bytes());
+    out
+}
+
+fn hhmm(time: (u8, u8)) -> [u8; 4] {
+    let mut out = [b'0'; 4];
+    out[..2].copy_from_slice(Digits::padded(u64::from(time.0), 2).as_bytes());
+    out[2..].copy_from_slice(Digits::padded(u64::from(time.1), 2).as_bytes());
+    out
+}
+
+/// Pads or cuts `value` to exactly `width` bytes (ISA is fixed width).
+fn fixed(value: &[u8], width: usize, pad: u8) -> Vec<u8> {
+    let mut out: Vec<u8> = value.iter().copied().take(width).collect();
+    out.resize(width, pad);
+    out
+}
+
+/// The interchange control number of an acknowledgment: configured, or the input's.
+fn control_number(info: &InterchangeInfo, options: &AckOptions) -> u64 {
+    match options.control_number {
+        Some(n) => u64::from(n),
+        None => info.control_number.parse().unwrap_or(1),
+    }
+}
+
+/// Writes the ISA of an acknowledgment to `info`'s interchange (sender and receiver swapped).
+fn write_isa<W: Write>(
+    w: &mut SegmentWriter<W>,
+    info: &InterchangeInfo,
+    options: &AckOptions,
+    delimiters: &Delimiters,
+) {
+    let clean = |v: &str| without_delimiters(v.as_bytes(), delimiters);
+    let usage = options
+        .usage
+        .or_else(|| info.usage_indicator.bytes().next())
+        .unwrap_or(b'T');
+    w.segment(b"ISA")
+        .e(b"00")
+        .e(b"          ")
+        .e(b"00")
+        .e(b"          ")
+        .e(&fixed(&clean(&info.receiver_qualifier), 2, b' '))
+        .e(&fixed(&clean(&info.receiver_id), 15, b' '))
+        .e(&fixed(&clean(&info.sender_qualifier), 2, b' '))
+        .e(&fixed(&clean(&info.sender_id), 15, b' '))
+        .e(&yymmdd(options.date))
+        .e(&hhmm(options.time))
+        .delimiter_value(delimiters.repetition.unwrap_or(b'^'))
+        .e(b"00501")
+        .e(Digits::padded(control_number(info, options), 9).as_bytes())
+        .e(b"0")
+        .e(&[usage])
+        .delimiter_value(delimiters.component);
+}
+
+/// The delimiters of an acknowledgment: the input's, with a repetition separator.
+fn ack_delimiters(info: &InterchangeInfo) -> Delimiters {
+    let d = info.delimiters;
+    let repetition = d.repetition.or_else(|| {
+        [b'^', b'{', b'!', b'|']
+            .into_iter()
+            .find(|&c| c != d.element && c != d.component && c != d.segment)
+    });
+    Delimiters { repetition, ..d }
+}
+
+/// Writes one TA1 interchange per input interchange.
+pub struct Ta1Writer<W: Write> {
+    out: W,
+    options: AckOptions,
+    line_break: &'static [u8],
+}
+
+impl<W: Write> Ta1Writer<W> {
+    /// A writer to `out`.
+    pub fn new(out: W, options: AckOptions) -> Self {
+        Ta1Writer {
+            out,
+            options,
+            line_break: b"\n",
+        }
+    }
+
+    /// Gives the output back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn write(&mut self, info: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+        let delimiters = ack_delimiters(info);
+        let (status, note) = ta1_status(findings);
+        let mut w = SegmentWriter::new(&mut self.out, delimiters, self.line_break);
+        write_isa(&mut w, info, &self.options, &delimiters);
+        w.end()?;
+        let clean = |v: &str| without_delimiters(v.as_bytes(), &delimiters);
+        w.segment(b"TA1")
+            .e(&fixed(&clean(&info.control_number), 9, b'0'))
+            .e(&clean(&info.date))
+            .e(&clean(&info.time))
+            .e(&[status])
+            .e(note.as_bytes())
+            .end()?;
+        w.segment(b"IEA")
+            .e(b"0")
+            .e(Digits::padded(control_number(info, &self.options), 9).as_bytes())
+            .end()?;
+        w.finish()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Observer for Ta1Writer<W> {
+    fn interchange_end(&mut self, info: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+        self.write(info, findings)
+    }
+
+    fn fatal(&mut self, info: Option<&InterchangeInfo>, findings: &[Finding]) -> io::Result<()> {
+        // Without an ISA13 there is nothing a TA1 could acknowledge.
+        match info {
+            Some(info) => self.write(info, findings),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One AK2 loop: a transaction set's response.
+struct SetAck {
+    transaction_type: String,
+    control_number: String,
+    version: String,
+    /// (segment id, position, IK304 code, claim id, element issues: (element, component,
+    /// repetition, dictionary number, IK403 code)).
+    segments: Vec<SegmentAck>,
+    /// IK501.
+    status: u8,
+    /// IK502-IK506.
+    codes: Vec<&'static str>,
+}
+
+struct SegmentAck {
+    id: String,
+    position: u64,
+    code: &'static str,
+    claim: Option<String>,
+    elements: Vec<(u8, u8, u8, Option<u16>, &'static str)>,
+}
+
+/// One 999 transaction set: a functional group's response.
+struct GroupAck {
+    functional_id: String,
+    control_number: String,
+    version: String,
+    sender: String,
+    receiver: String,
+    sets: Vec<SetAck>,
+    /// GE01 as written (or the count found when GE01 is missing).
+    declared: u64,
+    /// Sets found.
+    found: u64,
+    /// AK905 codes of group-level errors.
+    codes: Vec<&'static str>,
+}
+
+/// Writes one 999 interchange per input interchange, one 999 transaction set per group.
+pub struct Ack999Writer<W: Write> {
+    out: W,
+    options: AckOptions,
+    groups: Vec<GroupAck>,
+    current: Option<GroupAck>,
+    line_break: &'static [u8],
+}
+
+impl<W: Write> Ack999Writer<W> {
+    /// A writer to `out`.
+    pub fn new(out: W, options: AckOptions) -> Self {
+        Ack999Writer {
+            out,
+            options,
+            groups: Vec::new(),
+            current: None,
+            line_break: b"\n",
+        }
+    }
+
+    /// Gives the output back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Ack999Writer<W> {
+    /// Writes the 999 interchange answering `info`'s interchange.
+    fn write_interchange(&mut self, info: &InterchangeInfo) -> io::Result<()> {
+        let delimiters = ack_delimiters(info);
+        let groups = std::mem::take(&mut self.groups);
+        let options = self.options;
+        let control = control_number(info, &options);
+        let clean = |v: &str| without_delimiters(v.as_bytes(), &delimiters);
+        let mut w = SegmentWriter::new(&mut self.out, delimiters, self.line_break);
+        write_isa(&mut w, info, &options, &delimiters);
+        w.end()?;
+        if let Some(first) = groups.first() {
+            w.segment(b"GS")
+                .e(b"FA")
+                .e(&clean(&first.receiver))
+                .e(&clean(&first.sender))
+                .e(&ccyymmdd(options.date))
+                .e(&hhmm(options.time))
+                .e(Digits::new(control).as_bytes())
+                .e(b"X")
+                .e(b"005010X231A1")
+                .end()?;
+            for (i, group) in groups.iter().enumerate() {
+                let st02 = Digits::padded(i as u64 + 1, 4);
+                w.start_set();
+                w.segment(b"ST")
+                    .e(b"999")
+                    .e(st02.as_bytes())
+                    .e(b"005010X231A1")
+                    .end()?;
+                w.segment(b"AK1")
+                    .e(&clean(&group.functional_id))
+                    .e(&clean(&group.control_number))
+                    .e(&clean(&group.version))
+                    .end()?;
+                let mut accepted = 0u64;
+                let mut all_clean = true;
+                for set in &group.sets {
+                    write_set(&mut w, set, &delimiters)?;
+                    if set.status != b'R' {
+                        accepted += 1;
+                    }
+                    all_clean &= set.status == b'A';
+                }
+                let status = if !group.codes.is_empty() || accepted == 0 && group.found > 0 {
+                    b'R'
+                } else if accepted < group.sets.len() as u64 {
+                    b'P'
+                } else if all_clean {
+                    b'A'
+                } else {
+                    b'E'
+                };
+                w.segment(b"AK9")
+                    .e(&[status])
+                    .e(Digits::new(group.declared).as_bytes())
+                    .e(Digits::new(group.found).as_bytes())
+                    .e(Digits::new(accepted).as_bytes());
+                for code in &group.codes {
+                    w.e(code.as_bytes());
+                }
+                w.end()?;
+                let count = w.set_segments() + 1;
+                w.segment(b"SE")
+                    .e(Digits::new(count).as_bytes())
+                    .e(st02.as_bytes())
+                    .end()?;
+            }
+            w.segment(b"GE")
+                .e(Digits::new(groups.len() as u64).as_bytes())
+                .e(Digits::new(control).as_bytes())
+                .end()?;
+        }
+        w.segment(b"IEA")
+            .e(if groups.is_empty() { b"0" } else { b"1" })
+            .e(Digits::padded(control, 9).as_bytes())
+            .end()?;
+        w.finish()?;
+        Ok(())
+    }
+}
+
+/// Writes one AK2 loop.
+fn write_set<W: Write>(
+    w: &mut SegmentWriter<W>,
+    set: &SetAck,
+    delimiters: &Delimiters,
+) -> io::Result<()> {
+    let clean = |v: &str| without_delimiters(v.as_bytes(), delimiters);
+    w.segment(b"AK2")
+        .e(&clean(&set.transaction_type))
+        .e(&clean(&set.control_number));
+    if !set.version.is_empty() {
+        w.e(&clean(&set.version));
+    }
+    w.end()?;
+    for segment in &set.segments {
+        w.segment(b"IK3")
+            .e(&clean(&segment.id))
+            .e(Digits::new(segment.position).as_bytes())
+            .skip(1)
+            .e(segment.code.as_bytes())
+            .end()?;
+        if let Some(claim) = &segment.claim {
+            // Business-unit context: the claim's patient control number, so the sender
+            // can find it (CTX01 = CLM01:<value>).
+            w.segment(b"CTX")
+                .composite(&[b"CLM01", &clean(claim)])
+                .end()?;
+        }
+        for &(element, component, repetition, number, code) in &segment.elements {
+            let e = Digits::new(u64::from(element));
+            let c = Digits::new(u64::from(component));
+            let r = Digits::new(u64::from(repetition));
+            match (component, repetition) {
+                (0, 0) => w.segment(b"IK4").e(e.as_bytes()),
+                (_, 0) => w.segment(b"IK4").composite(&[e.as_bytes(), c.as_bytes()]),
+                (0, _) => w
+                    .segment(b"IK4")
+                    .composite(&[e.as_bytes(), b"", r.as_bytes()]),
+                _ => w
+                    .segment(b"IK4")
+                    .composite(&[e.as_bytes(), c.as_bytes(), r.as_bytes()]),
+            };
+            match number {
+                Some(n) => w.e(Digits::new(u64::from(n)).as_bytes()),
+                None => w.skip(1),
+            };
+            w.e(code.as_bytes()).end()?;
+        }
+    }
+    w.segment(b"IK5").e(&[set.status]);
+    for code in &set.codes {
+        w.e(code.as_bytes());
+    }
+    w.end()
+}
+
+/// IK5 status and codes for a set's syntax findings.
+fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.category() == Category::Syntax && f.severity == Severity::Error)
+        .collect();
+    let warnings = findings
+        .iter()
+        .any(|f| f.category() == Category::Syntax && f.severity == Severity::Warning);
+    let mut codes: Vec<&'static str> = Vec::new();
+    let mut push = |code: &'static str| {
+        if !codes.contains(&code) && codes.len() < 5 {
+            codes.push(code);
+        }
+    };
+    let mut standard = false;
+    let mut implementation = false;
+    for finding in &errors {
+        match finding.x12() {
+            X12Code::Ik502(code) => push(code),
+            X12Code::Ik304(code) | X12Code::Ik403(code) => {
+                if code.starts_with('I') {
+                    implementation = true;
+                } else {
+                    standard = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    if standard {
+        push("5");
+    } else if implementation {
+        push("I5");
+    }
+    if !errors.is_empty() {
+        (b'R', codes)
+    } else if warnings {
+        (b'E', codes)
+    } else {
+        (b'A', codes)
+    }
+}
+
+/// The claim a segment at `position` belongs to, when it sits in a claim loop.
+fn claim_of(claims: &[ClaimResult], position: u64, loop_id: Option<&str>) -> Option<String> {
+    if !loop_id.is_some_and(|l| l.starts_with("23") || l.starts_with("24")) {
+        return None;
+    }
+    claims
+        .iter()
+        .rev()
+        .find(|c| c.segment_in_set <= position)
+        .map(|c| c.claim_id.clone())
+}
+
+impl<W: Write> Observer for Ack999Writer<W> {
+    fn interchange_start(&mut self, _info: &InterchangeInfo) -> io::Result<()> {
+        self.groups.clear();
+        Ok(())
+    }
+
+    fn group_start(&mut self, info: &GroupInfo) -> io::Result<()> {
+        self.current = Some(GroupAck {
+            functional_id: info.functional_id.clone(),
+            control_number: info.control_number.clone(),
+            version: info.version.clone(),
+            sender: info.sender.clone(),
+            receiver: info.receiver.clone(),
+            sets: Vec::new(),
+            declared: 0,
+            found: 0,
+            codes: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+        let Some(group) = self.current.as_mut() else {
+            return Ok(());
+        };
+        let set = &result.set;
+        let mut segments: Vec<SegmentAck> = Vec::new();
+        for finding in result
+            .findings
+            .iter()
+            .filter(|f| f.category() == Category::Syntax && f.severity == Severity::Error)
+        {
+            let location = &finding.location;
+            let (Some(position), Some(id)) =
+                (location.segment_in_set, location.segment_id.as_ref())
+            else {
+                continue;
+            };
+            match finding.x12() {
+                X12Code::Ik304(code) => segments.push(SegmentAck {
+                    id: id.clone(),
+                    position,
+                    code,
+                    claim: claim_of(&result.claims, position, location.loop_id),
+                    elements: Vec::new(),
+                }),
+                X12Code::Ik403(code) => {
+                    let element = (
+                        location.element.unwrap_or(0),
+                        location.component.unwrap_or(0),
+                        location.repetition.unwrap_or(0),
+                        location.element_number,
+                        code,
+                    );
+                    match segments
+                        .iter_mut()
+                        .find(|s| s.position == position && s.code == "8")
+                    {
+                        Some(segment) => segment.elements.push(element),
+                        None => segments.push(SegmentAck {
+                            id: id.clone(),
+                            position,
+                            code: "8",
+                            claim: claim_of(&result.claims, position, location.loop_id),
+                            elements: vec![element],
+                        }),
+                    }
+                }
+                _ => {}
+            }
+        }
+        segments.sort_by_key(|s| s.position);
+        let (status, codes) = set_status(&result.findings);
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let st03 = set.st().map(|st| text(st.value(3))).unwrap_or_default();
+        group.sets.push(SetAck {
+            transaction_type: text(set.transaction_type()),
+            control_number: text(set.control_number()),
+            version: st03,
+            segments,
+            status,
+            codes,
+        });
+        Ok(())
+    }
+
+    fn group_end(
+        &mut self,
+        _info: &GroupInfo,
+        declared: Option<u64>,
+        found: u64,
+        findings: &[Finding],
+    ) -> io::Result<()> {
+        if let Some(mut group) = self.current.take() {
+            for code in findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .filter_map(|f| match f.x12() {
+                    X12Code::Ak905(code) => Some(code),
+                    _ => None,
+                })
+            {
+                if !group.codes.contains(&code) && group.codes.len() < 5 {
+                    group.codes.push(code);
+                }
+            }
+            group.declared = declared.unwrap_or(found);
+            group.found = found;
+            self.groups.push(group);
+        }
+        Ok(())
+    }
+
+    fn interchange_end(&mut self, info: &InterchangeInfo, _findings: &[Finding]) -> io::Result<()> {
+        self.write_interchange(info)
+    }
+
+    fn fatal(&mut self, info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
+        // Groups completed before the fatal error are still acknowledged.
+        match info {
+            Some(info) if !self.groups.is_empty() => self.write_interchange(info),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,931 @@
+//! Business edits: payer and clearinghouse rules checked per claim (CLM01), each a row of
+//! [`EDITS`]. A row names the codes it can raise (so a user can switch it off by code) and a
+//! function over a [`ClaimView`]: the claim's segments with those of its billing provider,
+//! subscriber and patient. Rules and STC codes: X12-REFERENCE 5.5.
+
+use crate::finding::Code;
+use crate::npi;
+use crate::syntax::Segment;
+
+use super::element::parse_date;
+
+/// Which 837 a claim comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimKind {
+    /// 837P (005010X222A1).
+    Professional,
+    /// 837I (005010X223A2).
+    Institutional,
+    /// 837D (005010X224A2).
+    Dental,
+}
+
+impl ClaimKind {
+    /// From a guide id (`837P`, `837I`, `837D`).
+    pub fn from_guide(id: &str) -> Option<ClaimKind> {
+        match id {
+            "837P" => Some(ClaimKind::Professional),
+            "837I" => Some(ClaimKind::Institutional),
+            "837D" => Some(ClaimKind::Dental),
+            _ => None,
+        }
+    }
+}
+
+/// A segment with the loop it was placed in and its position in the set (ST = 1).
+#[derive(Clone, Copy, Debug)]
+pub struct Tagged<'a> {
+    /// Loop id (`2010AA`).
+    pub loop_id: &'static str,
+    /// The segment.
+    pub segment: Segment<'a>,
+    /// Position in the transaction set, ST = 1.
+    pub index: u64,
+}
+
+/// What an edit sees of one claim.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimView<'v, 'a> {
+    /// 837P, 837I or 837D.
+    pub kind: ClaimKind,
+    /// BHT06 is `CH` (chargeable) rather than `RP` (reporting).
+    pub chargeable: bool,
+    /// 2000A and its 2010Ax loops.
+    pub billing: &'v [Tagged<'a>],
+    /// 2000B and its 2010Bx loops.
+    pub subscriber: &'v [Tagged<'a>],
+    /// 2000C and 2010CA, when the patient is not the subscriber.
+    pub patient: Option<&'v [Tagged<'a>]>,
+    /// The 2300 loop and everything under it, CLM first.
+    pub claim: &'v [Tagged<'a>],
+    /// The date the file is checked against ("not in the future").
+    pub today: time::Date,
+}
+
+/// One edit's finding before it becomes a [`crate::finding::Finding`].
+#[derive(Clone, Debug)]
+pub struct Hit<'a> {
+    /// The code.
+    pub code: Code,
+    /// The segment at fault.
+    pub at: Tagged<'a>,
+    /// Element position (0 for the segment).
+    pub element: u8,
+    /// Component position (0 for none).
+    pub component: u8,
+    /// What is wrong, without data.
+    pub message: String,
+}
+
+/// One business edit.
+pub struct Edit {
+    /// The codes the edit raises; switching off a code switches off its part of the edit.
+    pub codes: &'static [Code],
+    /// What it checks, for `--help` and the documentation.
+    pub description: &'static str,
+    /// The check.
+    pub check: for<'v, 'a> fn(&ClaimView<'v, 'a>, &mut Vec<Hit<'a>>),
+}
+
+/// The edits, in the order they run.
+pub const EDITS: &[Edit] = &[
+    Edit {
+        codes: &[Code::ClaimOutOfBalance],
+        description: "CLM02 equals the sum of the line charges (SV102, SV203 or SV302)",
+        check: claim_balance,
+    },
+    Edit {
+        codes: &[Code::ChargeInvalid],
+        description: "line charges are not negative; a chargeable claim's total is above zero",
+        check: charges,
+    },
+    Edit {
+        codes: &[Code::NpiInvalid],
+        description: "every NPI (NM108 = XX) has 10 digits, starts with 1 or 2, and a valid check digit",
+        check: npis,
+    },
+    Edit {
+        codes: &[
+            Code::DateInvalid,
+            Code::DateInFuture,
+            Code::BirthDateInvalid,
+        ],
+        description: "D8/RD8 dates are real dates, ranges run forwards, services are not in the future, births precede services",
+        check: dates,
+    },
+    Edit {
+        codes: &[Code::DiagnosisCodeInvalid, Code::PrincipalDiagnosisInvalid],
+        description: "diagnosis codes are ICD-10-CM shaped (no decimal point) with ICD-10 qualifiers",
+        check: diagnoses,
+    },
+    Edit {
+        codes: &[Code::DiagnosisPointerInvalid],
+        description: "diagnosis pointers point at diagnoses of the claim, at most 4, no repeats",
+        check: pointers,
+    },
+    Edit {
+        codes: &[Code::SubscriberPatientMismatch],
+        description: "SBR02 = 18 exactly when there is no patient loop (2000C)",
+        check: subscriber_patient,
+    },
+    Edit {
+        codes: &[Code::ZipInvalid],
+        description: "ZIP codes have 5 or 9 digits; billing provider and service facility ZIP codes 9",
+        check: zips,
+    },
+    Edit {
+        codes: &[Code::ClaimFrequencyInvalid],
+        description: "CLM05-3 is an allowed frequency code; 7 and 8 carry REF*F8, 1 does not",
+        check: frequency,
+    },
+    Edit {
+        codes: &[Code::PlaceOfServiceInvalid],
+        description: "places of service are in the CMS list",
+        check: places_of_service,
+    },
+    Edit {
+        codes: &[Code::FacilityQualifierInvalid],
+        description: "CLM05-2 is B (837P/837D) or A (837I); an 837I type of bill has 2 digits",
+        check: facility_qualifier,
+    },
+    Edit {
+        codes: &[Code::GenderInvalid],
+        description: "DMG03 is F, M or U",
+        check: genders,
+    },
+    Edit {
+        codes: &[Code::ProcedureCodeInvalid],
+        description: "procedure codes are 5 alphanumerics with a digit (CDT: D + 4 digits), modifiers 2",
+        check: procedures,
+    },
+    Edit {
+        codes: &[Code::UnitsInvalid],
+        description: "units of service are above zero",
+        check: units,
+    },
+    Edit {
+        codes: &[Code::PatientControlNumberTooLong],
+        description: "CLM01 has at most 20 characters",
+        check: patient_control_number,
+    },
+    Edit {
+        codes: &[Code::TaxIdInvalid],
+        description: "the billing provider's tax id (REF*EI or REF*SY) has exactly 9 digits",
+        check: tax_id,
+    },
+];
+
+/// The CMS place-of-service codes (X12-REFERENCE 5.5, from pyx12's code list).
+const PLACES_OF_SERVICE: &[&[u8]] = &[
+    b"01", b"02", b"03", b"04", b"05", b"06", b"07", b"08", b"09", b"10", b"11", b"12", b"13",
+    b"14", b"15", b"16", b"17", b"18", b"19", b"20", b"21", b"22", b"23", b"24", b"25", b"26",
+    b"27", b"31", b"32", b"33", b"34", b"41", b"42", b"49", b"50", b"51", b"52", b"53", b"54",
+    b"55", b"56", b"57", b"58", b"60", b"61", b"62", b"65", b"66", b"71", b"72", b"81", b"99",
+];
+
+fn hit<'a>(code: Code, at: &Tagged<'a>, element: u8, component: u8, message: String) -> Hit<'a> {
+    Hit {
+        code,
+        at: *at,
+        element,
+        component,
+        message,
+    }
+}
+
+/// Segments of `list` with id `id`.
+fn with_id<'v, 'a>(list: &'v [Tagged<'a>], id: &'v [u8]) -> impl Iterator<Item = &'v Tagged<'a>> {
+    list.iter().filter(move |t| t.segment.id() == id)
+}
+
+/// Every segment of the claim's context and the claim itself.
+fn everything<'v, 'a>(view: &ClaimView<'v, 'a>) -> impl Iterator<Item = &'v Tagged<'a>> {
+    view.billing
+        .iter()
+        .chain(view.subscriber)
+        .chain(view.patient.unwrap_or_default())
+        .chain(view.claim)
+}
+
+/// An amount in ten-thousandths (exact for X12 decimals up to 4 places).
+fn amount(value: &[u8]) -> Option<i128> {
+    let (negative, body) = match value.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let (whole, fraction) = match body.iter().position(|&b| b == b'.') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, &b""[..]),
+    };
+    if (whole.is_empty() && fraction.is_empty())
+        || fraction.len() > 4
+        || whole.len() > 18
+        || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let digits = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'))
+    };
+    let mut scaled =
+        digits(whole) * 10_000 + digits(fraction) * 10i128.pow(4 - fraction.len() as u32);
+    if negative {
+        scaled = -scaled;
+    }
+    Some(scaled)
+}
+
+fn show_amount(ten_thousandths: i128) -> String {
+    let sign = if ten_thousandths < 0 { "-" } else { "" };
+    let v = ten_thousandths.abs();
+    format!("{sign}{}.{:02}", v / 10_000, (v % 10_000) / 100)
+}
+
+/// The line charge element of the kind: (segment id, element).
+fn line_charge(kind: ClaimKind) -> (&'static [u8], usize) {
+    match kind {
+        ClaimKind::Professional => (b"SV1", 2),
+        ClaimKind::Institutional => (b"SV2", 3),
+        ClaimKind::Dental => (b"SV3", 2),
+    }
+}
+
+fn claim_balance<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let Some(clm) = view.claim.first() else {
+        return;
+    };
+    let Some(total) = amount(clm.segment.value(2)) else {
+        return;
+    };
+    let (id, element) = line_charge(view.kind);
+    let mut sum = 0i128;
+    let mut lines = 0;
+    for line in with_id(view.claim, id) {
+        match amount(line.segment.value(element)) {
+            Some(charge) => sum += charge,
+            None => return,
+        }
+        lines += 1;
+    }
+    if lines > 0 && sum != total {
+        out.push(hit(
+            Code::ClaimOutOfBalance,
+            clm,
+            2,
+            0,
+            format!(
+                "CLM02 total charge {} differs from the sum of {lines} line charges {} ({}{:02})",
+                show_amount(total),
+                show_amount(sum),
+                String::from_utf8_lossy(id),
+                element
+            ),
+        ));
+    }
+}
+
+fn charges<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let (id, element) = line_charge(view.kind);
+    for line in with_id(view.claim, id) {
+        if amount(line.segment.value(element)).is_some_and(|c| c < 0) {
+            out.push(hit(
+                Code::ChargeInvalid,
+                line,
+                element as u8,
+                0,
+                format!(
+                    "{}{element:02}: a line charge cannot be negative",
+                    line.segment.id_str()
+                ),
+            ));
+        }
+    }
+    if let Some(clm) = view.claim.first()
+        && view.chargeable
+        && amount(clm.segment.value(2)).is_some_and(|c| c <= 0)
+    {
+        out.push(hit(
+            Code::ChargeInvalid,
+            clm,
+            2,
+            0,
+            "CLM02: a chargeable claim (BHT06 = CH) must have a total above zero".into(),
+        ));
+    }
+}
+
+fn npis<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    for t in everything(view) {
+        let s = &t.segment;
+        if s.id() == b"NM1" && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
+            out.push(hit(
+                Code::NpiInvalid,
+                t,
+                9,
+                0,
+                format!(
+                    "NM109 (NM101 {}, loop {}) is not a valid NPI: 10 digits starting with 1 or 2 with a Luhn check digit (80840 prefix)",
+                    String::from_utf8_lossy(s.value(1)),
+                    t.loop_id
+                ),
+            ));
+        }
+    }
+}
+
+/// A DTP's date or range: (from, to), or why not.
+fn dtp_range(
+    format: &[u8],
+    value: &[u8],
+) -> Result<Option<(time::Date, time::Date)>, &'static str> {
+    match format {
+        b"D8" => parse_date(value)
+            .filter(|_| value.len() == 8)
+            .map(|d| Some((d, d)))
+            .ok_or("not a real CCYYMMDD date"),
+        b"RD8" => {
+            let (from, to) = match value.iter().position(|&b| b == b'-') {
+                Some(i) => (&value[..i], &value[i + 1..]),
+                None => return Err("not a CCYYMMDD-CCYYMMDD range"),
+            };
+            match (parse_date(from), parse_date(to)) {
+                (Some(a), Some(b)) if from.len() == 8 && to.len() == 8 => {
+                    if a > b {
+                        Err("the range starts after it ends")
+                    } else {
+                        Ok(Some((a, b)))
+                    }
+                }
+                _ => Err("not a range of two real CCYYMMDD dates"),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// DTP qualifiers of service dates (line 472, 837I statement 434).
+const SERVICE_QUALIFIERS: &[&[u8]] = &[b"472", b"434"];
+
+fn dates<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let mut earliest_service: Option<time::Date> = None;
+    for t in with_id(view.claim, b"DTP") {
+        let s = &t.segment;
+        match dtp_range(s.value(2), s.value(3)) {
+            Err(why) => out.push(hit(
+                Code::DateInvalid,
+                t,
+                3,
+                0,
+                format!(
+                    "DTP03 (DTP01 {}): {why}",
+                    String::from_utf8_lossy(s.value(1))
+                ),
+            )),
+            Ok(Some((from, to))) => {
+                if SERVICE_QUALIFIERS.contains(&s.value(1)) {
+                    earliest_service = Some(earliest_service.map_or(from, |e| e.min(from)));
+                    if to > view.today {
+                        out.push(hit(
+                            Code::DateInFuture,
+                            t,
+                            3,
+                            0,
+                            format!(
+                                "DTP03 (DTP01 {}): the service date is after {}",
+                                String::from_utf8_lossy(s.value(1)),
+                                view.today
+                            ),
+                        ));
+                    }
+                }
+            }
+            Ok(None) => {}
+        }
+    }
+    let people = view
+        .subscriber
+        .iter()
+        .chain(view.patient.unwrap_or_default());
+    for t in people.filter(|t| t.segment.id() == b"DMG" && t.segment.value(1) == b"D8") {
+        let value = t.segment.value(2);
+        let Some(birth) = parse_date(value).filter(|_| value.len() == 8) else {
+            out.push(hit(
+                Code::BirthDateInvalid,
+                t,
+                2,
+                0,
+                format!(
+                    "DMG02 (loop {}): the birth date is not a real CCYYMMDD date",
+                    t.loop_id
+                ),
+            ));
+            continue;
+        };
+        let after_service = earliest_service.is_some_and(|s| birth > s);
+        if birth > view.today || after_service {
+            out.push(hit(
+                Code::BirthDateInvalid,
+                t,
+                2,
+                0,
+                format!(
+                    "DMG02 (loop {}): the birth date is after {}",
+                    t.loop_id,
+                    if after_service {
+                        "a service date"
+                    } else {
+                        "today"
+                    }
+                ),
+            ));
+        }
+    }
+}
+
+/// ICD-10-CM shape: letter, digit, then 1-5 letters or digits (no decimal point).
+fn icd10_shaped(code: &[u8]) -> bool {
+    (3..=7).contains(&code.len())
+        && code[0].is_ascii_uppercase()
+        && code[1].is_ascii_digit()
+        && code[2..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// HI qualifiers of ICD-10-CM diagnosis codes.
+const ICD10_DIAGNOSIS: &[&[u8]] = &[b"ABK", b"ABF", b"ABJ", b"APR", b"ABN"];
+/// HI qualifiers of ICD-9-CM diagnosis codes.
+const ICD9_DIAGNOSIS: &[&[u8]] = &[b"BK", b"BF", b"BJ", b"PR", b"BN"];
+
+fn diagnoses<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    for t in with_id(view.claim, b"HI") {
+        for (i, element) in t.segment.elements().enumerate() {
+            let qualifier = element.component(1).unwrap_or_default();
+            let code = element.component(2).unwrap_or_default();
+            let principal = qualifier == b"ABK" || qualifier == b"BK";
+            let which = if principal {
+                Code::PrincipalDiagnosisInvalid
+            } else {
+                Code::DiagnosisCodeInvalid
+            };
+            let position = (i + 1) as u8;
+            if ICD9_DIAGNOSIS.contains(&qualifier) {
+                out.push(hit(
+                    which,
+                    t,
+                    position,
+                    1,
+                    format!(
+                        "HI{position:02}-1 {}: an ICD-9 qualifier; services since 2015-10-01 use ICD-10 (AB{})",
+                        String::from_utf8_lossy(qualifier),
+                        String::from_utf8_lossy(qualifier.get(1..).unwrap_or_default())
+                    ),
+                ));
+            } else if ICD10_DIAGNOSIS.contains(&qualifier) && !icd10_shaped(code) {
+                out.push(hit(
+                    which,
+                    t,
+                    position,
+                    2,
+                    format!(
+                        "HI{position:02}-2: not an ICD-10-CM code shape (letter, digit, 1-5 letters or digits, no decimal point)"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn pointers<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let (id, element): (&[u8], usize) = match view.kind {
+        ClaimKind::Professional => (b"SV1", 7),
+        ClaimKind::Dental => (b"SV3", 11),
+        ClaimKind::Institutional => return,
+    };
+    let diagnoses = with_id(view.claim, b"HI")
+        .flat_map(|t| t.segment.elements())
+        .filter(|e| {
+            let q = e.component(1).unwrap_or_default();
+            ICD10_DIAGNOSIS.contains(&q) || ICD9_DIAGNOSIS.contains(&q)
+        })
+        .count();
+    for line in with_id(view.claim, id) {
+        let Some(list) = line.segment.element(element) else {
+            continue;
+        };
+        if list.is_empty() {
+            continue;
+        }
+        let mut seen = [false; 13];
+        for (j, pointer) in list.components().enumerate() {
+            let value = std::str::from_utf8(pointer)
+                .ok()
+                .and_then(|p| p.parse::<usize>().ok());
+            let why = match value {
+                _ if j >= 4 => Some("more than 4 pointers".to_string()),
+                Some(p) if (1..=12).contains(&p) && p <= diagnoses && !seen[p] => {
+                    seen[p] = true;
+                    None
+                }
+                Some(p) if (1..=12).contains(&p) && seen[p] => {
+                    Some(format!("pointer {p} is repeated"))
+                }
+                Some(p) => Some(format!(
+                    "pointer {p} is outside 1..{diagnoses} (the claim has {diagnoses} diagnoses)"
+                )),
+                None => Some("not a number".to_string()),
+            };
+            if let Some(why) = why {
+                out.push(hit(
+                    Code::DiagnosisPointerInvalid,
+                    line,
+                    element as u8,
+                    (j + 1) as u8,
+                    format!("{}{element:02}-{}: {why}", line.segment.id_str(), j + 1),
+                ));
+            }
+        }
+    }
+}
+
+fn subscriber_patient<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let Some(sbr) = with_id(view.subscriber, b"SBR").next() else {
+        return;
+    };
+    let self_subscriber = sbr.segment.value(2) == b"18";
+    match (self_subscriber, view.patient) {
+        (true, Some(patient)) => {
+            let at = patient.first().unwrap_or(sbr);
+            out.push(hit(
+                Code::SubscriberPatientMismatch,
+                at,
+                0,
+                0,
+                "SBR02 = 18 (the patient is the subscriber) but the claim sits under a patient loop (2000C)".into(),
+            ));
+        }
+        (false, None) => out.push(hit(
+            Code::SubscriberPatientMismatch,
+            sbr,
+            2,
+            0,
+            "SBR02 must be 18 when there is no patient loop (2000C): the claim sits under the subscriber".into(),
+        )),
+        (false, Some(patient)) => {
+            for pat in with_id(patient, b"PAT").filter(|p| p.segment.value(1) == b"18") {
+                out.push(hit(
+                    Code::SubscriberPatientMismatch,
+                    pat,
+                    1,
+                    0,
+                    "PAT01 = 18 (self) in a patient loop: a patient who is the subscriber has no 2000C".into(),
+                ));
+            }
+        }
+        (true, None) => {}
+    }
+}
+
+fn zips<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    // The entity of each N4 is the NM1 before it.
+    let mut entity: &[u8] = b"";
+    for t in everything(view) {
+        let s = &t.segment;
+        if s.id() == b"NM1" {
+            entity = s.value(1);
+            continue;
+        }
+        if s.id() != b"N4" || !s.value(4).is_empty() {
+            continue;
+        }
+        let zip = s.value(3);
+        if zip.is_empty() {
+            continue;
+        }
+        let digits = zip.iter().all(u8::is_ascii_digit);
+        let nine_required = entity == b"85" || entity == b"77";
+        let ok = digits
+            && if nine_required {
+                zip.len() == 9
+            } else {
+                zip.len() == 5 || zip.len() == 9
+            };
+        if !ok {
+            out.push(hit(
+                Code::ZipInvalid,
+                t,
+                3,
+                0,
+                if nine_required {
+                    format!(
+                        "N403 (NM101 {}, loop {}): the ZIP code must have 9 digits (ZIP+4)",
+                        String::from_utf8_lossy(entity),
+                        t.loop_id
+                    )
+                } else {
+                    format!("N403 (loop {}): a US ZIP code has 5 or 9 digits", t.loop_id)
+                },
+            ));
+        }
+    }
+}
+
+fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let Some(clm) = view.claim.first() else {
+        return;
+    };
+    let code = clm
+        .segment
+        .element(5)
+        .and_then(|e| e.component(3))
+        .unwrap_or_default();
+    if code.is_empty() {
+        return;
+    }
+    let allowed: &[&[u8]] = match view.kind {
+        ClaimKind::Institutional => &[b"0", b"1", b"2", b"3", b"4", b"5", b"7", b"8"],
+        _ => &[b"1", b"7", b"8"],
+    };
+    if !allowed.contains(&code) {
+        out.push(hit(
+            Code::ClaimFrequencyInvalid,
+            clm,
+            5,
+            3,
+            "CLM05-3: not an allowed claim frequency code".into(),
+        ));
+        return;
+    }
+    let has_f8 = view
+        .claim
+        .iter()
+        .any(|t| t.loop_id == "2300" && t.segment.id() == b"REF" && t.segment.value(1) == b"F8");
+    let replaces = code == b"7" || code == b"8";
+    if replaces && !has_f8 {
+        out.push(hit(
+            Code::ClaimFrequencyInvalid,
+            clm,
+            5,
+            3,
+            "CLM05-3 replaces or voids a claim (7 or 8) but REF*F8 (the payer's claim control number) is missing".into(),
+        ));
+    } else if code == b"1" && has_f8 {
+        out.push(hit(
+            Code::ClaimFrequencyInvalid,
+            clm,
+            5,
+            3,
+            "CLM05-3 is an original claim (1) but REF*F8 names a claim to replace".into(),
+        ));
+    }
+}
+
+fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let mut check = |t: &Tagged<'a>, element: u8, component: u8, value: &[u8], name: &str| {
+        if !value.is_empty() && !PLACES_OF_SERVICE.contains(&value) {
+            out.push(hit(
+                Code::PlaceOfServiceInvalid,
+                t,
+                element,
+                component,
+                format!("{name}: not a CMS place-of-service code"),
+            ));
+        }
+    };
+    if view.kind == ClaimKind::Institutional {
+        return;
+    }
+    if let Some(clm) = view.claim.first() {
+        let pos = clm
+            .segment
+            .element(5)
+            .and_then(|e| e.component(1))
+            .unwrap_or_default();
+        check(clm, 5, 1, pos, "CLM05-1");
+    }
+    let (id, element): (&[u8], usize) = match view.kind {
+        ClaimKind::Dental => (b"SV3", 3),
+        _ => (b"SV1", 5),
+    };
+    for line in with_id(view.claim, id) {
+        let name = format!("{}{element:02}", line.segment.id_str());
+        check(line, element as u8, 0, line.segment.value(element), &name);
+    }
+}
+
+fn facility_qualifier<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let Some(clm) = view.claim.first() else {
+        return;
+    };
+    let Some(clm05) = clm.segment.element(5) else {
+        return;
+    };
+    let want: &[u8] = if view.kind == ClaimKind::Institutional {
+        b"A"
+    } else {
+        b"B"
+    };
+    let got = clm05.component(2).unwrap_or_default();
+    if !got.is_empty() && got != want {
+        out.push(hit(
+            Code::FacilityQualifierInvalid,
+            clm,
+            5,
+            2,
+            format!(
+                "CLM05-2 must be {} in this guide",
+                String::from_utf8_lossy(want)
+            ),
+        ));
+    }
+    if view.kind == ClaimKind::Institutional {
+        let bill = clm05.component(1).unwrap_or_default();
+        if !(bill.len() == 2 && bill.iter().all(u8::is_ascii_digit)) {
+            out.push(hit(
+                Code::FacilityQualifierInvalid,
+                clm,
+                5,
+                1,
+                "CLM05-1: the type of bill's facility type and classification must be 2 digits"
+                    .into(),
+            ));
+        }
+    }
+}
+
+fn genders<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let people = view
+        .subscriber
+        .iter()
+        .chain(view.patient.unwrap_or_default());
+    for t in people.filter(|t| t.segment.id() == b"DMG") {
+        let gender = t.segment.value(3);
+        if !gender.is_empty() && !matches!(gender, b"F" | b"M" | b"U") {
+            out.push(hit(
+                Code::GenderInvalid,
+                t,
+                3,
+                0,
+                format!(
+                    "DMG03 (loop {}): the gender code must be F, M or U",
+                    t.loop_id
+                ),
+            ));
+        }
+    }
+}
+
+fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let (id, element): (&[u8], usize) = match view.kind {
+        ClaimKind::Professional => (b"SV1", 1),
+        ClaimKind::Institutional => (b"SV2", 2),
+        ClaimKind::Dental => (b"SV3", 1),
+    };
+    for line in with_id(view.claim, id) {
+        let Some(composite) = line.segment.element(element) else {
+            continue;
+        };
+        if composite.is_empty() {
+            continue;
+        }
+        let qualifier = composite.component(1).unwrap_or_default();
+        let code = composite.component(2).unwrap_or_default();
+        let name = format!("{}{element:02}", line.segment.id_str());
+        let shaped = if view.kind == ClaimKind::Dental || qualifier == b"AD" {
+            code.len() == 5 && code[0] == b'D' && code[1..].iter().all(u8::is_ascii_digit)
+        } else if qualifier == b"HC" {
+            code.len() == 5
+                && code.iter().all(u8::is_ascii_alphanumeric)
+                && code.iter().any(u8::is_ascii_digit)
+        } else {
+            true
+        };
+        if !shaped {
+            out.push(hit(
+                Code::ProcedureCodeInvalid,
+                line,
+                element as u8,
+                2,
+                format!(
+                    "{name}-2: not a {} code shape",
+                    if view.kind == ClaimKind::Dental || qualifier == b"AD" {
+                        "CDT (D + 4 digits)"
+                    } else {
+                        "CPT/HCPCS (5 letters or digits with a digit)"
+                    }
+                ),
+            ));
+        }
+        for c in 3..=6 {
+            let modifier = composite.component(c).unwrap_or_default();
+            let well_formed = modifier.len() == 2 && modifier.iter().all(u8::is_ascii_alphanumeric);
+            if !modifier.is_empty() && !well_formed {
+                out.push(hit(
+                    Code::ProcedureCodeInvalid,
+                    line,
+                    element as u8,
+                    c as u8,
+                    format!("{name}-{c}: a procedure modifier has 2 letters or digits"),
+                ));
+            }
+        }
+    }
+}
+
+fn units<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let (id, element): (&[u8], usize) = match view.kind {
+        ClaimKind::Professional => (b"SV1", 4),
+        ClaimKind::Institutional => (b"SV2", 5),
+        ClaimKind::Dental => (b"SV3", 6),
+    };
+    for line in with_id(view.claim, id) {
+        let value = line.segment.value(element);
+        if !value.is_empty() && amount(value).is_some_and(|u| u <= 0) {
+            out.push(hit(
+                Code::UnitsInvalid,
+                line,
+                element as u8,
+                0,
+                format!(
+                    "{}{element:02}: units of service must be above zero",
+                    line.segment.id_str()
+                ),
+            ));
+        }
+    }
+}
+
+fn patient_control_number<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    if let Some(clm) = view.claim.first() {
+        let length = clm.segment.value(1).len();
+        if length > 20 {
+            out.push(hit(
+                Code::PatientControlNumberTooLong,
+                clm,
+                1,
+                0,
+                format!("CLM01 has {length} characters; receivers keep only 20"),
+            ));
+        }
+    }
+}
+
+fn tax_id<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
+    let ids = view
+        .billing
+        .iter()
+        .filter(|t| t.loop_id == "2010AA" && t.segment.id() == b"REF")
+        .filter(|t| matches!(t.segment.value(1), b"EI" | b"SY"));
+    for t in ids {
+        let value = t.segment.value(2);
+        if !(value.len() == 9 && value.iter().all(u8::is_ascii_digit)) {
+            out.push(hit(
+                Code::TaxIdInvalid,
+                t,
+                2,
+                0,
+                "REF02: the billing provider's tax id must be exactly 9 digits, no hyphen".into(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_exact_to_four_places() {
+        assert_eq!(amount(b"125"), Some(1_250_000));
+        assert_eq!(amount(b"125.5"), Some(1_255_000));
+        assert_eq!(amount(b"-0.25"), Some(-2_500));
+        assert_eq!(amount(b".5"), Some(5_000));
+        assert_eq!(amount(b"1.23456"), None);
+        assert_eq!(amount(b"1E2"), None);
+        assert_eq!(show_amount(1_255_000), "125.50");
+    }
+
+    #[test]
+    fn icd10_shape() {
+        assert!(icd10_shaped(b"E1165"));
+        assert!(icd10_shaped(b"I10"));
+        assert!(!icd10_shaped(b"E11.65"));
+        assert!(!icd10_shaped(b"2533"));
+        assert!(!icd10_shaped(b"E1"));
+    }
+
+    #[test]
+    fn every_code_of_an_edit_is_a_business_code() {
+        for edit in EDITS {
+            for code in edit.codes {
+                assert_eq!(
+                    code.category(),
+                    crate::finding::Category::Business,
+                    "{code}"
+                );
+            }
+        }
+    }
+}

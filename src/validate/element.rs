@@ -1,0 +1,659 @@
+//! Element syntax: data types, lengths, characters, code lists, composites, repetitions,
+//! usage and syntax notes, per X12-REFERENCE 1.6-1.8 and the 999 IK403 codes.
+
+use crate::finding::Code;
+use crate::schema::{DataType, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage};
+use crate::syntax::{Element, Segment};
+
+/// One element-level problem: code, element/component/repetition positions (1-based, 0 for
+/// none), the dictionary number, and a message without data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ElementIssue {
+    pub code: Code,
+    pub element: u8,
+    pub component: u8,
+    pub repetition: u8,
+    pub number: Option<u16>,
+    pub message: String,
+}
+
+/// True for the X12 basic and extended character sets (X12-REFERENCE 1.8).
+#[inline]
+fn is_x12_char(b: u8) -> bool {
+    matches!(b, b' '..=b'~')
+}
+
+/// Checks a segment's elements against its spec, pushing issues.
+pub(crate) fn check_segment(
+    segment: &Segment<'_>,
+    spec: &SegmentSpec,
+    out: &mut Vec<ElementIssue>,
+) {
+    let mut count = 0usize;
+    let mut last_present = 0usize;
+    for (i, element) in segment.elements().enumerate() {
+        count = i + 1;
+        if !element.is_empty() {
+            last_present = i + 1;
+        }
+        let position = (i + 1) as u8;
+        match spec.elements.get(i) {
+            Some(element_spec) => check_element(&element, element_spec, position, out),
+            None => {
+                if !element.is_empty() {
+                    out.push(ElementIssue {
+                        code: Code::ElementTooMany,
+                        element: position,
+                        component: 0,
+                        repetition: 0,
+                        number: None,
+                        message: format!(
+                            "{}{position:02}: {} defines {} elements",
+                            spec.id,
+                            spec.id,
+                            spec.elements.len()
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    if count > last_present && count > 0 {
+        // `NM1*82*1*~`: empty elements after the last one with data.
+        out.push(ElementIssue {
+            code: Code::ElementTooMany,
+            element: (last_present + 1) as u8,
+            component: 0,
+            repetition: 0,
+            number: None,
+            message: format!(
+                "{}: trailing element separator after element {last_present} (a segment ends after its last element with data)",
+                spec.id
+            ),
+        });
+    }
+    // Required elements beyond the last one written.
+    for (i, element_spec) in spec.elements.iter().enumerate().skip(count) {
+        if element_spec.usage == Usage::R {
+            out.push(missing(spec, element_spec, (i + 1) as u8, 0));
+        }
+    }
+    for note in &spec.syntax {
+        check_note(
+            note,
+            &spec.id,
+            |n| !segment.value(usize::from(n)).is_empty(),
+            out,
+            0,
+        );
+    }
+}
+
+fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u8) -> ElementIssue {
+    let (name, number) = match (component, &element.simple) {
+        (0, Some(simple)) => (simple.name.as_str(), Some(simple.number)),
+        (0, None) => (element.name.as_str(), None),
+        (c, _) => element
+            .components
+            .get(usize::from(c) - 1)
+            .map_or((element.name.as_str(), None), |s| {
+                (s.name.as_str(), Some(s.number))
+            }),
+    };
+    let reference = if component == 0 {
+        format!("{}{position:02}", spec.id)
+    } else {
+        format!("{}{position:02}-{component}", spec.id)
+    };
+    ElementIssue {
+        code: Code::ElementMissing,
+        element: position,
+        component,
+        repetition: 0,
+        number,
+        message: format!("{reference} ({name}) is required"),
+    }
+}
+
+fn check_element(
+    element: &Element<'_>,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
+    if element.is_empty() {
+        if spec.usage == Usage::R {
+            out.push(ElementIssue {
+                code: Code::ElementMissing,
+                element: position,
+                component: 0,
+                repetition: 0,
+                number: spec.simple.as_ref().map(|s| s.number),
+                message: format!("element {position} ({}) is required", spec.name),
+            });
+        }
+        return;
+    }
+    if spec.usage == Usage::N {
+        out.push(ElementIssue {
+            code: Code::ElementNotUsed,
+            element: position,
+            component: 0,
+            repetition: 0,
+            number: spec.simple.as_ref().map(|s| s.number),
+            message: format!(
+                "element {position} ({}) is not used in this segment",
+                spec.name
+            ),
+        });
+        return;
+    }
+    if element.is_repeated() && spec.repeat <= 1 {
+        out.push(ElementIssue {
+            code: Code::ElementTooManyRepetitions,
+            element: position,
+            component: 0,
+            repetition: 2,
+            number: spec.simple.as_ref().map(|s| s.number),
+            message: format!(
+                "element {position} ({}) holds the repetition separator but does not repeat",
+                spec.name
+            ),
+        });
+        return;
+    }
+    for (r, repetition) in element.repetitions().enumerate() {
+        let rep = if spec.repeat > 1 { (r + 1) as u8 } else { 0 };
+        if r >= usize::from(spec.repeat) {
+            out.push(ElementIssue {
+                code: Code::ElementTooManyRepetitions,
+                element: position,
+                component: 0,
+                repetition: (r + 1) as u8,
+                number: spec.simple.as_ref().map(|s| s.number),
+                message: format!(
+                    "element {position} ({}) repeats more than {} times",
+                    spec.name, spec.repeat
+                ),
+            });
+            break;
+        }
+        match &spec.simple {
+            Some(simple) => {
+                if repetition.is_composite() {
+                    out.push(ElementIssue {
+                        code: Code::ElementTooManyComponents,
+                        element: position,
+                        component: 2,
+                        repetition: rep,
+                        number: Some(simple.number),
+                        message: format!(
+                            "element {position} ({}) is not a composite but holds the component separator",
+                            simple.name
+                        ),
+                    });
+                    continue;
+                }
+                if let Some(issue) = check_simple(repetition.as_bytes(), simple) {
+                    out.push(issue.at(position, 0, rep, simple.number));
+                }
+            }
+            None => check_composite(&repetition, spec, position, rep, out),
+        }
+    }
+}
+
+fn check_composite(
+    element: &Element<'_>,
+    spec: &ElementSpec,
+    position: u8,
+    rep: u8,
+    out: &mut Vec<ElementIssue>,
+) {
+    let mut count = 0usize;
+    let mut last_present = 0usize;
+    for (j, component) in element.components().enumerate() {
+        count = j + 1;
+        let c = (j + 1) as u8;
+        let Some(component_spec) = spec.components.get(j) else {
+            out.push(ElementIssue {
+                code: Code::ElementTooManyComponents,
+                element: position,
+                component: c,
+                repetition: rep,
+                number: None,
+                message: format!(
+                    "element {position} ({}) has more than {} components",
+                    spec.name,
+                    spec.components.len()
+                ),
+            });
+            return;
+        };
+        if component.is_empty() {
+            if component_spec.usage == Usage::R {
+                out.push(ElementIssue {
+                    code: Code::ElementMissing,
+                    element: position,
+                    component: c,
+                    repetition: rep,
+                    number: Some(component_spec.number),
+                    message: format!(
+                        "component {position}-{c} ({}) is required",
+                        component_spec.name
+                    ),
+                });
+            }
+            continue;
+        }
+        last_present = j + 1;
+        if component_spec.usage == Usage::N {
+            out.push(ElementIssue {
+                code: Code::ElementNotUsed,
+                element: position,
+                component: c,
+                repetition: rep,
+                number: Some(component_spec.number),
+                message: format!(
+                    "component {position}-{c} ({}) is not used",
+                    component_spec.name
+                ),
+            });
+            continue;
+        }
+        if let Some(issue) = check_simple(component, component_spec) {
+            out.push(issue.at(position, c, rep, component_spec.number));
+        }
+    }
+    if count > last_present {
+        out.push(ElementIssue {
+            code: Code::ElementTooManyComponents,
+            element: position,
+            component: (last_present + 1) as u8,
+            repetition: rep,
+            number: None,
+            message: format!(
+                "element {position} ({}): trailing component separator after component {last_present}",
+                spec.name
+            ),
+        });
+    }
+    for (j, component_spec) in spec.components.iter().enumerate().skip(count) {
+        if component_spec.usage == Usage::R {
+            out.push(ElementIssue {
+                code: Code::ElementMissing,
+                element: position,
+                component: (j + 1) as u8,
+                repetition: rep,
+                number: Some(component_spec.number),
+                message: format!(
+                    "component {position}-{} ({}) is required",
+                    j + 1,
+                    component_spec.name
+                ),
+            });
+        }
+    }
+    for note in &spec.component_syntax {
+        check_note(
+            note,
+            "",
+            |n| {
+                element
+                    .component(usize::from(n))
+                    .is_some_and(|c| !c.is_empty())
+            },
+            out,
+            position,
+        );
+    }
+}
+
+/// A problem with one simple value, before its position is known.
+pub(crate) struct ValueIssue {
+    code: Code,
+    message: String,
+}
+
+impl ValueIssue {
+    fn at(self, element: u8, component: u8, repetition: u8, number: u16) -> ElementIssue {
+        ElementIssue {
+            code: self.code,
+            element,
+            component,
+            repetition,
+            number: Some(number),
+            message: self.message,
+        }
+    }
+}
+
+/// Checks one simple value (present, non-empty) against its spec.
+pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
+    let issue = |code, message: String| Some(ValueIssue { code, message });
+    let name = &spec.name;
+    if let Some(bad) = value.iter().position(|&b| !is_x12_char(b)) {
+        return issue(
+            Code::ElementInvalidCharacter,
+            format!(
+                "{name}: invalid character (byte 0x{:02X}) at position {}",
+                value[bad],
+                bad + 1
+            ),
+        );
+    }
+    let length = match spec.data_type {
+        DataType::N0 | DataType::N1 | DataType::N2 | DataType::N3 | DataType::N4 | DataType::R => {
+            value.iter().filter(|b| b.is_ascii_digit()).count()
+        }
+        _ => value.len(),
+    };
+    match spec.data_type {
+        DataType::AN | DataType::ID => {
+            if value.iter().all(|&b| b == b' ') {
+                return issue(
+                    Code::ElementInvalidCharacter,
+                    format!("{name}: only spaces"),
+                );
+            }
+        }
+        DataType::N0 | DataType::N1 | DataType::N2 | DataType::N3 | DataType::N4 => {
+            let digits = value.strip_prefix(b"-").unwrap_or(value);
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return issue(
+                    Code::ElementInvalidCharacter,
+                    format!("{name}: not an integer (digits, optional leading '-')"),
+                );
+            }
+        }
+        DataType::R => {
+            if !is_decimal(value) {
+                return issue(
+                    Code::ElementInvalidCharacter,
+                    format!("{name}: not a decimal number (digits, optional '-' and one '.')"),
+                );
+            }
+        }
+        DataType::DT => {
+            if !is_date(value) {
+                return issue(
+                    Code::ElementInvalidDate,
+                    format!("{name}: not a real calendar date (CCYYMMDD)"),
+                );
+            }
+        }
+        DataType::TM => {
+            if !is_time(value) {
+                return issue(
+                    Code::ElementInvalidTime,
+                    format!("{name}: not a valid time (HHMM, HHMMSS or HHMMSSD[D])"),
+                );
+            }
+        }
+        DataType::B => {}
+    }
+    if length < usize::from(spec.min) {
+        return issue(
+            Code::ElementTooShort,
+            format!(
+                "{name}: {length} characters, at least {} required",
+                spec.min
+            ),
+        );
+    }
+    if length > usize::from(spec.max) {
+        return issue(
+            Code::ElementTooLong,
+            format!("{name}: {length} characters, at most {} allowed", spec.max),
+        );
+    }
+    if let Some(codes) = &spec.codes
+        && codes.binary_search_by(|c| c.as_slice().cmp(value)).is_err()
+    {
+        // Codes are safe to quote: they come from the guide's list, not the data; the
+        // value itself is quoted only when it is a short code-like token.
+        let shown = if value.len() <= 3 && value.iter().all(u8::is_ascii_alphanumeric) {
+            format!(" \"{}\"", String::from_utf8_lossy(value))
+        } else {
+            String::new()
+        };
+        return issue(
+            Code::ElementInvalidCode,
+            format!("{name}: code{shown} is not one of the values this guide allows"),
+        );
+    }
+    None
+}
+
+/// `R`: optional `-`, digits, at most one `.`, at least one digit.
+pub(crate) fn is_decimal(value: &[u8]) -> bool {
+    let body = value.strip_prefix(b"-").unwrap_or(value);
+    let mut digits = 0;
+    let mut points = 0;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            _ => return false,
+        }
+    }
+    digits > 0 && points <= 1
+}
+
+/// `DT`: CCYYMMDD (or YYMMDD) that is a real calendar date.
+pub(crate) fn is_date(value: &[u8]) -> bool {
+    parse_date(value).is_some()
+}
+
+/// The date of a CCYYMMDD (or YYMMDD, widened as 20YY below 50) value.
+pub(crate) fn parse_date(value: &[u8]) -> Option<time::Date> {
+    if !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
+    };
+    let (year, rest) = match value.len() {
+        8 => (number(&value[..4]) as i32, &value[4..]),
+        6 => {
+            let yy = number(&value[..2]) as i32;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &value[2..])
+        }
+        _ => return None,
+    };
+    if year < 1800 {
+        return None;
+    }
+    let month = time::Month::try_from(number(&rest[..2]) as u8).ok()?;
+    time::Date::from_calendar_date(year, month, number(&rest[2..4]) as u8).ok()
+}
+
+/// `TM`: HHMM, HHMMSS, HHMMSSD or HHMMSSDD with valid hours, minutes and seconds.
+pub(crate) fn is_time(value: &[u8]) -> bool {
+    if !matches!(value.len(), 4 | 6 | 7 | 8) || !value.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let two = |i: usize| (value[i] - b'0') * 10 + (value[i + 1] - b'0');
+    two(0) <= 23 && two(2) <= 59 && (value.len() < 6 || two(4) <= 59)
+}
+
+/// Checks one syntax note; `present(n)` tells whether position n has data.
+fn check_note(
+    note: &SyntaxNote,
+    segment_id: &str,
+    present: impl Fn(u8) -> bool,
+    out: &mut Vec<ElementIssue>,
+    composite_position: u8,
+) {
+    let flags: Vec<bool> = note.positions.iter().map(|&p| present(p)).collect();
+    let any = flags.iter().any(|&f| f);
+    let all = flags.iter().all(|&f| f);
+    let first = flags.first().copied().unwrap_or(false);
+    let others_any = flags.iter().skip(1).any(|&f| f);
+    let others_all = flags.iter().skip(1).all(|&f| f);
+    let broken = match note.kind {
+        b'P' => any && !all,
+        b'R' => !any,
+        b'E' => flags.iter().filter(|&&f| f).count() > 1,
+        b'C' => first && !others_all,
+        b'L' => first && !others_any,
+        _ => false,
+    };
+    if !broken {
+        return;
+    }
+    // Point at the first position the rule wants filled (or, for E, the second present).
+    let target = match note.kind {
+        b'E' => note
+            .positions
+            .iter()
+            .zip(&flags)
+            .filter(|(_, f)| **f)
+            .nth(1)
+            .map(|(p, _)| *p),
+        _ => note
+            .positions
+            .iter()
+            .zip(&flags)
+            .find(|(_, f)| !**f)
+            .map(|(p, _)| *p),
+    }
+    .unwrap_or(0);
+    let (code, rule) = match note.kind {
+        b'P' => (
+            Code::ElementConditionalMissing,
+            "must all be present or all absent",
+        ),
+        b'R' => (
+            Code::ElementConditionalMissing,
+            "at least one must be present",
+        ),
+        b'E' => (Code::ElementExclusion, "at most one may be present"),
+        b'C' => (
+            Code::ElementConditionalMissing,
+            "the first requires all the others",
+        ),
+        _ => (
+            Code::ElementConditionalMissing,
+            "the first requires at least one other",
+        ),
+    };
+    let (element, component) = if composite_position == 0 {
+        (target, 0)
+    } else {
+        (composite_position, target)
+    };
+    let names: Vec<String> = note
+        .positions
+        .iter()
+        .map(|p| {
+            if composite_position == 0 {
+                format!("{segment_id}{p:02}")
+            } else {
+                format!("{composite_position:02}-{p}")
+            }
+        })
+        .collect();
+    out.push(ElementIssue {
+        code,
+        element,
+        component,
+        repetition: 0,
+        number: None,
+        message: format!("syntax note {}: {} {rule}", note.text, names.join(", ")),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(data_type: DataType, min: u16, max: u16) -> SimpleSpec {
+        SimpleSpec {
+            number: 1,
+            name: "X".into(),
+            data_type,
+            min,
+            max,
+            usage: Usage::S,
+            codes: None,
+        }
+    }
+
+    fn code_of(value: &[u8], spec: &SimpleSpec) -> Option<Code> {
+        check_simple(value, spec).map(|i| i.code)
+    }
+
+    #[test]
+    fn numbers_dates_and_times_follow_their_types() {
+        assert_eq!(code_of(b"125.25", &spec(DataType::R, 1, 18)), None);
+        assert_eq!(code_of(b"-12", &spec(DataType::R, 1, 18)), None);
+        assert_eq!(
+            code_of(b"1.2.3", &spec(DataType::R, 1, 18)),
+            Some(Code::ElementInvalidCharacter)
+        );
+        assert_eq!(
+            code_of(b"1E5", &spec(DataType::R, 1, 18)),
+            Some(Code::ElementInvalidCharacter)
+        );
+        assert_eq!(code_of(b"0012", &spec(DataType::N0, 1, 9)), None);
+        assert_eq!(
+            code_of(b"12.5", &spec(DataType::N0, 1, 9)),
+            Some(Code::ElementInvalidCharacter)
+        );
+        assert_eq!(code_of(b"20240229", &spec(DataType::DT, 8, 8)), None);
+        assert_eq!(
+            code_of(b"20230229", &spec(DataType::DT, 8, 8)),
+            Some(Code::ElementInvalidDate)
+        );
+        assert_eq!(
+            code_of(b"20241301", &spec(DataType::DT, 8, 8)),
+            Some(Code::ElementInvalidDate)
+        );
+        assert_eq!(code_of(b"2359", &spec(DataType::TM, 4, 8)), None);
+        assert_eq!(
+            code_of(b"2460", &spec(DataType::TM, 4, 8)),
+            Some(Code::ElementInvalidTime)
+        );
+    }
+
+    #[test]
+    fn lengths_count_digits_for_numbers() {
+        assert_eq!(code_of(b"-1.50", &spec(DataType::R, 1, 3)), None);
+        assert_eq!(
+            code_of(b"1234", &spec(DataType::R, 1, 3)),
+            Some(Code::ElementTooLong)
+        );
+        assert_eq!(
+            code_of(b"A", &spec(DataType::AN, 2, 3)),
+            Some(Code::ElementTooShort)
+        );
+    }
+
+    #[test]
+    fn control_characters_and_blank_values_are_invalid() {
+        assert_eq!(
+            code_of(b"AB\x07", &spec(DataType::AN, 1, 9)),
+            Some(Code::ElementInvalidCharacter)
+        );
+        assert_eq!(
+            code_of(b"   ", &spec(DataType::AN, 1, 9)),
+            Some(Code::ElementInvalidCharacter)
+        );
+    }
+
+    #[test]
+    fn codes_outside_the_list_are_reported_without_long_values() {
+        let mut s = spec(DataType::ID, 1, 3);
+        s.codes = Some(vec![b"85".to_vec(), b"IL".to_vec()]);
+        assert_eq!(code_of(b"IL", &s), None);
+        let issue = check_simple(b"QQ", &s).map(|i| i.message);
+        assert_eq!(
+            issue.as_deref(),
+            Some("X: code \"QQ\" is not one of the values this guide allows")
+        );
+    }
+}

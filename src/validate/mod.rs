@@ -1,0 +1,698 @@
+//! The validator: envelopes, X12 element syntax, implementation-guide structure and business
+//! edits, streamed one transaction set at a time.
+//!
+//! [`validate`] reads any `std::io::Read` and tells an [`Observer`] what it finds as each
+//! envelope closes: printers, acknowledgment writers and the submitter's gate are observers.
+//! Syntax findings belong to envelopes and transaction sets (TA1, 999); business findings
+//! belong to claims (277CA-style, one report per CLM01).
+
+pub mod edits;
+mod element;
+mod envelope;
+mod structure;
+
+use std::io::{self, Read};
+
+use serde::Serialize;
+
+use crate::envelope::{
+    Event, GsHeader, IsaHeader, ParseErrorKind, ParseOptions, Reader, TransactionSet,
+};
+use crate::finding::{Category, Code, Finding, Location, Severity};
+use crate::schema::{Guide, NodeKind, guide_for};
+use crate::syntax::{Delimiters, Position, Segment};
+
+use edits::{ClaimKind, ClaimView, EDITS, Tagged};
+use structure::Walker;
+
+/// How to validate.
+#[derive(Clone, Debug)]
+pub struct ValidateOptions {
+    /// How to read the envelopes (lenient counts, size limits).
+    pub parse: ParseOptions,
+    /// The date service dates must not be after (today, unless a test fixes it).
+    pub today: time::Date,
+    /// Codes switched off (companion guides differ); their findings are not reported.
+    pub disabled: Vec<Code>,
+}
+
+impl ValidateOptions {
+    /// Strict reading, every edit on, "today" from the system clock (UTC).
+    pub fn new() -> Self {
+        ValidateOptions {
+            parse: ParseOptions::default(),
+            today: time::OffsetDateTime::now_utc().date(),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The identifying values of an interchange, for reports and acknowledgments.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InterchangeInfo {
+    /// ISA13.
+    pub control_number: String,
+    /// ISA05.
+    pub sender_qualifier: String,
+    /// ISA06, padding removed.
+    pub sender_id: String,
+    /// ISA07.
+    pub receiver_qualifier: String,
+    /// ISA08, padding removed.
+    pub receiver_id: String,
+    /// ISA09.
+    pub date: String,
+    /// ISA10.
+    pub time: String,
+    /// ISA12.
+    pub version: String,
+    /// ISA14.
+    pub acknowledgment_requested: String,
+    /// ISA15.
+    pub usage_indicator: String,
+    /// Where the ISA starts.
+    pub position: Position,
+    /// The interchange's delimiters.
+    #[serde(skip)]
+    pub delimiters: Delimiters,
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+impl InterchangeInfo {
+    fn from(isa: &IsaHeader<'_>) -> Self {
+        InterchangeInfo {
+            control_number: text(isa.control_number()),
+            sender_qualifier: text(isa.sender_qualifier()),
+            sender_id: text(isa.sender_id()),
+            receiver_qualifier: text(isa.receiver_qualifier()),
+            receiver_id: text(isa.receiver_id()),
+            date: text(isa.date()),
+            time: text(isa.time()),
+            version: text(isa.version()),
+            acknowledgment_requested: text(isa.acknowledgment_requested()),
+            usage_indicator: text(isa.usage_indicator()),
+            position: isa.segment().position(),
+            delimiters: isa.delimiters(),
+        }
+    }
+}
+
+/// The identifying values of a functional group.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GroupInfo {
+    /// GS01.
+    pub functional_id: String,
+    /// GS02.
+    pub sender: String,
+    /// GS03.
+    pub receiver: String,
+    /// GS06.
+    pub control_number: String,
+    /// GS08.
+    pub version: String,
+    /// Where the GS starts.
+    pub position: Position,
+}
+
+impl GroupInfo {
+    fn from(gs: &GsHeader<'_>) -> Self {
+        GroupInfo {
+            functional_id: text(gs.functional_id()),
+            sender: text(gs.sender()),
+            receiver: text(gs.receiver()),
+            control_number: text(gs.control_number()),
+            version: text(gs.version()),
+            position: gs.segment().position(),
+        }
+    }
+}
+
+/// Whether a claim passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// No error: the claim goes on.
+    Accepted,
+    /// A business error, or its transaction set was rejected.
+    Rejected,
+}
+
+/// One claim's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimResult {
+    /// CLM01, the patient control number.
+    pub claim_id: String,
+    /// CLM02, the total charge as written.
+    pub total_charge: String,
+    /// Where the CLM is.
+    pub position: Position,
+    /// Position of the CLM in its transaction set.
+    pub segment_in_set: u64,
+    /// Accepted or rejected (a rejected transaction set rejects all its claims).
+    pub status: ClaimStatus,
+    /// Its business findings.
+    pub findings: Vec<Finding>,
+}
+
+/// The result of one transaction set.
+#[derive(Debug)]
+pub struct SetResult<'r> {
+    /// The set, to quote segments and rebuild the envelope.
+    pub set: TransactionSet<'r>,
+    /// The guide it was checked against, if one matched.
+    pub guide: Option<&'static Guide>,
+    /// Syntax findings (envelope, structure, elements) and notes.
+    pub findings: Vec<Finding>,
+    /// Its claims with their business findings.
+    pub claims: Vec<ClaimResult>,
+}
+
+impl SetResult<'_> {
+    /// True when no syntax error rejects the set (999 IK501 A or E).
+    pub fn accepted(&self) -> bool {
+        !self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.category() == Category::Syntax)
+    }
+}
+
+/// Receives what the validator finds, as each envelope closes.
+pub trait Observer {
+    /// An interchange begins.
+    fn interchange_start(&mut self, _info: &InterchangeInfo) -> io::Result<()> {
+        Ok(())
+    }
+    /// A functional group begins.
+    fn group_start(&mut self, _info: &GroupInfo) -> io::Result<()> {
+        Ok(())
+    }
+    /// A transaction set was checked.
+    fn transaction(&mut self, _result: &SetResult<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    /// A functional group ended: GE01 as written, sets found, and the group's findings.
+    fn group_end(
+        &mut self,
+        _info: &GroupInfo,
+        _declared: Option<u64>,
+        _found: u64,
+        _findings: &[Finding],
+    ) -> io::Result<()> {
+        Ok(())
+    }
+    /// An interchange ended, with its own findings (TA1 level).
+    fn interchange_end(
+        &mut self,
+        _info: &InterchangeInfo,
+        _findings: &[Finding],
+    ) -> io::Result<()> {
+        Ok(())
+    }
+    /// The input could not be read further (a fatal syntax error), with the interchange's
+    /// findings so far when one was open.
+    fn fatal(&mut self, _info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Counts over one input.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Interchanges read.
+    pub interchanges: u64,
+    /// Functional groups read.
+    pub groups: u64,
+    /// Transaction sets read.
+    pub transaction_sets: u64,
+    /// Transaction sets rejected by a syntax error.
+    pub transaction_sets_rejected: u64,
+    /// Claims read.
+    pub claims: u64,
+    /// Claims rejected.
+    pub claims_rejected: u64,
+    /// Findings at error severity.
+    pub errors: u64,
+    /// Findings at warning severity.
+    pub warnings: u64,
+    /// Notes.
+    pub notes: u64,
+    /// Segments read.
+    pub segments: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+impl Summary {
+    fn count(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Note => self.notes += 1,
+            }
+        }
+    }
+}
+
+/// Validates every interchange of `source`, telling `observer` as envelopes close.
+///
+/// Returns `Err` only for I/O errors (reading the input or an observer's writing); malformed
+/// input is reported through findings.
+pub fn validate<R: Read>(
+    source: R,
+    options: &ValidateOptions,
+    observer: &mut dyn Observer,
+) -> io::Result<Summary> {
+    let mut reader = Reader::with_options(source, options.parse);
+    let mut summary = Summary::default();
+    let mut interchange: Option<InterchangeInfo> = None;
+    let mut interchange_findings: Vec<Finding> = Vec::new();
+    let mut group: Option<GroupInfo> = None;
+    let mut group_findings: Vec<Finding> = Vec::new();
+    let mut walker_cache: Option<(&'static Guide, Walker<'static>)> = None;
+    loop {
+        let event = match reader.next_event() {
+            Ok(Some(event)) => event,
+            Ok(None) => break,
+            Err(error) => {
+                if let ParseErrorKind::Io(e) = error.kind {
+                    return Err(e);
+                }
+                let context = context_of(interchange.as_ref(), group.as_ref());
+                // Problems already found in the envelopes the error cut short.
+                for problem in reader.open_problems().iter() {
+                    interchange_findings.push(envelope::problem_finding(problem, &context));
+                }
+                if let Some(finding) = envelope::fatal_finding(&error, &context) {
+                    interchange_findings.push(finding);
+                }
+                retain_enabled(&mut interchange_findings, options);
+                summary.count(&interchange_findings);
+                observer.fatal(interchange.as_ref(), &interchange_findings)?;
+                break;
+            }
+        };
+        match event {
+            Event::InterchangeStart(isa) => {
+                summary.interchanges += 1;
+                let info = InterchangeInfo::from(&isa);
+                interchange_findings.clear();
+                let context = context_of(Some(&info), None);
+                envelope::check_isa(&isa, &context, &mut interchange_findings);
+                observer.interchange_start(&info)?;
+                interchange = Some(info);
+            }
+            Event::InterchangeSegment(_) => {}
+            Event::GroupStart(gs) => {
+                summary.groups += 1;
+                let info = GroupInfo::from(&gs);
+                group_findings.clear();
+                let context = context_of(interchange.as_ref(), Some(&info));
+                envelope::check_gs(&gs, &context, &mut group_findings);
+                observer.group_start(&info)?;
+                group = Some(info);
+            }
+            Event::Transaction(set) => {
+                summary.transaction_sets += 1;
+                let context = context_of(interchange.as_ref(), group.as_ref());
+                let mut result = check_set(&set, &context, options, &mut walker_cache);
+                // End-of-input problems filed on the set are interchange (TA1) findings.
+                let (ta1, rest): (Vec<Finding>, Vec<Finding>) = result
+                    .findings
+                    .drain(..)
+                    .partition(|f| matches!(f.x12(), crate::finding::X12Code::Ta105(_)));
+                interchange_findings.extend(ta1);
+                result.findings = rest;
+                retain_enabled(&mut result.findings, options);
+                let accepted = result.accepted();
+                if !accepted {
+                    summary.transaction_sets_rejected += 1;
+                }
+                summary.count(&result.findings);
+                for claim in &mut result.claims {
+                    retain_enabled(&mut claim.findings, options);
+                    let rejected =
+                        !accepted || claim.findings.iter().any(|f| f.severity == Severity::Error);
+                    claim.status = if rejected {
+                        ClaimStatus::Rejected
+                    } else {
+                        ClaimStatus::Accepted
+                    };
+                    summary.claims += 1;
+                    if rejected {
+                        summary.claims_rejected += 1;
+                    }
+                    summary.count(&claim.findings);
+                }
+                summary.segments += set.segment_count() as u64;
+                observer.transaction(&result)?;
+            }
+            Event::GroupEnd(end) => {
+                let info = group.take().unwrap_or_else(|| GroupInfo::from(&end.gs));
+                let context = context_of(interchange.as_ref(), Some(&info));
+                for problem in end.problems {
+                    group_findings.push(envelope::problem_finding(problem, &context));
+                }
+                retain_enabled(&mut group_findings, options);
+                summary.count(&group_findings);
+                let declared = end
+                    .ge
+                    .and_then(|ge| std::str::from_utf8(ge.value(1)).ok()?.parse().ok());
+                observer.group_end(&info, declared, end.transaction_count, &group_findings)?;
+            }
+            Event::InterchangeEnd(end) => {
+                let info = interchange
+                    .take()
+                    .unwrap_or_else(|| InterchangeInfo::from(&end.isa));
+                let context = context_of(Some(&info), None);
+                for problem in end.problems {
+                    interchange_findings.push(envelope::problem_finding(problem, &context));
+                }
+                retain_enabled(&mut interchange_findings, options);
+                summary.count(&interchange_findings);
+                observer.interchange_end(&info, &interchange_findings)?;
+                interchange_findings.clear();
+            }
+        }
+    }
+    summary.bytes = reader.offset();
+    Ok(summary)
+}
+
+fn retain_enabled(findings: &mut Vec<Finding>, options: &ValidateOptions) {
+    if !options.disabled.is_empty() {
+        findings.retain(|f| !options.disabled.contains(&f.code));
+    }
+}
+
+/// A location naming the open envelopes.
+fn context_of(interchange: Option<&InterchangeInfo>, group: Option<&GroupInfo>) -> Location {
+    Location {
+        interchange: interchange.map(|i| i.control_number.clone()),
+        group: group.map(|g| g.control_number.clone()),
+        ..Location::default()
+    }
+}
+
+/// Where a segment is, for findings.
+fn segment_location(
+    context: &Location,
+    segment: &Segment<'_>,
+    index: u64,
+    loop_id: &'static str,
+) -> Location {
+    Location {
+        position: segment.position(),
+        segment_in_set: Some(index),
+        segment_id: Some(segment.id_str().to_string()),
+        loop_id: Some(loop_id),
+        ..context.clone()
+    }
+}
+
+/// The claim being collected and the context it sits in.
+#[derive(Default)]
+struct Claims<'a> {
+    billing: Vec<Tagged<'a>>,
+    subscriber: Vec<Tagged<'a>>,
+    patient: Vec<Tagged<'a>>,
+    has_patient: bool,
+    claim: Vec<Tagged<'a>>,
+    chargeable: bool,
+}
+
+impl<'a> Claims<'a> {
+    /// True when `id` ends the claim being collected (a new claim, HL or the SE).
+    fn ends_claim(&self, id: &[u8]) -> bool {
+        !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
+    }
+
+    /// Files a placed segment under its part of the hierarchy.
+    fn add(&mut self, tagged: Tagged<'a>) {
+        let id = tagged.segment.id();
+        let loop_id = tagged.loop_id;
+        if id == b"HL" {
+            match tagged.segment.value(3) {
+                b"20" => {
+                    self.billing.clear();
+                    self.subscriber.clear();
+                    self.patient.clear();
+                    self.has_patient = false;
+                }
+                b"22" => {
+                    self.subscriber.clear();
+                    self.patient.clear();
+                    self.has_patient = false;
+                }
+                b"23" => {
+                    self.patient.clear();
+                    self.has_patient = true;
+                }
+                _ => {}
+            }
+        }
+        if id == b"BHT" {
+            self.chargeable = tagged.segment.value(6) == b"CH";
+        }
+        let part = if loop_id.starts_with("2000A") || loop_id.starts_with("2010A") {
+            &mut self.billing
+        } else if loop_id.starts_with("2000B") || loop_id.starts_with("2010B") {
+            &mut self.subscriber
+        } else if loop_id.starts_with("2000C") || loop_id.starts_with("2010C") {
+            &mut self.patient
+        } else if loop_id.starts_with("23") || loop_id.starts_with("24") {
+            &mut self.claim
+        } else {
+            return;
+        };
+        part.push(tagged);
+    }
+}
+
+/// Runs the edits over the finished claim and empties it.
+fn finish_claim<'a>(
+    claims: &mut Claims<'a>,
+    kind: ClaimKind,
+    options: &ValidateOptions,
+    context: &Location,
+    hits: &mut Vec<edits::Hit<'a>>,
+    out: &mut Vec<ClaimResult>,
+) {
+    let Some(clm) = claims.claim.first().copied() else {
+        return;
+    };
+    let claim_id = text(clm.segment.value(1));
+    let view = ClaimView {
+        kind,
+        chargeable: claims.chargeable,
+        billing: &claims.billing,
+        subscriber: &claims.subscriber,
+        patient: claims.has_patient.then_some(claims.patient.as_slice()),
+        claim: &claims.claim,
+        today: options.today,
+    };
+    hits.clear();
+    for edit in EDITS {
+        if edit.codes.iter().all(|c| options.disabled.contains(c)) {
+            continue;
+        }
+        (edit.check)(&view, hits);
+    }
+    let findings = hits
+        .drain(..)
+        .map(|hit| {
+            let mut location =
+                segment_location(context, &hit.at.segment, hit.at.index, hit.at.loop_id);
+            location.claim = Some(claim_id.clone());
+            location.element = (hit.element > 0).then_some(hit.element);
+            location.component = (hit.component > 0).then_some(hit.component);
+            Finding::new(hit.code, location, hit.message)
+        })
+        .collect();
+    out.push(ClaimResult {
+        claim_id,
+        total_charge: text(clm.segment.value(2)),
+        position: clm.segment.position(),
+        segment_in_set: clm.index,
+        status: ClaimStatus::Accepted,
+        findings,
+    });
+    claims.claim.clear();
+}
+
+/// Checks one transaction set: envelope problems, ST values, structure, elements, edits.
+fn check_set<'r>(
+    set: &TransactionSet<'r>,
+    group_context: &Location,
+    options: &ValidateOptions,
+    walker_cache: &mut Option<(&'static Guide, Walker<'static>)>,
+) -> SetResult<'r> {
+    let context = Location {
+        transaction: Some(text(set.control_number())),
+        ..group_context.clone()
+    };
+    let mut findings: Vec<Finding> = set
+        .problems()
+        .iter()
+        .map(|p| envelope::problem_finding(p, &context))
+        .collect();
+    let st = set.st();
+    let st_location = |element: u8| Location {
+        position: set.position(),
+        segment_in_set: Some(1),
+        segment_id: Some("ST".into()),
+        element: Some(element),
+        loop_id: Some("ST"),
+        ..context.clone()
+    };
+    let st03 = st.map(|s| s.value(3)).unwrap_or_default();
+    if !st03.is_empty() && st03 != set.gs().version() {
+        findings.push(Finding::new(
+            Code::ImplementationReferenceInvalid,
+            st_location(3),
+            "ST03 differs from GS08 (HIPAA guides require them equal)",
+        ));
+    }
+    let st02 = set.control_number();
+    if !st02.is_empty() && !(4..=9).contains(&st02.len()) {
+        findings.push(Finding::new(
+            Code::TransactionControlNumberInvalid,
+            st_location(2),
+            "ST02 must be 4 to 9 characters",
+        ));
+    }
+    let guide = guide_for(set.transaction_type(), set.version());
+    let Some(guide) = guide else {
+        if !set.transaction_type().is_empty() {
+            findings.push(Finding::new(
+                Code::GuideNotSupported,
+                st_location(1),
+                format!(
+                    "no implementation guide for {} {}: envelopes and X12 syntax were checked, guide rules were not",
+                    String::from_utf8_lossy(set.transaction_type()),
+                    String::from_utf8_lossy(set.version())
+                ),
+            ));
+        }
+        return SetResult {
+            set: *set,
+            guide: None,
+            findings,
+            claims: Vec::new(),
+        };
+    };
+    if set.gs().functional_id() != guide.functional_id.as_bytes() {
+        findings.push(Finding::new(
+            Code::GroupHeaderInvalid,
+            Location {
+                position: set.gs().segment().position(),
+                segment_id: Some("GS".into()),
+                element: Some(1),
+                ..context.clone()
+            },
+            format!(
+                "GS01 must be {} for a {} transaction set",
+                guide.functional_id, guide.transaction
+            ),
+        ));
+    }
+    if walker_cache
+        .as_ref()
+        .is_some_and(|(cached, _)| !std::ptr::eq(*cached, guide))
+    {
+        *walker_cache = None;
+    }
+    let (_, walker) = walker_cache.get_or_insert_with(|| (guide, Walker::new(guide)));
+    walker.reset();
+    let kind = ClaimKind::from_guide(&guide.id);
+    let mut structure_issues = Vec::new();
+    let mut element_issues = Vec::new();
+    let mut claims = Claims::default();
+    let mut claim_results = Vec::new();
+    let mut hits = Vec::new();
+    let mut last: Option<(Segment<'r>, u64)> = None;
+    for (i, segment) in set.segments().enumerate() {
+        let index = i as u64 + 1;
+        last = Some((segment, index));
+        let node = walker.place(&segment, &mut structure_issues);
+        let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
+        for issue in structure_issues.drain(..) {
+            let mut location = segment_location(&context, &segment, index, issue.loop_id);
+            location.segment_id = Some(issue.segment_id);
+            findings.push(Finding::new(issue.code, location, issue.message));
+        }
+        let Some(node) = node else {
+            continue;
+        };
+        if let NodeKind::Segment(spec) = &guide.nodes[node].kind {
+            element::check_segment(&segment, spec, &mut element_issues);
+            for issue in element_issues.drain(..) {
+                let mut location = segment_location(&context, &segment, index, loop_id);
+                location.element = (issue.element > 0).then_some(issue.element);
+                location.component = (issue.component > 0).then_some(issue.component);
+                location.repetition = (issue.repetition > 0).then_some(issue.repetition);
+                location.element_number = issue.number;
+                findings.push(Finding::new(issue.code, location, issue.message));
+            }
+        }
+        if segment.id() == b"HL" {
+            walker.hierarchy(&segment, loop_id, &mut structure_issues);
+            for issue in structure_issues.drain(..) {
+                let location = segment_location(&context, &segment, index, issue.loop_id);
+                findings.push(Finding::new(issue.code, location, issue.message));
+            }
+        }
+        if let Some(kind) = kind {
+            let tagged = Tagged {
+                loop_id,
+                segment,
+                index,
+            };
+            if claims.ends_claim(segment.id()) {
+                finish_claim(
+                    &mut claims,
+                    kind,
+                    options,
+                    &context,
+                    &mut hits,
+                    &mut claim_results,
+                );
+            }
+            claims.add(tagged);
+        }
+    }
+    walker.finish(&mut structure_issues);
+    if let Some((segment, index)) = last {
+        for issue in structure_issues.drain(..) {
+            let mut location = segment_location(&context, &segment, index, issue.loop_id);
+            location.segment_id = Some(issue.segment_id);
+            findings.push(Finding::new(issue.code, location, issue.message));
+        }
+    }
+    if let Some(kind) = kind {
+        finish_claim(
+            &mut claims,
+            kind,
+            options,
+            &context,
+            &mut hits,
+            &mut claim_results,
+        );
+    }
+    SetResult {
+        set: *set,
+        guide: Some(guide),
+        findings,
+        claims: claim_results,
+    }
+}

@@ -1,0 +1,455 @@
+//! The implementation-guide structure walk: which loop and segment use each segment is,
+//! segment order, required and "not used" segments, maximum uses and loop repeats, and the
+//! HL hierarchy.
+//!
+//! The walk keeps a stack of open loops. A segment is placed by searching forward from the
+//! current position in the innermost loop, then in each enclosing loop; a loop is entered
+//! (or repeated) when its leading segment matches. Leaving a loop reports its required
+//! children that never came.
+
+use crate::finding::Code;
+use crate::schema::{Guide, NodeKind, SegmentSpec, Usage};
+use crate::syntax::Segment;
+
+/// A structure problem, placed at the segment being handled when it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StructureIssue {
+    pub code: Code,
+    pub loop_id: &'static str,
+    /// The segment id the issue is about (the missing one, for a missing segment).
+    pub segment_id: String,
+    pub message: String,
+}
+
+/// An open loop occurrence.
+#[derive(Clone, Debug, Default)]
+struct Frame {
+    node: usize,
+    /// Index (in the loop's children) of the child matched last.
+    pos: usize,
+    /// Occurrences of each child in this occurrence of the loop.
+    counts: Vec<u32>,
+}
+
+/// Walks one transaction set through a guide.
+pub(crate) struct Walker<'g> {
+    guide: &'g Guide,
+    /// Open loops, outermost first; frames past `depth` are kept for reuse.
+    frames: Vec<Frame>,
+    depth: usize,
+    hl: Hierarchy,
+}
+
+/// The HL state: ids seen, their levels, and the previous HL's child code.
+#[derive(Default)]
+struct Hierarchy {
+    /// Level code (HL03) of each HL id, index = id - 1.
+    levels: Vec<Vec<u8>>,
+    /// The previous HL: its id and whether HL04 said children follow.
+    previous: Option<(usize, Option<bool>)>,
+}
+
+impl<'g> Walker<'g> {
+    pub(crate) fn new(guide: &'g Guide) -> Self {
+        let mut walker = Walker {
+            guide,
+            frames: Vec::new(),
+            depth: 0,
+            hl: Hierarchy::default(),
+        };
+        walker.reset();
+        walker
+    }
+
+    /// Starts a new transaction set.
+    pub(crate) fn reset(&mut self) {
+        self.depth = 0;
+        self.open(Guide::ROOT, usize::MAX);
+        self.hl = Hierarchy::default();
+    }
+
+    /// Opens a loop frame for `node` (its leading child counted when `first` is 0).
+    fn open(&mut self, node: usize, first: usize) {
+        let children = self.guide.nodes[node].children.len();
+        if self.frames.len() <= self.depth {
+            self.frames.push(Frame::default());
+        }
+        let frame = &mut self.frames[self.depth];
+        frame.node = node;
+        frame.counts.clear();
+        frame.counts.resize(children, 0);
+        frame.pos = 0;
+        if first == 0 && children > 0 {
+            frame.counts[0] = 1;
+        }
+        self.depth += 1;
+    }
+
+    /// Places `segment`; returns the node of its segment use, or `None` when it fits nowhere.
+    pub(crate) fn place(
+        &mut self,
+        segment: &Segment<'_>,
+        issues: &mut Vec<StructureIssue>,
+    ) -> Option<usize> {
+        // Search the open loops, innermost first.
+        for level in (0..self.depth).rev() {
+            let frame = &self.frames[level];
+            let children = &self.guide.nodes[frame.node].children;
+            // A loop's leading segment (child 0) always starts a new occurrence of the loop,
+            // found one level up; inside the loop the search starts after it.
+            let lower = usize::from(frame.node != Guide::ROOT);
+            let start = frame.pos.max(lower);
+            let found = (start..children.len()).find(|&i| self.matches(children[i], segment));
+            if let Some(i) = found {
+                while self.depth > level + 1 {
+                    self.close(issues);
+                }
+                return Some(self.enter(i, issues));
+            }
+            if level + 1 == self.depth {
+                // Out of sequence in the innermost loop: a segment that belongs earlier.
+                let earlier = (lower..start.min(children.len()))
+                    .find(|&i| self.is_segment(children[i]) && self.matches(children[i], segment));
+                if let Some(i) = earlier {
+                    let node = children[i];
+                    issues.push(StructureIssue {
+                        code: Code::SegmentOutOfOrder,
+                        loop_id: self.guide.nodes[node].loop_id,
+                        segment_id: self
+                            .segment_spec(node)
+                            .map(|s| s.id.clone())
+                            .unwrap_or_default(),
+                        message: format!(
+                            "{} is out of sequence in loop {}",
+                            self.describe(node),
+                            self.guide.nodes[node].loop_id
+                        ),
+                    });
+                    return Some(node);
+                }
+            }
+        }
+        let id = segment.id_str();
+        let loop_id = self.current_loop();
+        if self.guide.segment_ids.contains(id) {
+            issues.push(StructureIssue {
+                code: Code::SegmentUnexpected,
+                loop_id,
+                segment_id: id.to_string(),
+                message: format!(
+                    "{id} is not expected here (in loop {loop_id}{})",
+                    self.qualifier_hint(segment)
+                ),
+            });
+        } else {
+            issues.push(StructureIssue {
+                code: Code::SegmentUnrecognized,
+                loop_id,
+                segment_id: id.to_string(),
+                message: format!("{id} is not a segment of the {} guide", self.guide.id),
+            });
+        }
+        None
+    }
+
+    /// For an unexpected segment whose id has qualified uses, names the qualifier it carries.
+    fn qualifier_hint(&self, segment: &Segment<'_>) -> String {
+        let qualified = self.guide.nodes.iter().find_map(|n| match &n.kind {
+            NodeKind::Segment(s) if s.id.as_bytes() == segment.id() && !s.qualifier.is_empty() => {
+                Some(s.qualifier[0].0)
+            }
+            _ => None,
+        });
+        match qualified {
+            Some(e) => {
+                let value = segment.value(usize::from(e));
+                if value.len() <= 3 && value.iter().all(u8::is_ascii_alphanumeric) {
+                    format!(
+                        "; {}{e:02} \"{}\" matches no use of it here",
+                        segment.id_str(),
+                        String::from_utf8_lossy(value)
+                    )
+                } else {
+                    format!("; its {}{e:02} matches no use of it here", segment.id_str())
+                }
+            }
+            None => String::new(),
+        }
+    }
+
+    /// Counts child `i` of the innermost frame, entering it when it is a loop; returns the
+    /// segment use node.
+    fn enter(&mut self, i: usize, issues: &mut Vec<StructureIssue>) -> usize {
+        let level = self.depth - 1;
+        let node = self.guide.nodes[self.frames[level].node].children[i];
+        let frame = &mut self.frames[level];
+        frame.pos = i;
+        frame.counts[i] += 1;
+        let count = frame.counts[i];
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => {
+                if spec.max > 0 && count > spec.max {
+                    issues.push(StructureIssue {
+                        code: Code::SegmentRepeatExceeded,
+                        loop_id: self.guide.nodes[node].loop_id,
+                        segment_id: spec.id.clone(),
+                        message: format!(
+                            "{} occurs {count} times, at most {} allowed",
+                            self.describe(node),
+                            spec.max
+                        ),
+                    });
+                }
+                self.not_used(node, issues);
+                node
+            }
+            NodeKind::Loop(lp) => {
+                if lp.repeat > 0 && count > lp.repeat {
+                    issues.push(StructureIssue {
+                        code: Code::LoopRepeatExceeded,
+                        loop_id: self.guide.nodes[node].loop_id,
+                        segment_id: self.leading_id(node),
+                        message: format!(
+                            "loop {} ({}) occurs {count} times, at most {} allowed",
+                            lp.id, lp.name, lp.repeat
+                        ),
+                    });
+                }
+                if lp.usage == Usage::N {
+                    issues.push(StructureIssue {
+                        code: Code::SegmentNotUsed,
+                        loop_id: self.guide.nodes[node].loop_id,
+                        segment_id: self.leading_id(node),
+                        message: format!("loop {} ({}) is not used in this guide", lp.id, lp.name),
+                    });
+                }
+                self.open(node, 0);
+                let leading = self.guide.nodes[node].children[0];
+                self.not_used(leading, issues);
+                leading
+            }
+        }
+    }
+
+    fn not_used(&self, node: usize, issues: &mut Vec<StructureIssue>) {
+        if let Some(spec) = self.segment_spec(node)
+            && spec.usage == Usage::N
+        {
+            issues.push(StructureIssue {
+                code: Code::SegmentNotUsed,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: spec.id.clone(),
+                message: format!("{} is not used in this guide", self.describe(node)),
+            });
+        }
+    }
+
+    /// Closes the innermost loop, reporting required children that never came.
+    fn close(&mut self, issues: &mut Vec<StructureIssue>) {
+        let level = self.depth - 1;
+        let frame = &self.frames[level];
+        let node = &self.guide.nodes[frame.node];
+        for (j, &child) in node.children.iter().enumerate() {
+            if frame.counts[j] > 0 {
+                continue;
+            }
+            let (usage, what) = match &self.guide.nodes[child].kind {
+                NodeKind::Segment(spec) => (spec.usage, self.describe(child)),
+                NodeKind::Loop(lp) => (lp.usage, format!("loop {} ({})", lp.id, lp.name)),
+            };
+            if usage == Usage::R {
+                issues.push(StructureIssue {
+                    code: Code::SegmentMissing,
+                    loop_id: self.guide.nodes[child].loop_id,
+                    segment_id: self.leading_id(child),
+                    message: format!("required {what} is missing from loop {}", node.loop_id),
+                });
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// At the end of the transaction set: closes every loop, and checks the last HL.
+    pub(crate) fn finish(&mut self, issues: &mut Vec<StructureIssue>) {
+        while self.depth > 0 {
+            self.close(issues);
+        }
+        if let Some((id, Some(true))) = self.hl.previous.take() {
+            issues.push(StructureIssue {
+                code: Code::HierarchyInvalid,
+                loop_id: "ST",
+                segment_id: "HL".into(),
+                message: format!("HL {id} says children follow (HL04 = 1) but none does"),
+            });
+        }
+    }
+
+    /// Checks an HL segment against the ones before it.
+    pub(crate) fn hierarchy(
+        &mut self,
+        hl: &Segment<'_>,
+        loop_id: &'static str,
+        issues: &mut Vec<StructureIssue>,
+    ) {
+        let issue = |message: String| StructureIssue {
+            code: Code::HierarchyInvalid,
+            loop_id,
+            segment_id: "HL".into(),
+            message,
+        };
+        let expected = self.hl.levels.len() + 1;
+        let id = parse_number(hl.value(1));
+        let parent = hl.value(2);
+        let level = hl.value(3).to_vec();
+        let children = match hl.value(4) {
+            b"1" => Some(true),
+            b"0" => Some(false),
+            _ => None,
+        };
+        if id != Some(expected) {
+            issues.push(issue(format!(
+                "HL01 should be {expected} (HL ids start at 1 and increase by 1)"
+            )));
+        }
+        let parent_id = if parent.is_empty() {
+            None
+        } else {
+            parse_number(parent)
+        };
+        let parent_level = parent_id.and_then(|p| self.hl.levels.get(p.wrapping_sub(1)));
+        match (parent_id, parent_level) {
+            (Some(p), None) if !parent.is_empty() => issues.push(issue(format!(
+                "HL02 points to HL {p}, which does not come before it"
+            ))),
+            _ => {}
+        }
+        if !parent.is_empty() && parent_id.is_none() {
+            issues.push(issue("HL02 is not an HL id".to_string()));
+        }
+        let want_parent: Option<&[u8]> = match level.as_slice() {
+            b"20" => None,
+            b"22" => Some(b"20"),
+            b"23" => Some(b"22"),
+            _ => Some(b""),
+        };
+        match (want_parent, parent_level) {
+            (None, _) if !parent.is_empty() => issues.push(issue(
+                "a billing provider HL (HL03 = 20) has no parent (HL02 must be empty)".into(),
+            )),
+            (Some(want), Some(got)) if !want.is_empty() && got.as_slice() != want => {
+                issues.push(issue(format!(
+                    "an HL with HL03 = {} must have a parent with HL03 = {}",
+                    String::from_utf8_lossy(&level),
+                    String::from_utf8_lossy(want)
+                )))
+            }
+            (Some(want), None) if !want.is_empty() && parent.is_empty() => {
+                issues.push(issue(format!(
+                    "an HL with HL03 = {} needs a parent (HL02)",
+                    String::from_utf8_lossy(&level)
+                )))
+            }
+            _ => {}
+        }
+        if let Some((previous, said_children)) = self.hl.previous {
+            let is_child = parent_id == Some(previous);
+            match said_children {
+                Some(true) if !is_child => issues.push(issue(format!(
+                    "HL {previous} says children follow (HL04 = 1) but the next HL is not its child"
+                ))),
+                Some(false) if is_child => issues.push(issue(format!(
+                    "HL {previous} says no children follow (HL04 = 0) but the next HL is its child"
+                ))),
+                _ => {}
+            }
+        }
+        self.hl.levels.push(level);
+        self.hl.previous = Some((expected, children));
+    }
+
+    /// The loop id of the innermost open loop.
+    pub(crate) fn current_loop(&self) -> &'static str {
+        match self.depth.checked_sub(1) {
+            Some(level) => {
+                let node = &self.guide.nodes[self.frames[level].node];
+                if self.frames[level].node == Guide::ROOT {
+                    "ST"
+                } else {
+                    node.loop_id
+                }
+            }
+            None => "ST",
+        }
+    }
+
+    fn is_segment(&self, node: usize) -> bool {
+        matches!(self.guide.nodes[node].kind, NodeKind::Segment(_))
+    }
+
+    fn segment_spec(&self, node: usize) -> Option<&'g SegmentSpec> {
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => Some(spec),
+            NodeKind::Loop(_) => None,
+        }
+    }
+
+    fn leading_id(&self, node: usize) -> String {
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => spec.id.clone(),
+            NodeKind::Loop(_) => self.guide.nodes[node]
+                .children
+                .first()
+                .map(|&c| self.leading_id(c))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `NM1 (Billing Provider Name)`.
+    fn describe(&self, node: usize) -> String {
+        match self.segment_spec(node) {
+            Some(spec) => format!("{} ({})", spec.id, spec.name),
+            None => String::new(),
+        }
+    }
+
+    /// True when `segment` is the segment use `node` (or starts the loop `node`).
+    fn matches(&self, node: usize, segment: &Segment<'_>) -> bool {
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => spec_matches(spec, segment),
+            NodeKind::Loop(_) => self.guide.nodes[node]
+                .children
+                .first()
+                .is_some_and(|&first| self.matches(first, segment)),
+        }
+    }
+}
+
+/// Id and qualifier values match.
+#[inline]
+pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>) -> bool {
+    if spec.id.as_bytes() != segment.id() {
+        return false;
+    }
+    spec.qualifier.iter().all(|(e, c, values)| {
+        let Some(element) = segment.element(usize::from(*e)) else {
+            return false;
+        };
+        let value = if *c == 0 {
+            Some(element.as_bytes())
+        } else {
+            element.component(usize::from(*c))
+        };
+        value.is_some_and(|v| values.iter().any(|allowed| allowed.as_slice() == v))
+    })
+}
+
+fn parse_number(bytes: &[u8]) -> Option<usize> {
+    if bytes.is_empty() || bytes.len() > 12 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .fold(0usize, |n, d| n * 10 + usize::from(d - b'0')),
+    )
+}
