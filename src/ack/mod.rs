@@ -500,6 +500,9 @@ impl<W: Write> Observer for Ack999Writer<W> {
                 continue;
             };
             match finding.x12() {
+                // One IK3 per segment and code.
+                X12Code::Ik304(code)
+                    if segments.iter().any(|s| s.position == position && s.code == code) => {}
                 X12Code::Ik304(code) => segments.push(SegmentAck {
                     id: id.clone(),
                     position,

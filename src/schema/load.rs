@@ -171,12 +171,20 @@ pub fn guides() -> Result<&'static Guides, &'static SchemaError> {
 }
 
 /// The guide for a version (GS08 or ST03) and transaction (ST01), if one is embedded.
+///
+/// Errata of one guide share its loops, so a version matches a guide of the same base
+/// (`005010X223A1` and `005010X223` find the `005010X223A2` guide).
 pub fn guide_for(transaction: &[u8], version: &[u8]) -> Option<&'static Guide> {
-    guides()
-        .ok()?
-        .all
-        .iter()
-        .find(|g| g.transaction.as_bytes() == transaction && g.version.as_bytes() == version)
+    let all = &guides().ok()?.all;
+    let candidates = || all.iter().filter(|g| g.transaction.as_bytes() == transaction);
+    candidates()
+        .find(|g| g.version.as_bytes() == version)
+        .or_else(|| {
+            candidates().find(|g| {
+                let base = &g.version.as_bytes()[..g.version.len().min(10)];
+                version.len() >= 10 && &version[..10] == base
+            })
+        })
 }
 
 /// Compiles a guide from JSON text against a dictionary in JSON text (for guides that are not

@@ -48,10 +48,11 @@ pub(crate) fn check_segment(
                         repetition: 0,
                         number: None,
                         message: format!(
-                            "{}{position:02}: {} defines {} elements",
+                            "{}{position:02}: {} defines {} element{}",
                             spec.id,
                             spec.id,
-                            spec.elements.len()
+                            spec.elements.len(),
+                            if spec.elements.len() == 1 { "" } else { "s" }
                         ),
                     });
                     break;

@@ -139,14 +139,16 @@ pub(crate) fn check_isa(isa: &IsaHeader<'_>, context: &Location, out: &mut Vec<F
         let end = v.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
         &v[..end]
     };
-    if !matches!(value(1), b"00" | b"03") {
+    // The HIPAA code lists apply to 5010 interchanges; older versions allowed more values.
+    let hipaa = value(12) == b"00501";
+    if hipaa && !matches!(value(1), b"00" | b"03") {
         bad(
             1,
             Severity::Error,
             "ISA01 must be 00 (no authorization information) or 03".into(),
         );
     }
-    if !matches!(value(3), b"00" | b"01") {
+    if hipaa && !matches!(value(3), b"00" | b"01") {
         bad(
             3,
             Severity::Error,
@@ -157,7 +159,7 @@ pub(crate) fn check_isa(isa: &IsaHeader<'_>, context: &Location, out: &mut Vec<F
         b"01", b"14", b"20", b"27", b"28", b"29", b"30", b"33", b"ZZ",
     ];
     for (element, name) in [(5u8, "sender"), (7, "receiver")] {
-        if !QUALIFIERS.contains(&value(usize::from(element))) {
+        if hipaa && !QUALIFIERS.contains(&value(usize::from(element))) {
             bad(
                 element,
                 Severity::Error,
@@ -217,7 +219,12 @@ pub(crate) fn check_isa(isa: &IsaHeader<'_>, context: &Location, out: &mut Vec<F
 }
 
 /// Checks GS values (X12-REFERENCE 1.4).
-pub(crate) fn check_gs(gs: &GsHeader<'_>, context: &Location, out: &mut Vec<Finding>) {
+pub(crate) fn check_gs(
+    gs: &GsHeader<'_>,
+    isa_version: &str,
+    context: &Location,
+    out: &mut Vec<Finding>,
+) {
     let segment = gs.segment();
     let mut bad = |code: Code, element: u8, message: String| {
         out.push(Finding::new(
@@ -231,8 +238,10 @@ pub(crate) fn check_gs(gs: &GsHeader<'_>, context: &Location, out: &mut Vec<Find
             message,
         ));
     };
+    // GS04 is CCYYMMDD in 5010; older versions also used YYMMDD.
     let date = gs.date();
-    if date.len() != 8 || !is_date(date) {
+    let width_ok = date.len() == 8 || (isa_version != "00501" && date.len() == 6);
+    if !width_ok || !is_date(date) {
         bad(
             Code::GroupHeaderInvalid,
             4,

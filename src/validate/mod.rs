@@ -318,7 +318,8 @@ pub fn validate<R: Read>(
                 let info = GroupInfo::from(&gs);
                 group_findings.clear();
                 let context = context_of(interchange.as_ref(), Some(&info));
-                envelope::check_gs(&gs, &context, &mut group_findings);
+                let isa_version = interchange.as_ref().map_or("", |i| i.version.as_str());
+                envelope::check_gs(&gs, isa_version, &context, &mut group_findings);
                 observer.group_start(&info)?;
                 group = Some(info);
             }

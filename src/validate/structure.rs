@@ -112,6 +112,8 @@ impl<'g> Walker<'g> {
                     .find(|&i| self.is_segment(children[i]) && self.matches(children[i], segment));
                 if let Some(i) = earlier {
                     let node = children[i];
+                    // Counted where it belongs, so it is not also reported missing.
+                    self.frames[level].counts[i] += 1;
                     issues.push(StructureIssue {
                         code: Code::SegmentOutOfOrder,
                         loop_id: self.guide.nodes[node].loop_id,
