@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use x12pipe::ack::{Ack999Writer, AckOptions, Ta1Writer};
 use x12pipe::finding::Finding;
-use x12pipe::validate::{GroupInfo, InterchangeInfo, Observer, SetResult, ValidateOptions, validate};
+use x12pipe::validate::{
+    GroupInfo, InterchangeInfo, Observer, SetResult, ValidateOptions, validate,
+};
 
 fn day() -> time::Date {
     time::Date::from_calendar_date(2026, time::Month::November, 23).expect("a real date")
@@ -62,11 +64,18 @@ impl Observer for Collect {
         self.findings.extend(result.findings.iter().map(compact));
         for claim in &result.claims {
             self.findings.extend(claim.findings.iter().map(compact));
-            self.claims.push(json!({"claim": claim.claim_id, "status": claim.status}));
+            self.claims
+                .push(json!({"claim": claim.claim_id, "status": claim.status}));
         }
         Ok(())
     }
-    fn group_end(&mut self, _: &GroupInfo, _: Option<u64>, _: u64, findings: &[Finding]) -> io::Result<()> {
+    fn group_end(
+        &mut self,
+        _: &GroupInfo,
+        _: Option<u64>,
+        _: u64,
+        findings: &[Finding],
+    ) -> io::Result<()> {
         self.findings.extend(findings.iter().map(compact));
         Ok(())
     }
@@ -127,17 +136,27 @@ fn check_999_round_trip(name: &str, ack: &[u8], failures: &mut Vec<String>) {
         .filter(|f| f["severity"] == "error" || f["code"] == "guide-not-supported")
         .collect();
     if !errors.is_empty() {
-        failures.push(format!("{name}: the 999 we wrote does not validate: {errors:#?}"));
+        failures.push(format!(
+            "{name}: the 999 we wrote does not validate: {errors:#?}"
+        ));
     }
 }
 
 #[test]
 fn validation_golden_cases() {
     let cases = cases();
-    assert!(cases.len() >= 80, "at least 80 validation cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 80,
+        "at least 80 validation cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for input_path in &cases {
-        let name = input_path.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let name = input_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_string();
         let input = fs::read(input_path).expect("read case");
         let mut collect = Collect::default();
         let summary = validate(input.as_slice(), &options(&name), &mut collect).expect("in memory");
@@ -164,8 +183,16 @@ fn validation_golden_cases() {
             }
             let mut out = Vec::new();
             let written = match kind {
-                "999" => validate(input.as_slice(), &options(&name), &mut Ack999Writer::new(&mut out, ack_options())),
-                _ => validate(input.as_slice(), &options(&name), &mut Ta1Writer::new(&mut out, ack_options())),
+                "999" => validate(
+                    input.as_slice(),
+                    &options(&name),
+                    &mut Ack999Writer::new(&mut out, ack_options()),
+                ),
+                _ => validate(
+                    input.as_slice(),
+                    &options(&name),
+                    &mut Ta1Writer::new(&mut out, ack_options()),
+                ),
             };
             written.expect("in memory");
             if kind == "999" && !out.is_empty() {
@@ -174,5 +201,10 @@ fn validation_golden_cases() {
             check_file(&path, &out, &mut failures);
         }
     }
-    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -502,7 +502,9 @@ impl<W: Write> Observer for Ack999Writer<W> {
             match finding.x12() {
                 // One IK3 per segment and code.
                 X12Code::Ik304(code)
-                    if segments.iter().any(|s| s.position == position && s.code == code) => {}
+                    if segments
+                        .iter()
+                        .any(|s| s.position == position && s.code == code) => {}
                 X12Code::Ik304(code) => segments.push(SegmentAck {
                     id: id.clone(),
                     position,

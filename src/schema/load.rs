@@ -55,8 +55,52 @@ pub struct SimpleSpec {
     pub max: u16,
     /// Usage in this segment use.
     pub usage: Usage,
-    /// Allowed codes, sorted (ID elements with a list in the guide).
-    pub codes: Option<Vec<Vec<u8>>>,
+    /// Allowed codes (ID elements with a list in the guide).
+    pub codes: Option<CodeList>,
+}
+
+/// A code list, searched without allocating: codes of up to 16 bytes are packed into
+/// numbers and kept sorted (all X12 qualifiers are that short); longer ones are kept aside.
+#[derive(Clone, Debug, Default)]
+pub struct CodeList {
+    packed: Vec<u128>,
+    long: Vec<Vec<u8>>,
+}
+
+impl CodeList {
+    /// A list of the given codes.
+    pub fn new<'c>(codes: impl Iterator<Item = &'c [u8]>) -> Self {
+        let mut list = CodeList::default();
+        for code in codes {
+            match pack(code) {
+                Some(key) => list.packed.push(key),
+                None => list.long.push(code.to_vec()),
+            }
+        }
+        list.packed.sort_unstable();
+        list
+    }
+
+    /// True when `value` is one of the codes.
+    #[inline]
+    pub fn contains(&self, value: &[u8]) -> bool {
+        match pack(value) {
+            Some(key) => self.packed.binary_search(&key).is_ok(),
+            None => self.long.iter().any(|c| c == value),
+        }
+    }
+}
+
+/// Up to 16 bytes as a number, length included so `A` and `A\0` differ.
+#[inline]
+fn pack(code: &[u8]) -> Option<u128> {
+    if code.len() > 15 {
+        return None;
+    }
+    Some(
+        code.iter()
+            .fold(code.len() as u128, |k, &b| (k << 8) | u128::from(b)),
+    )
 }
 
 /// One element position of a segment use.
@@ -83,6 +127,8 @@ pub struct ElementSpec {
 pub struct SegmentSpec {
     /// Segment id.
     pub id: String,
+    /// The id packed for fast comparison ([`id_key`]).
+    pub key: u32,
     /// The guide's name for it.
     pub name: String,
     /// Usage.
@@ -90,7 +136,7 @@ pub struct SegmentSpec {
     /// Maximum use (0 = unbounded).
     pub max: u32,
     /// Qualifiers: (element, component or 0, values).
-    pub qualifier: Vec<(u8, u8, Vec<Vec<u8>>)>,
+    pub qualifier: Vec<(u8, u8, CodeList)>,
     /// Elements by position (index 0 = element 1).
     pub elements: Vec<ElementSpec>,
     /// Syntax notes.
@@ -130,6 +176,25 @@ pub struct Node {
     pub children: Vec<usize>,
     /// The id of the loop it is in (`"ST"` for the transaction-set level), for findings.
     pub loop_id: &'static str,
+    /// For loops: child positions by the id key of the segment that starts each child
+    /// (see [`id_key`]), sorted by key, so placing a segment looks only at children it
+    /// could be.
+    pub by_id: Vec<(u32, Vec<usize>)>,
+    /// For loops: positions of the children the guide requires (usage R), so closing a
+    /// loop checks only those.
+    pub required: Vec<usize>,
+}
+
+/// A segment id packed into a number, for fast comparison (`NM1` → 0x4E4D31).
+#[inline]
+pub const fn id_key(id: &[u8]) -> u32 {
+    let mut key = 0u32;
+    let mut i = 0;
+    while i < id.len() && i < 3 {
+        key = (key << 8) | id[i] as u32;
+        i += 1;
+    }
+    key
 }
 
 /// A compiled implementation guide.
@@ -176,7 +241,10 @@ pub fn guides() -> Result<&'static Guides, &'static SchemaError> {
 /// (`005010X223A1` and `005010X223` find the `005010X223A2` guide).
 pub fn guide_for(transaction: &[u8], version: &[u8]) -> Option<&'static Guide> {
     let all = &guides().ok()?.all;
-    let candidates = || all.iter().filter(|g| g.transaction.as_bytes() == transaction);
+    let candidates = || {
+        all.iter()
+            .filter(|g| g.transaction.as_bytes() == transaction)
+    };
     candidates()
         .find(|g| g.version.as_bytes() == version)
         .or_else(|| {
@@ -253,12 +321,15 @@ fn compile_guide(
             parent: 0,
             children: Vec::new(),
             loop_id: "ST",
+            by_id: Vec::new(),
+            required: Vec::new(),
         }],
         segment_ids: HashSet::new(),
     };
     let children = compiler.children(0, "ST", &def.structure)?;
     compiler.nodes[0].children = children;
-    let (nodes, segment_ids) = (compiler.nodes, compiler.segment_ids);
+    let (mut nodes, segment_ids) = (compiler.nodes, compiler.segment_ids);
+    index_children(&mut nodes);
     Ok(Guide {
         id: def.id,
         name: def.name,
@@ -296,6 +367,8 @@ impl Compiler<'_> {
                         parent,
                         children: Vec::new(),
                         loop_id,
+                        by_id: Vec::new(),
+                        required: Vec::new(),
                     });
                 }
                 NodeDef::Loop(lp) => self.add_loop(parent, lp)?,
@@ -335,6 +408,8 @@ impl Compiler<'_> {
             parent,
             children: Vec::new(),
             loop_id: id,
+            by_id: Vec::new(),
+            required: Vec::new(),
         });
         let children = self.children(index, id, &lp.children)?;
         self.nodes[index].children = children;
@@ -376,12 +451,13 @@ impl Compiler<'_> {
         let mut qualifier = Vec::new();
         for (key, values) in &def.qualifier {
             if let Some((e, c)) = parse_position(key) {
-                qualifier.push((e, c, values.iter().map(|v| v.as_bytes().to_vec()).collect()));
+                qualifier.push((e, c, CodeList::new(values.iter().map(String::as_bytes))));
             }
         }
-        qualifier.sort();
+        qualifier.sort_by_key(|(e, c, _)| (*e, *c));
         Ok(SegmentSpec {
             id: def.segment.clone(),
+            key: id_key(def.segment.as_bytes()),
             name: def.name.clone(),
             usage: def.usage,
             max: def.max,
@@ -468,11 +544,9 @@ fn simple(def: &SimpleDef, rule: Option<&ElementRule>) -> SimpleSpec {
         Requirement::M => Usage::R,
         _ => Usage::S,
     });
-    let codes = rule.and_then(|r| r.codes.as_ref()).map(|codes| {
-        let mut bytes: Vec<Vec<u8>> = codes.iter().map(|c| c.as_bytes().to_vec()).collect();
-        bytes.sort();
-        bytes
-    });
+    let codes = rule
+        .and_then(|r| r.codes.as_ref())
+        .map(|codes| CodeList::new(codes.iter().map(String::as_bytes)));
     SimpleSpec {
         number: def.number,
         name: def.name.clone(),
@@ -481,6 +555,42 @@ fn simple(def: &SimpleDef, rule: Option<&ElementRule>) -> SimpleSpec {
         max: rule.and_then(|r| r.max).unwrap_or(def.max),
         usage,
         codes,
+    }
+}
+
+/// Fills each loop's `by_id` index from the ids that start its children.
+fn index_children(nodes: &mut [Node]) {
+    fn leading_key(nodes: &[Node], node: usize) -> u32 {
+        match &nodes[node].kind {
+            NodeKind::Segment(spec) => id_key(spec.id.as_bytes()),
+            NodeKind::Loop(_) => nodes[node]
+                .children
+                .first()
+                .map_or(0, |&first| leading_key(nodes, first)),
+        }
+    }
+    for i in 0..nodes.len() {
+        let mut index: Vec<(u32, Vec<usize>)> = Vec::new();
+        for (position, &child) in nodes[i].children.iter().enumerate() {
+            let key = leading_key(nodes, child);
+            match index.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, positions)) => positions.push(position),
+                None => index.push((key, vec![position])),
+            }
+        }
+        index.sort_by_key(|(k, _)| *k);
+        nodes[i].by_id = index;
+        let required: Vec<usize> = nodes[i]
+            .children
+            .iter()
+            .enumerate()
+            .filter(|(_, child)| match &nodes[**child].kind {
+                NodeKind::Segment(spec) => spec.usage == Usage::R,
+                NodeKind::Loop(lp) => lp.usage == Usage::R,
+            })
+            .map(|(position, _)| position)
+            .collect();
+        nodes[i].required = required;
     }
 }
 

@@ -22,8 +22,8 @@ use std::fmt;
 use serde::Deserialize;
 
 pub use load::{
-    ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind, SchemaError, SegmentSpec, SimpleSpec,
-    SyntaxNote, compile, guide_for, guides,
+    CodeList, ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind, SchemaError, SegmentSpec,
+    SimpleSpec, SyntaxNote, compile, guide_for, guides, id_key,
 };
 
 /// X12 data element types.

@@ -206,6 +206,11 @@ impl<'a> Element<'a> {
         std::str::from_utf8(self.raw).ok()
     }
 
+    /// The delimiters of the element's interchange.
+    pub fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+
     /// True when the element is omitted (no bytes between its separators).
     #[inline]
     pub fn is_empty(&self) -> bool {

@@ -5,6 +5,7 @@
 
 use crate::finding::Code;
 use crate::npi;
+use crate::schema::id_key;
 use crate::syntax::Segment;
 
 use super::element::parse_date;
@@ -41,6 +42,8 @@ pub struct Tagged<'a> {
     pub segment: Segment<'a>,
     /// Position in the transaction set, ST = 1.
     pub index: u64,
+    /// The segment id packed for fast comparison ([`id_key`]).
+    pub key: u32,
 }
 
 /// What an edit sees of one claim.
@@ -175,6 +178,11 @@ pub const EDITS: &[Edit] = &[
     },
 ];
 
+const NM1: u32 = id_key(b"NM1");
+const N4: u32 = id_key(b"N4");
+const DMG: u32 = id_key(b"DMG");
+const REF: u32 = id_key(b"REF");
+
 /// The CMS place-of-service codes (X12-REFERENCE 5.5, from pyx12's code list).
 const PLACES_OF_SERVICE: &[&[u8]] = &[
     b"01", b"02", b"03", b"04", b"05", b"06", b"07", b"08", b"09", b"10", b"11", b"12", b"13",
@@ -194,8 +202,9 @@ fn hit<'a>(code: Code, at: &Tagged<'a>, element: u8, component: u8, message: Str
 }
 
 /// Segments of `list` with id `id`.
-fn with_id<'v, 'a>(list: &'v [Tagged<'a>], id: &'v [u8]) -> impl Iterator<Item = &'v Tagged<'a>> {
-    list.iter().filter(move |t| t.segment.id() == id)
+fn with_id<'v, 'a>(list: &'v [Tagged<'a>], id: &[u8]) -> impl Iterator<Item = &'v Tagged<'a>> {
+    let key = id_key(id);
+    list.iter().filter(move |t| t.key == key)
 }
 
 /// Every segment of the claim's context and the claim itself.
@@ -319,7 +328,7 @@ fn charges<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
 fn npis<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     for t in everything(view) {
         let s = &t.segment;
-        if s.id() == b"NM1" && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
+        if t.key == NM1 && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
             out.push(hit(
                 Code::NpiInvalid,
                 t,
@@ -408,7 +417,7 @@ fn dates<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         .subscriber
         .iter()
         .chain(view.patient.unwrap_or_default());
-    for t in people.filter(|t| t.segment.id() == b"DMG" && t.segment.value(1) == b"D8") {
+    for t in people.filter(|t| t.key == DMG && t.segment.value(1) == b"D8") {
         let value = t.segment.value(2);
         let Some(birth) = parse_date(value).filter(|_| value.len() == 8) else {
             out.push(hit(
@@ -593,11 +602,11 @@ fn zips<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let mut entity: &[u8] = b"";
     for t in everything(view) {
         let s = &t.segment;
-        if s.id() == b"NM1" {
+        if t.key == NM1 {
             entity = s.value(1);
             continue;
         }
-        if s.id() != b"N4" || !s.value(4).is_empty() {
+        if t.key != N4 || !s.value(4).is_empty() {
             continue;
         }
         let zip = s.value(3);
@@ -661,7 +670,7 @@ fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let has_f8 = view
         .claim
         .iter()
-        .any(|t| t.loop_id == "2300" && t.segment.id() == b"REF" && t.segment.value(1) == b"F8");
+        .any(|t| t.loop_id == "2300" && t.key == REF && t.segment.value(1) == b"F8");
     let replaces = code == b"7" || code == b"8";
     if replaces && !has_f8 {
         out.push(hit(
@@ -760,7 +769,7 @@ fn genders<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         .subscriber
         .iter()
         .chain(view.patient.unwrap_or_default());
-    for t in people.filter(|t| t.segment.id() == b"DMG") {
+    for t in people.filter(|t| t.key == DMG) {
         let gender = t.segment.value(3);
         if !gender.is_empty() && !matches!(gender, b"F" | b"M" | b"U") {
             out.push(hit(
@@ -876,7 +885,7 @@ fn tax_id<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let ids = view
         .billing
         .iter()
-        .filter(|t| t.loop_id == "2010AA" && t.segment.id() == b"REF")
+        .filter(|t| t.loop_id == "2010AA" && t.key == REF)
         .filter(|t| matches!(t.segment.value(1), b"EI" | b"SY"));
     for t in ids {
         let value = t.segment.value(2);

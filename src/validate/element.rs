@@ -31,10 +31,15 @@ pub(crate) fn check_segment(
 ) {
     let mut count = 0usize;
     let mut last_present = 0usize;
+    // Bit n set when element n has data (syntax notes read it instead of re-splitting).
+    let mut present: u128 = 0;
     for (i, element) in segment.elements().enumerate() {
         count = i + 1;
         if !element.is_empty() {
             last_present = i + 1;
+            if i + 1 < 128 {
+                present |= 1 << (i + 1);
+            }
         }
         let position = (i + 1) as u8;
         match spec.elements.get(i) {
@@ -84,7 +89,7 @@ pub(crate) fn check_segment(
         check_note(
             note,
             &spec.id,
-            |n| !segment.value(usize::from(n)).is_empty(),
+            |n| n < 128 && present & (1 << n) != 0,
             out,
             0,
         );
@@ -149,6 +154,20 @@ fn check_element(
             ),
         });
         return;
+    }
+    // The common case, a simple unrepeated element, in one pass over its bytes.
+    if let Some(simple) = &spec.simple {
+        let delimiters = element.delimiters();
+        let special = element
+            .as_bytes()
+            .iter()
+            .any(|&b| b == delimiters.component || Some(b) == delimiters.repetition);
+        if !special {
+            if let Some(issue) = check_simple(element.as_bytes(), simple) {
+                out.push(issue.at(position, 0, 0, simple.number));
+            }
+            return;
+        }
     }
     if element.is_repeated() && spec.repeat <= 1 {
         out.push(ElementIssue {
@@ -410,7 +429,7 @@ pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue
         );
     }
     if let Some(codes) = &spec.codes
-        && codes.binary_search_by(|c| c.as_slice().cmp(value)).is_err()
+        && !codes.contains(value)
     {
         // Codes are safe to quote: they come from the guide's list, not the data; the
         // value itself is quoted only when it is a short code-like token.
@@ -649,7 +668,9 @@ mod tests {
     #[test]
     fn codes_outside_the_list_are_reported_without_long_values() {
         let mut s = spec(DataType::ID, 1, 3);
-        s.codes = Some(vec![b"85".to_vec(), b"IL".to_vec()]);
+        s.codes = Some(crate::schema::CodeList::new(
+            [&b"85"[..], b"IL"].into_iter(),
+        ));
         assert_eq!(code_of(b"IL", &s), None);
         let issue = check_simple(b"QQ", &s).map(|i| i.message);
         assert_eq!(

@@ -658,6 +658,7 @@ fn check_set<'r>(
                 loop_id,
                 segment,
                 index,
+                key: crate::schema::id_key(segment.id()),
             };
             if claims.ends_claim(segment.id()) {
                 finish_claim(

@@ -8,7 +8,7 @@
 //! children that never came.
 
 use crate::finding::Code;
-use crate::schema::{Guide, NodeKind, SegmentSpec, Usage};
+use crate::schema::{Guide, NodeKind, SegmentSpec, Usage, id_key};
 use crate::syntax::Segment;
 
 /// A structure problem, placed at the segment being handled when it was found.
@@ -91,15 +91,27 @@ impl<'g> Walker<'g> {
         segment: &Segment<'_>,
         issues: &mut Vec<StructureIssue>,
     ) -> Option<usize> {
+        let heads = Heads::of(segment);
+        let key = heads.key;
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
             let frame = &self.frames[level];
-            let children = &self.guide.nodes[frame.node].children;
+            let node = &self.guide.nodes[frame.node];
+            let children = &node.children;
+            // Only children starting with this segment id can match.
+            let candidates: &[usize] = match node.by_id.binary_search_by_key(&key, |(k, _)| *k) {
+                Ok(at) => &node.by_id[at].1,
+                Err(_) => &[],
+            };
             // A loop's leading segment (child 0) always starts a new occurrence of the loop,
             // found one level up; inside the loop the search starts after it.
             let lower = usize::from(frame.node != Guide::ROOT);
             let start = frame.pos.max(lower);
-            let found = (start..children.len()).find(|&i| self.matches(children[i], segment));
+            let found = candidates
+                .iter()
+                .copied()
+                .filter(|&i| i >= start)
+                .find(|&i| self.matches(children[i], segment, &heads));
             if let Some(i) = found {
                 while self.depth > level + 1 {
                     self.close(issues);
@@ -108,8 +120,13 @@ impl<'g> Walker<'g> {
             }
             if level + 1 == self.depth {
                 // Out of sequence in the innermost loop: a segment that belongs earlier.
-                let earlier = (lower..start.min(children.len()))
-                    .find(|&i| self.is_segment(children[i]) && self.matches(children[i], segment));
+                let earlier = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| i >= lower && i < start)
+                    .find(|&i| {
+                        self.is_segment(children[i]) && self.matches(children[i], segment, &heads)
+                    });
                 if let Some(i) = earlier {
                     let node = children[i];
                     // Counted where it belongs, so it is not also reported missing.
@@ -251,22 +268,21 @@ impl<'g> Walker<'g> {
         let level = self.depth - 1;
         let frame = &self.frames[level];
         let node = &self.guide.nodes[frame.node];
-        for (j, &child) in node.children.iter().enumerate() {
+        for &j in &node.required {
             if frame.counts[j] > 0 {
                 continue;
             }
-            let (usage, what) = match &self.guide.nodes[child].kind {
-                NodeKind::Segment(spec) => (spec.usage, self.describe(child)),
-                NodeKind::Loop(lp) => (lp.usage, format!("loop {} ({})", lp.id, lp.name)),
+            let child = node.children[j];
+            let what = match &self.guide.nodes[child].kind {
+                NodeKind::Segment(_) => self.describe(child),
+                NodeKind::Loop(lp) => format!("loop {} ({})", lp.id, lp.name),
             };
-            if usage == Usage::R {
-                issues.push(StructureIssue {
-                    code: Code::SegmentMissing,
-                    loop_id: self.guide.nodes[child].loop_id,
-                    segment_id: self.leading_id(child),
-                    message: format!("required {what} is missing from loop {}", node.loop_id),
-                });
-            }
+            issues.push(StructureIssue {
+                code: Code::SegmentMissing,
+                loop_id: self.guide.nodes[child].loop_id,
+                segment_id: self.leading_id(child),
+                message: format!("required {what} is missing from loop {}", node.loop_id),
+            });
         }
         self.depth -= 1;
     }
@@ -415,33 +431,62 @@ impl<'g> Walker<'g> {
     }
 
     /// True when `segment` is the segment use `node` (or starts the loop `node`).
-    fn matches(&self, node: usize, segment: &Segment<'_>) -> bool {
+    fn matches(&self, node: usize, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
         match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => spec_matches(spec, segment),
+            NodeKind::Segment(spec) => spec_matches(spec, segment, heads),
             NodeKind::Loop(_) => self.guide.nodes[node]
                 .children
                 .first()
-                .is_some_and(|&first| self.matches(first, segment)),
+                .is_some_and(|&first| self.matches(first, segment, heads)),
         }
+    }
+}
+
+/// The first elements of a segment, split once per placement: qualifiers sit there.
+pub(crate) struct Heads<'a> {
+    key: u32,
+    elements: [&'a [u8]; HEADS],
+    count: usize,
+}
+
+/// Elements kept in [`Heads`]; qualifiers beyond them are read from the segment.
+const HEADS: usize = 1;
+
+impl<'a> Heads<'a> {
+    pub(crate) fn of(segment: &Segment<'a>) -> Self {
+        let mut heads = Heads {
+            key: id_key(segment.id()),
+            elements: [&[]; HEADS],
+            count: 0,
+        };
+        for (slot, element) in heads.elements.iter_mut().zip(segment.elements()) {
+            *slot = element.as_bytes();
+            heads.count += 1;
+        }
+        heads
     }
 }
 
 /// Id and qualifier values match.
 #[inline]
-pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>) -> bool {
-    if spec.id.as_bytes() != segment.id() {
+pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
+    if spec.key != heads.key {
         return false;
     }
     spec.qualifier.iter().all(|(e, c, values)| {
-        let Some(element) = segment.element(usize::from(*e)) else {
-            return false;
-        };
-        let value = if *c == 0 {
-            Some(element.as_bytes())
+        let position = usize::from(*e);
+        let value = if position <= heads.count && *c == 0 {
+            Some(heads.elements[position - 1])
         } else {
-            element.component(usize::from(*c))
+            segment.element(position).and_then(|element| {
+                if *c == 0 {
+                    Some(element.as_bytes())
+                } else {
+                    element.component(usize::from(*c))
+                }
+            })
         };
-        value.is_some_and(|v| values.iter().any(|allowed| allowed.as_slice() == v))
+        value.is_some_and(|v| values.contains(v))
     })
 }
 

@@ -1,0 +1,133 @@
+//! Patient data never leaves through findings: a sample claim file is broken in the places
+//! that carry names, member ids, birth dates, addresses and diagnosis codes, and every
+//! report format (JSON, GitHub annotations, JUnit, redacted text) and every acknowledgment
+//! (999, TA1, claim report) is searched for those values.
+
+use std::process::Command;
+
+use x12pipe::envelope::{Event, SliceReader};
+
+/// Values of the sample that are patient data, read from the file itself.
+fn patient_values(input: &[u8]) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut reader = SliceReader::new(input);
+    while let Ok(Some(event)) = reader.next_event() {
+        let Event::Transaction(set) = event else {
+            continue;
+        };
+        for segment in set.segments() {
+            let text = |n: usize| String::from_utf8_lossy(segment.value(n)).into_owned();
+            match segment.id() {
+                b"NM1" if matches!(segment.value(1), b"IL" | b"QC") => {
+                    values.extend([text(3), text(4), text(9)]);
+                }
+                b"DMG" => values.push(text(2)),
+                b"N3" => values.push(text(1)),
+                b"HI" => {
+                    for element in segment.elements() {
+                        if let Some(code) = element.component(2) {
+                            values.push(String::from_utf8_lossy(code).into_owned());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Short values (a 3-character diagnosis code such as I10) could match by accident in
+    // unrelated text; keep the distinctive ones.
+    values.retain(|v| v.len() >= 4);
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// The sample with patient-data elements broken so that findings point at them.
+fn broken(input: &str) -> String {
+    input
+        .lines()
+        .map(|line| {
+            if let Some(rest) = line.strip_prefix("DMG*D8*") {
+                // An impossible birth month: birth-date-invalid on the patient's own DMG02.
+                format!("DMG*D8*{}13{}", &rest[..4], &rest[6..])
+            } else if line.starts_with("NM1*IL*1*") {
+                // A member id with a lower-case letter and a control character.
+                format!("{}\u{7}x", line.trim_end_matches('~')) + "~"
+            } else if line.starts_with("HI*ABK:") {
+                // A diagnosis code with a decimal point.
+                line.replacen("HI*ABK:", "HI*ABK:Q.", 1)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn run(args: &[&str], file: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_x12pipe"))
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("run x12pipe");
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn no_report_or_acknowledgment_quotes_patient_data() {
+    let sample =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/837p.x12")).expect("sample");
+    let values = patient_values(&sample);
+    assert!(
+        values.len() >= 20,
+        "the sample has patient data to look for: {values:?}"
+    );
+    let text = broken(&String::from_utf8_lossy(&sample));
+    let dir = std::env::temp_dir().join(format!("x12pipe-privacy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("broken.x12");
+    std::fs::write(&file, &text).expect("write");
+    let mut corrupted = patient_values(text.as_bytes());
+    corrupted.retain(|v| !values.contains(v));
+    let day = "--today=2026-11-23";
+    let reports = [
+        run(&["validate", "--format", "json", day], &file),
+        run(&["validate", "--format", "github", day], &file),
+        run(&["validate", "--format", "junit", day], &file),
+        run(&["validate", "--redact", day], &file),
+        run(&["ack", "--kind", "999", "--date", "2026-11-23"], &file),
+        run(&["ack", "--kind", "ta1", "--date", "2026-11-23"], &file),
+        run(&["ack", "--kind", "claims", "--date", "2026-11-23"], &file),
+    ];
+    // The broken file must really produce findings about those segments.
+    for code in [
+        "birth-date-invalid",
+        "element-invalid-character",
+        "principal-diagnosis-invalid",
+    ] {
+        assert!(
+            reports[0].contains(code),
+            "expected a {code} finding:\n{}",
+            reports[0]
+        );
+    }
+    for report in &reports {
+        for value in values.iter().chain(&corrupted) {
+            assert!(
+                !report.contains(value.as_str()),
+                "patient data {value:?} appears in a report:\n{report}"
+            );
+        }
+    }
+    // The search can fail: the unredacted text report quotes segments, names included.
+    let unredacted = run(&["validate", day], &file);
+    assert!(
+        values.iter().any(|v| unredacted.contains(v.as_str())),
+        "the plain text report shows the offending segments"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
