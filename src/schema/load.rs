@@ -652,6 +652,36 @@ mod tests {
         };
         assert!(guides.all.len() >= 4);
         for guide in &guides.all {
+            // Full trees, not placeholders: the 837s have a few hundred segment uses each.
+            let minimum = if guide.transaction == "837" { 250 } else { 12 };
+            assert!(
+                guide.nodes.len() >= minimum,
+                "{} has only {} nodes",
+                guide.id,
+                guide.nodes.len()
+            );
+            for (i, node) in guide.nodes.iter().enumerate() {
+                for &child in &node.children {
+                    assert_eq!(guide.nodes[child].parent, i, "{} node {child}", guide.id);
+                    if let NodeKind::Segment(_) = guide.nodes[child].kind {
+                        assert_eq!(guide.nodes[child].loop_id, node.loop_id);
+                    }
+                }
+                if let NodeKind::Segment(spec) = &node.kind {
+                    assert!(guide.segment_ids.contains(&spec.id));
+                    assert!(!spec.elements.is_empty(), "{} {}", guide.id, spec.id);
+                }
+            }
+            let wanted: &[&str] = if guide.transaction == "837" {
+                &[
+                    "BHT", "NM1", "HL", "SBR", "CLM", "HI", "LX", "DTP", "REF", "SVD", "CAS",
+                ]
+            } else {
+                &["AK1", "AK2", "IK3", "CTX", "IK4", "IK5", "AK9"]
+            };
+            for id in wanted {
+                assert!(guide.segment_ids.contains(*id), "{} uses {id}", guide.id);
+            }
             let last = guide.nodes[0]
                 .children
                 .last()

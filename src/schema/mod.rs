@@ -15,6 +15,8 @@
 //! `src/schema/data/README.md`.
 
 mod load;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
