@@ -65,6 +65,7 @@ pub struct SimpleSpec {
 pub struct CodeList {
     packed: Vec<u128>,
     long: Vec<Vec<u8>>,
+    all: Vec<Vec<u8>>,
 }
 
 impl CodeList {
@@ -72,6 +73,7 @@ impl CodeList {
     pub fn new<'c>(codes: impl Iterator<Item = &'c [u8]>) -> Self {
         let mut list = CodeList::default();
         for code in codes {
+            list.all.push(code.to_vec());
             match pack(code) {
                 Some(key) => list.packed.push(key),
                 None => list.long.push(code.to_vec()),
@@ -79,6 +81,16 @@ impl CodeList {
         }
         list.packed.sort_unstable();
         list
+    }
+
+    /// The codes, in the order given.
+    pub fn as_slice(&self) -> &[Vec<u8>] {
+        &self.all
+    }
+
+    /// True when the list has no code.
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
     }
 
     /// True when `value` is one of the codes.
