@@ -661,7 +661,9 @@ impl<'o, W: Write> Generator<'o, W> {
                 .e(status.as_bytes())
                 .end()?;
         } else {
-            self.w.segment(b"CL1").skip(2).e(b"01").end()?;
+            // CL101 (admission type) is required in 005010X223A2 even for outpatient
+            // claims: 3, elective.
+            self.w.segment(b"CL1").e(b"3").skip(1).e(b"01").end()?;
         }
 
         // Diagnoses: principal (ABK), admitting (ABJ, inpatient), others (ABF); inpatient

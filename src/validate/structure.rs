@@ -131,6 +131,15 @@ impl<'g> Walker<'g> {
                     let node = children[i];
                     // Counted where it belongs, so it is not also reported missing.
                     self.frames[level].counts[i] += 1;
+                    // Uses of one segment id listed one after the other (the 2300 REFs, the
+                    // DTPs) share a position in the TR3 and may come in any order.
+                    let last = children[self.frames[level].pos];
+                    let same_position = self.segment_spec(last).is_some_and(|s| s.key == key)
+                        && (i..self.frames[level].pos)
+                            .all(|j| self.segment_spec(children[j]).is_some_and(|s| s.key == key));
+                    if same_position {
+                        return Some(node);
+                    }
                     issues.push(StructureIssue {
                         code: Code::SegmentOutOfOrder,
                         loop_id: self.guide.nodes[node].loop_id,
@@ -478,7 +487,11 @@ pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>, heads: &He
         let value = if position <= heads.count && *c == 0 {
             Some(heads.elements[position - 1])
         } else {
-            segment.element(position).and_then(|element| {
+            // A repeated qualifier (the 999's CTX01) is read from its first repetition.
+            let first = segment
+                .element(position)
+                .and_then(|e| e.repetitions().next());
+            first.and_then(|element| {
                 if *c == 0 {
                     Some(element.as_bytes())
                 } else {
