@@ -158,12 +158,10 @@ fn check_element(
     // The common case, a simple unrepeated element, in one pass over its bytes.
     if let Some(simple) = &spec.simple {
         let delimiters = element.delimiters();
-        let special = element
-            .as_bytes()
-            .iter()
-            .any(|&b| b == delimiters.component || Some(b) == delimiters.repetition);
-        if !special {
-            if let Some(issue) = check_simple(element.as_bytes(), simple) {
+        let separators = Some((delimiters.component, delimiters.repetition));
+        let scan = Scan::of(element.as_bytes(), separators);
+        if !scan.special {
+            if let Some(issue) = check_scanned(element.as_bytes(), simple, &scan) {
                 out.push(issue.at(position, 0, 0, simple.number));
             }
             return;
@@ -351,9 +349,48 @@ impl ValueIssue {
 
 /// Checks one simple value (present, non-empty) against its spec.
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
+    check_scanned(value, spec, &Scan::of(value, None))
+}
+
+/// What one pass over a value found: the first byte outside the X12 character sets, the
+/// digits, whether anything but spaces, and whether a component or repetition separator.
+pub(crate) struct Scan {
+    bad: Option<usize>,
+    digits: usize,
+    blank: bool,
+    special: bool,
+}
+
+impl Scan {
+    /// Scans `value`; `separators` are the component and repetition separators to look for.
+    #[inline]
+    pub(crate) fn of(value: &[u8], separators: Option<(u8, Option<u8>)>) -> Scan {
+        let mut scan = Scan {
+            bad: None,
+            digits: 0,
+            blank: true,
+            special: false,
+        };
+        let (component, repetition) = separators.unwrap_or((0, None));
+        for (i, &b) in value.iter().enumerate() {
+            scan.digits += usize::from(b.is_ascii_digit());
+            scan.blank &= b == b' ';
+            if !is_x12_char(b) && scan.bad.is_none() {
+                scan.bad = Some(i);
+            }
+            if separators.is_some() && (b == component || Some(b) == repetition) {
+                scan.special = true;
+            }
+        }
+        scan
+    }
+}
+
+/// Checks one simple value against its spec, with its scan done.
+pub(crate) fn check_scanned(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> Option<ValueIssue> {
     let issue = |code, message: String| Some(ValueIssue { code, message });
     let name = &spec.name;
-    if let Some(bad) = value.iter().position(|&b| !is_x12_char(b)) {
+    if let Some(bad) = scan.bad {
         return issue(
             Code::ElementInvalidCharacter,
             format!(
@@ -365,13 +402,13 @@ pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue
     }
     let length = match spec.data_type {
         DataType::N0 | DataType::N1 | DataType::N2 | DataType::N3 | DataType::N4 | DataType::R => {
-            value.iter().filter(|b| b.is_ascii_digit()).count()
+            scan.digits
         }
         _ => value.len(),
     };
     match spec.data_type {
         DataType::AN | DataType::ID => {
-            if value.iter().all(|&b| b == b' ') {
+            if scan.blank {
                 return issue(
                     Code::ElementInvalidCharacter,
                     format!("{name}: only spaces"),
@@ -379,8 +416,8 @@ pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue
             }
         }
         DataType::N0 | DataType::N1 | DataType::N2 | DataType::N3 | DataType::N4 => {
-            let digits = value.strip_prefix(b"-").unwrap_or(value);
-            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            let sign = usize::from(value.first() == Some(&b'-'));
+            if scan.digits == 0 || scan.digits + sign != value.len() {
                 return issue(
                     Code::ElementInvalidCharacter,
                     format!("{name}: not an integer (digits, optional leading '-')"),
