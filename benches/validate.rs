@@ -25,12 +25,18 @@ fn generate(megabytes: u64) -> (Vec<u8>, u64) {
     let target = megabytes * 1_000_000;
     let mut probe = Vec::new();
     let sample = 2_000;
-    write_interchange(&mut probe, &GenOptions::new(ClaimKind::Professional, sample, SEED))
-        .expect("generate probe");
+    write_interchange(
+        &mut probe,
+        &GenOptions::new(ClaimKind::Professional, sample, SEED),
+    )
+    .expect("generate probe");
     let claims = (target * sample / probe.len() as u64).max(1);
     let mut out = Vec::with_capacity(target as usize + target as usize / 10);
-    write_interchange(&mut out, &GenOptions::new(ClaimKind::Professional, claims, SEED))
-        .expect("generate input");
+    write_interchange(
+        &mut out,
+        &GenOptions::new(ClaimKind::Professional, claims, SEED),
+    )
+    .expect("generate input");
     (out, claims)
 }
 
@@ -83,8 +89,15 @@ fn bench(c: &mut Criterion) -> Vec<(u64, usize, u64)> {
         let label = format!("{mb}MB");
         let sets = parse_stream(&data);
         let validated = run_validate(&data, &options);
-        assert_eq!(validated, (claims, 0), "every generated claim validates clean");
-        eprintln!("{label}: {} bytes, {claims} claims, {sets} transaction sets", data.len());
+        assert_eq!(
+            validated,
+            (claims, 0),
+            "every generated claim validates clean"
+        );
+        eprintln!(
+            "{label}: {} bytes, {claims} claims, {sets} transaction sets",
+            data.len()
+        );
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_with_input(BenchmarkId::new("parse_stream", &label), &data, |b, d| {
             b.iter(|| assert_eq!(parse_stream(black_box(d)), sets))
@@ -112,7 +125,8 @@ fn mean_ns(function: &str, label: &str, since: SystemTime) -> Option<f64> {
     if std::fs::metadata(&path).and_then(|m| m.modified()).ok()? < since {
         return None;
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["mean"]["point_estimate"].as_f64()
 }
 

@@ -261,6 +261,94 @@ fn element(raw: &[u8], separator: u8, n: usize) -> &[u8] {
     raw.split(|&b| b == separator).nth(n).unwrap_or_default()
 }
 
+/// The rule every trailer follows: element 1 counts what the envelope holds, element 2
+/// repeats the header's control number.
+struct Trailer {
+    /// The count element (`SE01`).
+    count: &'static str,
+    /// The header's control number element (`ST02`).
+    header: &'static str,
+    /// The trailer's control number element (`SE02`).
+    trailer: &'static str,
+    /// Control numbers of type N0 compare as numbers (GS06/GE02, ISA13/IEA02).
+    numeric: bool,
+}
+
+impl Trailer {
+    /// Checks the trailer segment `raw` against what was counted and the header's control
+    /// number, filing problems in `out`. A wrong count is `tolerable` (a warning in lenient
+    /// mode); the other problems are errors.
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &self,
+        raw: &[u8],
+        separator: u8,
+        tolerable: Severity,
+        actual: u64,
+        control_number: &[u8],
+        position: Position,
+        out: &mut Vec<Problem>,
+    ) {
+        let count = element(raw, separator, 1);
+        let trailer_control = element(raw, separator, 2);
+        match count_value(count) {
+            Some(declared) if declared == actual => {}
+            Some(declared) => out.push(Problem {
+                kind: ProblemKind::CountMismatch {
+                    element: self.count,
+                    declared,
+                    actual,
+                },
+                severity: tolerable,
+                position,
+            }),
+            None => out.push(Problem {
+                kind: ProblemKind::InvalidCount {
+                    element: self.count,
+                },
+                severity: Severity::Error,
+                position,
+            }),
+        }
+        let same = if self.numeric {
+            same_control_number(control_number, trailer_control)
+        } else {
+            control_number == trailer_control
+        };
+        if !same {
+            out.push(Problem {
+                kind: ProblemKind::ControlNumberMismatch {
+                    header: self.header,
+                    trailer: self.trailer,
+                    header_value: control_text(control_number),
+                    trailer_value: control_text(trailer_control),
+                },
+                severity: Severity::Error,
+                position,
+            });
+        }
+    }
+}
+
+const SE_TRAILER: Trailer = Trailer {
+    count: "SE01",
+    header: "ST02",
+    trailer: "SE02",
+    numeric: false,
+};
+const GE_TRAILER: Trailer = Trailer {
+    count: "GE01",
+    header: "GS06",
+    trailer: "GE02",
+    numeric: true,
+};
+const IEA_TRAILER: Trailer = Trailer {
+    count: "IEA01",
+    header: "ISA13",
+    trailer: "IEA02",
+    numeric: true,
+};
+
 /// Numeric value of a count element, if it is all digits.
 fn count_value(bytes: &[u8]) -> Option<u64> {
     if bytes.is_empty() || bytes.len() > 18 || !bytes.iter().all(u8::is_ascii_digit) {
@@ -821,48 +909,21 @@ impl Machine {
                 self.transaction.segments += 1;
                 self.consume(&seg, base);
                 if kind == Kind::Se {
-                    self.check_se(raw, seg_ref.position);
+                    let actual = self.transaction.segments;
+                    let (separator, tolerable) = (self.delimiters.element, self.tolerable());
+                    SE_TRAILER.check(
+                        raw,
+                        separator,
+                        tolerable,
+                        actual,
+                        &self.transaction.control_number,
+                        seg_ref.position,
+                        &mut self.transaction_problems,
+                    );
                     return Ok(Some(self.end_transaction(Some(seg_ref))));
                 }
                 Ok(None)
             }
-        }
-    }
-
-    fn check_se(&mut self, raw: &[u8], position: Position) {
-        let separator = self.delimiters.element;
-        let se01 = element(raw, separator, 1);
-        let se02 = element(raw, separator, 2);
-        let actual = self.transaction.segments;
-        let tolerable = self.tolerable();
-        match count_value(se01) {
-            Some(declared) if declared == actual => {}
-            Some(declared) => self.transaction_problems.push(Problem {
-                kind: ProblemKind::CountMismatch {
-                    element: "SE01",
-                    declared,
-                    actual,
-                },
-                severity: tolerable,
-                position,
-            }),
-            None => self.transaction_problems.push(Problem {
-                kind: ProblemKind::InvalidCount { element: "SE01" },
-                severity: Severity::Error,
-                position,
-            }),
-        }
-        if se02 != self.transaction.control_number.as_slice() {
-            self.transaction_problems.push(Problem {
-                kind: ProblemKind::ControlNumberMismatch {
-                    header: "ST02",
-                    trailer: "SE02",
-                    header_value: control_text(&self.transaction.control_number),
-                    trailer_value: control_text(se02),
-                },
-                severity: Severity::Error,
-                position,
-            });
         }
     }
 
@@ -906,7 +967,17 @@ impl Machine {
             }
             Kind::Ge => {
                 self.consume(&seg, base);
-                self.check_ge(raw, seg_ref.position);
+                let actual = self.group.transactions;
+                let (separator, tolerable) = (self.delimiters.element, self.tolerable());
+                GE_TRAILER.check(
+                    raw,
+                    separator,
+                    tolerable,
+                    actual,
+                    &self.group.control_number,
+                    seg_ref.position,
+                    &mut self.group_problems,
+                );
                 Some(self.end_group(Some(seg_ref)))
             }
             Kind::Gs | Kind::Iea | Kind::Isa => {
@@ -970,43 +1041,6 @@ impl Machine {
         }
     }
 
-    fn check_ge(&mut self, raw: &[u8], position: Position) {
-        let separator = self.delimiters.element;
-        let ge01 = element(raw, separator, 1);
-        let ge02 = element(raw, separator, 2);
-        let actual = self.group.transactions;
-        let tolerable = self.tolerable();
-        match count_value(ge01) {
-            Some(declared) if declared == actual => {}
-            Some(declared) => self.group_problems.push(Problem {
-                kind: ProblemKind::CountMismatch {
-                    element: "GE01",
-                    declared,
-                    actual,
-                },
-                severity: tolerable,
-                position,
-            }),
-            None => self.group_problems.push(Problem {
-                kind: ProblemKind::InvalidCount { element: "GE01" },
-                severity: Severity::Error,
-                position,
-            }),
-        }
-        if !same_control_number(&self.group.control_number, ge02) {
-            self.group_problems.push(Problem {
-                kind: ProblemKind::ControlNumberMismatch {
-                    header: "GS06",
-                    trailer: "GE02",
-                    header_value: control_text(&self.group.control_number),
-                    trailer_value: control_text(ge02),
-                },
-                severity: Severity::Error,
-                position,
-            });
-        }
-    }
-
     fn end_group(&mut self, ge: Option<SegmentRef>) -> RawEvent {
         self.state = State::Interchange;
         RawEvent::GroupEnd { ge }
@@ -1029,7 +1063,17 @@ impl Machine {
             }
             Kind::Iea => {
                 self.consume(&seg, base);
-                self.check_iea(raw, seg_ref.position);
+                let actual = self.interchange.groups;
+                let (separator, tolerable) = (self.delimiters.element, self.tolerable());
+                IEA_TRAILER.check(
+                    raw,
+                    separator,
+                    tolerable,
+                    actual,
+                    &self.interchange.control_number,
+                    seg_ref.position,
+                    &mut self.interchange_problems,
+                );
                 Some(self.end_interchange(Some(seg_ref)))
             }
             Kind::Isa => {
@@ -1130,43 +1174,6 @@ impl Machine {
                 },
                 severity: Severity::Error,
                 position: seg_ref.position,
-            });
-        }
-    }
-
-    fn check_iea(&mut self, raw: &[u8], position: Position) {
-        let separator = self.delimiters.element;
-        let iea01 = element(raw, separator, 1);
-        let iea02 = element(raw, separator, 2);
-        let actual = self.interchange.groups;
-        let tolerable = self.tolerable();
-        match count_value(iea01) {
-            Some(declared) if declared == actual => {}
-            Some(declared) => self.interchange_problems.push(Problem {
-                kind: ProblemKind::CountMismatch {
-                    element: "IEA01",
-                    declared,
-                    actual,
-                },
-                severity: tolerable,
-                position,
-            }),
-            None => self.interchange_problems.push(Problem {
-                kind: ProblemKind::InvalidCount { element: "IEA01" },
-                severity: Severity::Error,
-                position,
-            }),
-        }
-        if !same_control_number(&self.interchange.control_number, iea02) {
-            self.interchange_problems.push(Problem {
-                kind: ProblemKind::ControlNumberMismatch {
-                    header: "ISA13",
-                    trailer: "IEA02",
-                    header_value: control_text(&self.interchange.control_number),
-                    trailer_value: control_text(iea02),
-                },
-                severity: Severity::Error,
-                position,
             });
         }
     }
