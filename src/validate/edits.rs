@@ -692,8 +692,13 @@ fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
 }
 
 fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
-    let mut check = |t: &Tagged<'a>, element: u8, component: u8, value: &[u8], name: &str| {
+    let mut check = |t: &Tagged<'a>, element: u8, component: u8, value: &[u8]| {
         if !value.is_empty() && !PLACES_OF_SERVICE.contains(&value) {
+            let name = if component > 0 {
+                format!("{}{element:02}-{component}", t.segment.id_str())
+            } else {
+                format!("{}{element:02}", t.segment.id_str())
+            };
             out.push(hit(
                 Code::PlaceOfServiceInvalid,
                 t,
@@ -712,15 +717,14 @@ fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
             .element(5)
             .and_then(|e| e.component(1))
             .unwrap_or_default();
-        check(clm, 5, 1, pos, "CLM05-1");
+        check(clm, 5, 1, pos);
     }
     let (id, element): (&[u8], usize) = match view.kind {
         ClaimKind::Dental => (b"SV3", 3),
         _ => (b"SV1", 5),
     };
     for line in with_id(view.claim, id) {
-        let name = format!("{}{element:02}", line.segment.id_str());
-        check(line, element as u8, 0, line.segment.value(element), &name);
+        check(line, element as u8, 0, line.segment.value(element));
     }
 }
 
@@ -801,7 +805,7 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         }
         let qualifier = composite.component(1).unwrap_or_default();
         let code = composite.component(2).unwrap_or_default();
-        let name = format!("{}{element:02}", line.segment.id_str());
+        let name = || format!("{}{element:02}", line.segment.id_str());
         let shaped = if view.kind == ClaimKind::Dental || qualifier == b"AD" {
             code.len() == 5 && code[0] == b'D' && code[1..].iter().all(u8::is_ascii_digit)
         } else if qualifier == b"HC" {
@@ -818,7 +822,8 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                 element as u8,
                 2,
                 format!(
-                    "{name}-2: not a {} code shape",
+                    "{}-2: not a {} code shape",
+                    name(),
                     if view.kind == ClaimKind::Dental || qualifier == b"AD" {
                         "CDT (D + 4 digits)"
                     } else {
@@ -827,8 +832,8 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                 ),
             ));
         }
-        for c in 3..=6 {
-            let modifier = composite.component(c).unwrap_or_default();
+        for (j, modifier) in composite.components().enumerate().skip(2).take(4) {
+            let c = j + 1;
             let well_formed = modifier.len() == 2 && modifier.iter().all(u8::is_ascii_alphanumeric);
             if !modifier.is_empty() && !well_formed {
                 out.push(hit(
@@ -836,7 +841,10 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                     line,
                     element as u8,
                     c as u8,
-                    format!("{name}-{c}: a procedure modifier has 2 letters or digits"),
+                    format!(
+                        "{}-{c}: a procedure modifier has 2 letters or digits",
+                        name()
+                    ),
                 ));
             }
         }
