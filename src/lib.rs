@@ -33,6 +33,7 @@ pub mod finding;
 pub mod json;
 pub mod npi;
 pub mod schema;
+pub mod submit;
 pub mod syntax;
 pub mod synth;
 pub mod validate;
