@@ -622,9 +622,13 @@ fn check_set<'r>(
     let mut claim_results = Vec::new();
     let mut hits = Vec::new();
     let mut last: Option<(Segment<'r>, u64)> = None;
+    let mut last_hl: Option<(Segment<'r>, u64)> = None;
     for (i, segment) in set.segments().enumerate() {
         let index = i as u64 + 1;
         last = Some((segment, index));
+        if segment.id() == b"HL" {
+            last_hl = Some((segment, index));
+        }
         let node = walker.place(&segment, &mut structure_issues);
         let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
         for issue in structure_issues.drain(..) {
@@ -674,8 +678,14 @@ fn check_set<'r>(
         }
     }
     walker.finish(&mut structure_issues);
-    if let Some((segment, index)) = last {
+    if let Some(last) = last {
         for issue in structure_issues.drain(..) {
+            // Missing segments are reported where their loops closed (the end of the set);
+            // an HL that promised children is reported at that HL.
+            let (segment, index) = match (issue.code, last_hl) {
+                (Code::HierarchyInvalid, Some(hl)) => hl,
+                _ => last,
+            };
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
             findings.push(Finding::new(issue.code, location, issue.message));
@@ -696,5 +706,80 @@ fn check_set<'r>(
         guide: Some(guide),
         findings,
         claims: claim_results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{ClaimKind as Kind, GenOptions, write_interchange};
+
+    /// Every finding of a validation, in order.
+    #[derive(Default)]
+    struct All(Vec<Finding>);
+
+    impl Observer for All {
+        fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+            self.0.extend(result.findings.iter().cloned());
+            for claim in &result.claims {
+                self.0.extend(claim.findings.iter().cloned());
+            }
+            Ok(())
+        }
+        fn group_end(
+            &mut self,
+            _: &GroupInfo,
+            _: Option<u64>,
+            _: u64,
+            findings: &[Finding],
+        ) -> io::Result<()> {
+            self.0.extend(findings.iter().cloned());
+            Ok(())
+        }
+        fn interchange_end(&mut self, _: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+            self.0.extend(findings.iter().cloned());
+            Ok(())
+        }
+    }
+
+    /// A generated file (one segment per line) with `from` replaced by `to`, SE01 kept.
+    pub(crate) fn edited(kind: Kind, claims: u64, seed: u64, edits: &[(&str, &str)]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_interchange(&mut bytes, &GenOptions::new(kind, claims, seed)).expect("generate");
+        let mut text = String::from_utf8(bytes).expect("ASCII");
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from:?} not in the generated file");
+            text = text.replacen(from, to, 1);
+        }
+        text.into_bytes()
+    }
+
+    fn findings(input: &[u8]) -> Vec<Finding> {
+        let mut options = ValidateOptions::new();
+        options.today =
+            time::Date::from_calendar_date(2026, time::Month::November, 23).expect("a real date");
+        let mut all = All::default();
+        validate(input, &options, &mut all).expect("in memory");
+        all.0
+    }
+
+    #[test]
+    fn an_hl_promising_children_that_never_come_is_reported_at_that_hl() {
+        // 837P seed 2, one claim: HL*2 (the subscriber, position 12) is the last HL.
+        let input = edited(
+            Kind::Professional,
+            1,
+            2,
+            &[("HL*2*1*22*0~", "HL*2*1*22*1~")],
+        );
+        let found = findings(&input);
+        let hl: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.code == Code::HierarchyInvalid)
+            .collect();
+        assert_eq!(hl.len(), 1, "{found:#?}");
+        assert_eq!(hl[0].location.segment_in_set, Some(12));
+        assert_eq!(hl[0].location.segment_id.as_deref(), Some("HL"));
+        assert_eq!(hl[0].location.loop_id, Some("2000B"));
     }
 }
