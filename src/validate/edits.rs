@@ -76,6 +76,8 @@ pub struct Hit<'a> {
     pub element: u8,
     /// Component position (0 for none).
     pub component: u8,
+    /// The entity (NM101) the finding is about, when the edit knows it (STC01-3).
+    pub entity: Option<&'static str>,
     /// What is wrong, without data.
     pub message: String,
 }
@@ -197,7 +199,16 @@ fn hit<'a>(code: Code, at: &Tagged<'a>, element: u8, component: u8, message: Str
         at: *at,
         element,
         component,
+        entity: None,
         message,
+    }
+}
+
+/// A hit about the party named by an NM101 value.
+fn hit_for<'a>(code: Code, at: &Tagged<'a>, element: u8, nm101: &[u8], message: String) -> Hit<'a> {
+    Hit {
+        entity: crate::finding::entity_code(nm101),
+        ..hit(code, at, element, 0, message)
     }
 }
 
@@ -329,11 +340,11 @@ fn npis<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     for t in everything(view) {
         let s = &t.segment;
         if t.key == NM1 && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
-            out.push(hit(
+            out.push(hit_for(
                 Code::NpiInvalid,
                 t,
                 9,
-                0,
+                s.value(1),
                 format!(
                     "NM109 (NM101 {}, loop {}) is not a valid NPI: 10 digits starting with 1 or 2 with a Luhn check digit (80840 prefix)",
                     String::from_utf8_lossy(s.value(1)),
@@ -622,11 +633,11 @@ fn zips<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                 zip.len() == 5 || zip.len() == 9
             };
         if !ok {
-            out.push(hit(
+            out.push(hit_for(
                 Code::ZipInvalid,
                 t,
                 3,
-                0,
+                entity,
                 if nine_required {
                     format!(
                         "N403 (NM101 {}, loop {}): the ZIP code must have 9 digits (ZIP+4)",

@@ -517,6 +517,7 @@ fn finish_claim<'a>(
             location.claim = Some(claim_id.clone());
             location.element = (hit.element > 0).then_some(hit.element);
             location.component = (hit.component > 0).then_some(hit.component);
+            location.entity = hit.entity;
             Finding::new(hit.code, location, hit.message)
         })
         .collect();
@@ -781,5 +782,23 @@ mod tests {
         assert_eq!(hl[0].location.segment_in_set, Some(12));
         assert_eq!(hl[0].location.segment_id.as_deref(), Some("HL"));
         assert_eq!(hl[0].location.loop_id, Some("2000B"));
+    }
+
+    #[test]
+    fn an_attending_provider_npi_names_entity_71() {
+        // 837I seed 11: 2310A is the attending provider (NM1*71), not a referring one (DN).
+        let input = edited(
+            Kind::Institutional,
+            1,
+            11,
+            &[("XX*1302772847~", "XX*1302772848~")],
+        );
+        let found = findings(&input);
+        let npi: Vec<String> = found
+            .iter()
+            .filter(|f| f.code == Code::NpiInvalid)
+            .map(|f| f.x12().to_string())
+            .collect();
+        assert_eq!(npi, ["STC A7:562:71"]);
     }
 }
