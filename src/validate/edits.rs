@@ -540,6 +540,11 @@ fn pointers<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         }
         let mut seen = [false; 13];
         for (j, pointer) in list.components().enumerate() {
+            // An empty component is an omitted pointer (`1::2`), not a wrong one; too many
+            // components are an element syntax error.
+            if pointer.is_empty() {
+                continue;
+            }
             let value = std::str::from_utf8(pointer)
                 .ok()
                 .and_then(|p| p.parse::<usize>().ok());
@@ -934,6 +939,33 @@ mod tests {
         assert!(!icd10_shaped(b"E11.65"));
         assert!(!icd10_shaped(b"2533"));
         assert!(!icd10_shaped(b"E1"));
+    }
+
+    #[test]
+    fn an_empty_pointer_component_is_not_an_invalid_pointer() {
+        use crate::synth::ClaimKind as Kind;
+        use crate::validate::tests::{edited, findings};
+        // 837P seed 2: one line, SV107 = 1; a second diagnosis added.
+        let codes = |sv107: &str| {
+            let line = format!("SV1*HC:99204*252*UN*1***{sv107}~");
+            let input = edited(
+                Kind::Professional,
+                1,
+                2,
+                &[
+                    ("HI*ABK:R051~", "HI*ABK:R051*ABF:J069~"),
+                    ("SV1*HC:99204*252*UN*1***1~", &line),
+                ],
+            );
+            findings(&input)
+                .iter()
+                .filter(|f| f.code == Code::DiagnosisPointerInvalid)
+                .map(|f| f.location.component)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("1::2"), []);
+        assert_eq!(codes("1:3"), [Some(2)]);
+        assert_eq!(codes("2:2"), [Some(2)]);
     }
 
     #[test]

@@ -711,7 +711,7 @@ fn check_set<'r>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::synth::{ClaimKind as Kind, GenOptions, write_interchange};
 
@@ -755,7 +755,7 @@ mod tests {
         text.into_bytes()
     }
 
-    fn findings(input: &[u8]) -> Vec<Finding> {
+    pub(crate) fn findings(input: &[u8]) -> Vec<Finding> {
         let mut options = ValidateOptions::new();
         options.today =
             time::Date::from_calendar_date(2026, time::Month::November, 23).expect("a real date");
