@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use crate::finding::{Category, Finding, Severity, X12Code};
 use crate::syntax::Delimiters;
-use crate::validate::{ClaimResult, GroupInfo, InterchangeInfo, Observer, SetResult};
+use crate::validate::{GroupInfo, InterchangeInfo, Observer, SetResult};
 use crate::writer::{Digits, SegmentWriter, without_delimiters};
 
 /// When and under which control numbers acknowledgments are written.
@@ -449,18 +449,6 @@ fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     }
 }
 
-/// The claim a segment at `position` belongs to, when it sits in a claim loop.
-fn claim_of(claims: &[ClaimResult], position: u64, loop_id: Option<&str>) -> Option<String> {
-    if !loop_id.is_some_and(|l| l.starts_with("23") || l.starts_with("24")) {
-        return None;
-    }
-    claims
-        .iter()
-        .rev()
-        .find(|c| c.segment_in_set <= position)
-        .map(|c| c.claim_id.clone())
-}
-
 impl<W: Write> Observer for Ack999Writer<W> {
     fn interchange_start(&mut self, _info: &InterchangeInfo) -> io::Result<()> {
         self.groups.clear();
@@ -509,7 +497,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
                     id: id.clone(),
                     position,
                     code,
-                    claim: claim_of(&result.claims, position, location.loop_id),
+                    claim: location.claim.clone(),
                     elements: Vec::new(),
                 }),
                 X12Code::Ik403(code) => {
@@ -529,7 +517,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
                             id: id.clone(),
                             position,
                             code: "8",
-                            claim: claim_of(&result.claims, position, location.loop_id),
+                            claim: location.claim.clone(),
                             elements: vec![element],
                         }),
                     }
@@ -589,5 +577,56 @@ impl<W: Write> Observer for Ack999Writer<W> {
             Some(info) if !self.groups.is_empty() => self.write_interchange(info),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::ClaimKind as Kind;
+    use crate::validate::tests::edited;
+    use crate::validate::{ValidateOptions, validate};
+
+    fn options() -> AckOptions {
+        AckOptions {
+            date: time::Date::from_calendar_date(2026, time::Month::November, 23)
+                .expect("a real date"),
+            time: (12, 0),
+            control_number: Some(1),
+            usage: None,
+        }
+    }
+
+    fn ack_999(input: &[u8], lenient: bool) -> String {
+        let mut validate_options = ValidateOptions::new();
+        validate_options.today = options().date;
+        validate_options.parse.lenient = lenient;
+        let mut out = Vec::new();
+        validate(
+            input,
+            &validate_options,
+            &mut Ack999Writer::new(&mut out, options()),
+        )
+        .expect("in memory");
+        String::from_utf8(out).expect("ASCII")
+    }
+
+    fn lines_starting<'t>(text: &'t str, prefixes: &[&str]) -> Vec<&'t str> {
+        text.lines()
+            .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
+            .collect()
+    }
+
+    #[test]
+    fn a_segment_missing_from_a_claim_names_that_claim_in_ctx() {
+        // 837I seed 5: claims A4ZBQS9LT9H7P and BVV41G2BVWTG1 under one subscriber; the first
+        // loses its CL1, found missing at the second claim's CLM (position 32).
+        let input = edited(Kind::Institutional, 3, 5, &[("CL1*3**01~\n", "")]);
+        let ack = ack_999(&input, false);
+        assert_eq!(
+            lines_starting(&ack, &["IK3", "CTX", "IK5"]),
+            ["IK3*CL1*32**3~", "CTX*CLM01:A4ZBQS9LT9H7P~", "IK5*R*5~"],
+            "{ack}"
+        );
     }
 }

@@ -433,6 +433,19 @@ struct Claims<'a> {
 }
 
 impl<'a> Claims<'a> {
+    /// The claim (CLM01) a syntax finding at `segment` in `loop_id` concerns: a segment of a
+    /// claim loop belongs to the claim being collected and a CLM to itself, but a segment
+    /// `missing` from a claim loop that `segment` closed belongs to the claim before it.
+    fn claim_for(&self, segment: &Segment<'_>, loop_id: &str, missing: bool) -> Option<String> {
+        if !(loop_id.starts_with("23") || loop_id.starts_with("24")) {
+            return None;
+        }
+        if segment.id() == b"CLM" && !missing {
+            return Some(text(segment.value(1)));
+        }
+        self.claim.first().map(|c| text(c.segment.value(1)))
+    }
+
     /// True when `id` ends the claim being collected (a new claim, HL or the SE).
     fn ends_claim(&self, id: &[u8]) -> bool {
         !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
@@ -635,6 +648,8 @@ fn check_set<'r>(
         for issue in structure_issues.drain(..) {
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
+            location.claim =
+                claims.claim_for(&segment, issue.loop_id, issue.code == Code::SegmentMissing);
             findings.push(Finding::new(issue.code, location, issue.message));
         }
         let Some(node) = node else {
@@ -648,6 +663,7 @@ fn check_set<'r>(
                 location.component = (issue.component > 0).then_some(issue.component);
                 location.repetition = (issue.repetition > 0).then_some(issue.repetition);
                 location.element_number = issue.number;
+                location.claim = claims.claim_for(&segment, loop_id, false);
                 findings.push(Finding::new(issue.code, location, issue.message));
             }
         }
@@ -689,6 +705,7 @@ fn check_set<'r>(
             };
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
+            location.claim = claims.claim_for(&segment, issue.loop_id, true);
             findings.push(Finding::new(issue.code, location, issue.message));
         }
     }
@@ -743,7 +760,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// A generated file (one segment per line) with `from` replaced by `to`, SE01 kept.
+    /// A generated file (one segment per line) with each `from` replaced by `to`, and SE01
+    /// counted again.
     pub(crate) fn edited(kind: Kind, claims: u64, seed: u64, edits: &[(&str, &str)]) -> Vec<u8> {
         let mut bytes = Vec::new();
         write_interchange(&mut bytes, &GenOptions::new(kind, claims, seed)).expect("generate");
@@ -752,7 +770,24 @@ pub(crate) mod tests {
             assert!(text.contains(from), "{from:?} not in the generated file");
             text = text.replacen(from, to, 1);
         }
-        text.into_bytes()
+        let mut count = 0;
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("ST*") {
+                    count = 0;
+                }
+                count += 1;
+                match line
+                    .strip_prefix("SE*")
+                    .and_then(|rest| rest.split_once('*'))
+                {
+                    Some((_, control)) => format!("SE*{count}*{control}"),
+                    None => line.to_string(),
+                }
+            })
+            .collect();
+        (lines.join("\n") + "\n").into_bytes()
     }
 
     pub(crate) fn findings(input: &[u8]) -> Vec<Finding> {
@@ -800,5 +835,36 @@ pub(crate) mod tests {
             .map(|f| f.x12().to_string())
             .collect();
         assert_eq!(npi, ["STC A7:562:71"]);
+    }
+
+    #[test]
+    fn a_segment_missing_from_a_claim_names_that_claim_not_the_next() {
+        // 837I seed 5: two claims under one subscriber. The first claim's CL1 removed is
+        // found missing when the second claim's CLM (position 32) closes the claim loop.
+        let input = edited(Kind::Institutional, 3, 5, &[("CL1*3**01~\n", "")]);
+        let found = findings(&input);
+        let missing: Vec<(Option<&str>, Option<u64>)> = found
+            .iter()
+            .filter(|f| f.code == Code::SegmentMissing)
+            .map(|f| (f.location.claim.as_deref(), f.location.segment_in_set))
+            .collect();
+        assert_eq!(missing, [(Some("A4ZBQS9LT9H7P"), Some(32))], "{found:#?}");
+        // A segment of the second claim names the second claim, its CLM itself included.
+        let input = edited(
+            Kind::Institutional,
+            2,
+            11,
+            &[(
+                "CLM*CV9STW0BJ6Y7A*2805***13:A:1**A*Y*Y~",
+                "CLM*CV9STW0BJ6Y7A*2805***13:A:1*Y*A*Y*Y~",
+            )],
+        );
+        let found = findings(&input);
+        let claims: Vec<Option<&str>> = found
+            .iter()
+            .filter(|f| f.code == Code::ElementNotUsed)
+            .map(|f| f.location.claim.as_deref())
+            .collect();
+        assert_eq!(claims, [Some("CV9STW0BJ6Y7A")]);
     }
 }
