@@ -629,4 +629,27 @@ mod tests {
             "{ack}"
         );
     }
+
+    #[test]
+    fn a_wrong_gs01_rejects_the_group_with_ak905_1_not_the_set() {
+        // 837P seed 2 in two transaction sets, GS01 HP (remittance) instead of HC.
+        let mut bytes = Vec::new();
+        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
+        generate.claims_per_transaction = 1;
+        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
+        let input = String::from_utf8(bytes)
+            .expect("ASCII")
+            .replacen("GS*HC*", "GS*HP*", 1);
+        let ack = ack_999(input.as_bytes(), false);
+        assert_eq!(
+            lines_starting(&ack, &["AK1", "IK5", "AK9"]),
+            [
+                "AK1*HP*591189734*005010X222A1~",
+                "IK5*A~",
+                "IK5*A~",
+                "AK9*R*2*2*2*1~"
+            ],
+            "{ack}"
+        );
+    }
 }

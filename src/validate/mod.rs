@@ -333,6 +333,19 @@ pub fn validate<R: Read>(
                     .drain(..)
                     .partition(|f| matches!(f.x12(), crate::finding::X12Code::Ta105(_)));
                 interchange_findings.extend(ta1);
+                // So are group (AK9) problems found while checking the set (GS01 not the
+                // guide's functional id): once per group, and they do not reject the set.
+                let (ak9, rest): (Vec<Finding>, Vec<Finding>) = rest
+                    .into_iter()
+                    .partition(|f| matches!(f.x12(), crate::finding::X12Code::Ak905(_)));
+                for finding in ak9 {
+                    let known = group_findings.iter().any(|g| {
+                        g.code == finding.code && g.location.element == finding.location.element
+                    });
+                    if !known {
+                        group_findings.push(finding);
+                    }
+                }
                 result.findings = rest;
                 retain_enabled(&mut result.findings, options);
                 let accepted = result.accepted();
