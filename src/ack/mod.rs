@@ -38,7 +38,9 @@ impl AckOptions {
     }
 }
 
-/// TA104 and TA105 for an interchange's findings: the most severe TA1-level finding decides.
+/// TA104 and TA105 for an interchange's findings: the most severe TA1-level error decides;
+/// without one, the first TA1-level warning (a count accepted in lenient mode) makes the
+/// interchange accepted with errors noted (`E`).
 pub fn ta1_status(findings: &[Finding]) -> (u8, &'static str) {
     let mut best: Option<(u8, &'static str)> = None;
     for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
@@ -50,7 +52,16 @@ pub fn ta1_status(findings: &[Finding]) -> (u8, &'static str) {
             best = Some((status, note));
         }
     }
-    best.unwrap_or((b'A', "000"))
+    let warning = || {
+        findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .find_map(|f| match f.x12() {
+                X12Code::Ta105(note) => Some((b'E', note)),
+                _ => None,
+            })
+    };
+    best.or_else(warning).unwrap_or((b'A', "000"))
 }
 
 /// TA104 for a note code (X12-REFERENCE 2: Azure's typical values).
@@ -238,6 +249,8 @@ struct GroupAck {
     found: u64,
     /// AK905 codes of group-level errors.
     codes: Vec<&'static str>,
+    /// AK905 codes of group-level warnings (lenient counts): accepted, errors noted.
+    noted: Vec<&'static str>,
 }
 
 /// Writes one 999 interchange per input interchange, one 999 transaction set per group.
@@ -315,7 +328,7 @@ impl<W: Write> Ack999Writer<W> {
                     b'R'
                 } else if accepted < group.sets.len() as u64 {
                     b'P'
-                } else if all_clean {
+                } else if all_clean && group.noted.is_empty() {
                     b'A'
                 } else {
                     b'E'
@@ -325,7 +338,7 @@ impl<W: Write> Ack999Writer<W> {
                     .e(Digits::new(group.declared).as_bytes())
                     .e(Digits::new(group.found).as_bytes())
                     .e(Digits::new(accepted).as_bytes());
-                for code in &group.codes {
+                for code in group.codes.iter().chain(&group.noted).take(5) {
                     w.e(code.as_bytes());
                 }
                 w.end()?;
@@ -405,7 +418,8 @@ fn write_set<W: Write>(
     w.end()
 }
 
-/// IK5 status and codes for a set's syntax findings.
+/// IK5 status and codes for a set's syntax findings (errors reject it; warnings make it
+/// accepted with errors noted, and their IK502 codes are written too).
 fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     let errors: Vec<&Finding> = findings
         .iter()
@@ -440,6 +454,15 @@ fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     } else if implementation {
         push("I5");
     }
+    // Problems accepted as warnings (lenient SE01) are still named: IK5*E*4.
+    for finding in findings
+        .iter()
+        .filter(|f| f.category() == Category::Syntax && f.severity == Severity::Warning)
+    {
+        if let X12Code::Ik502(code) = finding.x12() {
+            push(code);
+        }
+    }
     if !errors.is_empty() {
         (b'R', codes)
     } else if warnings {
@@ -466,6 +489,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
             declared: 0,
             found: 0,
             codes: Vec::new(),
+            noted: Vec::new(),
         });
         Ok(())
     }
@@ -548,18 +572,21 @@ impl<W: Write> Observer for Ack999Writer<W> {
         findings: &[Finding],
     ) -> io::Result<()> {
         if let Some(mut group) = self.current.take() {
-            for code in findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .filter_map(|f| match f.x12() {
-                    X12Code::Ak905(code) => Some(code),
-                    _ => None,
-                })
-            {
-                if !group.codes.contains(&code) && group.codes.len() < 5 {
-                    group.codes.push(code);
+            for finding in findings {
+                let X12Code::Ak905(code) = finding.x12() else {
+                    continue;
+                };
+                let list = match finding.severity {
+                    Severity::Error => &mut group.codes,
+                    Severity::Warning => &mut group.noted,
+                    Severity::Note => continue,
+                };
+                if !list.contains(&code) {
+                    list.push(code);
                 }
             }
+            let errors = group.codes.clone();
+            group.noted.retain(|code| !errors.contains(code));
             group.declared = declared.unwrap_or(found);
             group.found = found;
             self.groups.push(group);
@@ -650,6 +677,49 @@ mod tests {
                 "AK9*R*2*2*2*1~"
             ],
             "{ack}"
+        );
+    }
+
+    fn lenient_input(from: &str, to: &str) -> Vec<u8> {
+        let input = edited(Kind::Professional, 1, 2, &[]);
+        String::from_utf8(input)
+            .expect("ASCII")
+            .replacen(from, to, 1)
+            .into_bytes()
+    }
+
+    #[test]
+    fn counts_accepted_in_lenient_mode_are_noted_in_every_acknowledgment() {
+        // SE01 wrong: the set is accepted with errors noted, and says which.
+        let ack = ack_999(&lenient_input("SE*27*0001~", "SE*26*0001~"), true);
+        assert_eq!(
+            lines_starting(&ack, &["IK5", "AK9"]),
+            ["IK5*E*4~", "AK9*E*1*1*1~"],
+            "{ack}"
+        );
+        // GE01 wrong: the group is accepted with errors noted (AK905 5).
+        let ack = ack_999(&lenient_input("GE*1*591189734~", "GE*2*591189734~"), true);
+        assert_eq!(
+            lines_starting(&ack, &["IK5", "AK9"]),
+            ["IK5*A~", "AK9*E*2*1*1*5~"],
+            "{ack}"
+        );
+        // IEA01 wrong: TA1 E 021.
+        let mut validate_options = ValidateOptions::new();
+        validate_options.parse.lenient = true;
+        let mut out = Vec::new();
+        let input = lenient_input("IEA*1*591189734~", "IEA*2*591189734~");
+        validate(
+            input.as_slice(),
+            &validate_options,
+            &mut Ta1Writer::new(&mut out, options()),
+        )
+        .expect("in memory");
+        let ta1 = String::from_utf8(out).expect("ASCII");
+        assert_eq!(
+            lines_starting(&ta1, &["TA1"]),
+            ["TA1*591189734*250331*1445*E*021~"],
+            "{ta1}"
         );
     }
 }
