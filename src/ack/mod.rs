@@ -4,6 +4,7 @@
 //! Envelopes mirror the input: sender and receiver swap, the delimiters are the input's, and
 //! the acknowledged control numbers are copied. Counts are computed. No element data is ever
 //! copied into an acknowledgment (IK404 is left out): only ids, codes and control numbers.
+//! An interchange whose TA1 says R (rejected) gets no 999: its groups were not processed.
 
 use std::io::{self, Write};
 
@@ -594,17 +595,33 @@ impl<W: Write> Observer for Ack999Writer<W> {
         Ok(())
     }
 
-    fn interchange_end(&mut self, info: &InterchangeInfo, _findings: &[Finding]) -> io::Result<()> {
+    fn interchange_end(&mut self, info: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+        if rejected(findings) {
+            self.groups.clear();
+            return Ok(());
+        }
         self.write_interchange(info)
     }
 
-    fn fatal(&mut self, info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
-        // Groups completed before the fatal error are still acknowledged.
+    fn fatal(&mut self, info: Option<&InterchangeInfo>, findings: &[Finding]) -> io::Result<()> {
+        // Groups completed before a fatal error that does not reject the interchange (an
+        // I/O error) are still acknowledged.
         match info {
-            Some(info) if !self.groups.is_empty() => self.write_interchange(info),
-            _ => Ok(()),
+            Some(info) if !self.groups.is_empty() && !rejected(findings) => {
+                self.write_interchange(info)
+            }
+            _ => {
+                self.groups.clear();
+                Ok(())
+            }
         }
     }
+}
+
+/// True when the interchange's findings make its TA1 say R: its groups were not processed,
+/// so no 999 answers them (X12-REFERENCE 2).
+fn rejected(findings: &[Finding]) -> bool {
+    ta1_status(findings).0 == b'R'
 }
 
 #[cfg(test)]
@@ -721,5 +738,18 @@ mod tests {
             ["TA1*591189734*250331*1445*E*021~"],
             "{ta1}"
         );
+    }
+
+    #[test]
+    fn a_rejected_interchange_gets_a_ta1_and_no_999() {
+        // IEA removed: TA1 R 023, and the group inside is not acknowledged.
+        let input = lenient_input("IEA*1*591189734~\n", "");
+        assert_eq!(ack_999(&input, false), "");
+        // ISA09 not a date: TA1 R 014.
+        let input = lenient_input("*250331*1445*^*", "*250231*1445*^*");
+        assert_eq!(ack_999(&input, false), "");
+        // IEA02 differs: TA1 E 001, the interchange is processed and its group answered.
+        let input = lenient_input("IEA*1*591189734~", "IEA*1*591189735~");
+        assert!(ack_999(&input, false).contains("AK9*A*1*1*1~"));
     }
 }
