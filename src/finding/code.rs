@@ -265,7 +265,7 @@ codes! {
     /// Procedure or modifier code not correctly shaped.
     ProcedureCodeInvalid = "procedure-code-invalid", Business, Error, stc("A7", "454"), "a procedure code not 5 alphanumerics with a digit (CDT: D + 4 digits), or a modifier not 2 alphanumerics";
     /// Units of service not positive.
-    UnitsInvalid = "units-invalid", Business, Error, stc("A7", "476"), "units of service (SV104, SV205) not greater than zero";
+    UnitsInvalid = "units-invalid", Business, Error, stc("A7", "476"), "units of service (SV104, SV205, SV306) not greater than zero";
     /// Patient control number too long.
     PatientControlNumberTooLong = "patient-control-number-too-long", Business, Warning, stc_for("A7", "21", "QC"), "CLM01 longer than 20 characters (receivers keep at least 20)";
     /// Billing provider tax id not 9 digits.
