@@ -319,7 +319,7 @@ impl Code {
         match self.mapping() {
             Fixed(code) => code.to_string(),
             IsaElement => "TA105 by ISA element".to_string(),
-            StcEntity(category, status) => format!("STC {category}:{status}:<entity of the loop>"),
+            StcEntity(category, status) => format!("STC {category}:{status}:<entity>"),
         }
     }
 
