@@ -11,8 +11,9 @@ Every finding x12pipe reports has one of these stable codes. The code decides th
 breaks an edit, reported per claim, never retried; **transient**: a transport fault, only the
 submitter raises it and only these are retried), the default severity, and the X12
 acknowledgment code it maps to (TA105 in a TA1; AK905, IK502, IK304 or IK403 in a 999; a
-277CA-style STC category:status:entity for business edits). Switch a code off with
-`x12pipe validate --disable CODE`.
+277CA-style STC category:status:entity for business edits; `<entity>` is the entity
+identifier of the party concerned: the NM101 of a provider's name, `IL` for the subscriber,
+`QC` for the patient). Switch a code off with `x12pipe validate --disable CODE`.
 
 This file is generated from `src/finding/code.rs` by `tests/findings_doc.rs`.
 

@@ -2,8 +2,10 @@
 //! date fixed at 2026-11-23) and must give the findings in `NAME.json`. When `NAME.999` or
 //! `NAME.ta1` exists, the acknowledgment written for the input must equal it byte for byte,
 //! and every 999 written must itself parse and validate against the 999 guide without an
-//! error. `X12PIPE_BLESS=1 cargo test --test validate_golden` rewrites the expected files;
-//! review the diff before committing.
+//! error. Names starting `lenient-` or `ack-lenient-` are read in lenient mode.
+//! `X12PIPE_BLESS=1 cargo test --test validate_golden` rewrites the expected files (and writes
+//! `.999` and `.ta1` for names starting `ack-`); review the diff before committing. The cases
+//! and the format are described in `grammar-tests/validate/README.md`.
 
 use std::fs;
 use std::io;
@@ -23,7 +25,7 @@ fn day() -> time::Date {
 fn options(name: &str) -> ValidateOptions {
     let mut options = ValidateOptions::new();
     options.today = day();
-    options.parse.lenient = name.starts_with("lenient-");
+    options.parse.lenient = name.starts_with("lenient-") || name.starts_with("ack-lenient-");
     options
 }
 

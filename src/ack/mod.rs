@@ -4,12 +4,13 @@
 //! Envelopes mirror the input: sender and receiver swap, the delimiters are the input's, and
 //! the acknowledged control numbers are copied. Counts are computed. No element data is ever
 //! copied into an acknowledgment (IK404 is left out): only ids, codes and control numbers.
+//! An interchange whose TA1 says R (rejected) gets no 999: its groups were not processed.
 
 use std::io::{self, Write};
 
 use crate::finding::{Category, Finding, Severity, X12Code};
 use crate::syntax::Delimiters;
-use crate::validate::{ClaimResult, GroupInfo, InterchangeInfo, Observer, SetResult};
+use crate::validate::{GroupInfo, InterchangeInfo, Observer, SetResult};
 use crate::writer::{Digits, SegmentWriter, without_delimiters};
 
 /// When and under which control numbers acknowledgments are written.
@@ -38,7 +39,9 @@ impl AckOptions {
     }
 }
 
-/// TA104 and TA105 for an interchange's findings: the most severe TA1-level finding decides.
+/// TA104 and TA105 for an interchange's findings: the most severe TA1-level error decides;
+/// without one, the first TA1-level warning (a count accepted in lenient mode) makes the
+/// interchange accepted with errors noted (`E`).
 pub fn ta1_status(findings: &[Finding]) -> (u8, &'static str) {
     let mut best: Option<(u8, &'static str)> = None;
     for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
@@ -50,7 +53,16 @@ pub fn ta1_status(findings: &[Finding]) -> (u8, &'static str) {
             best = Some((status, note));
         }
     }
-    best.unwrap_or((b'A', "000"))
+    let warning = || {
+        findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .find_map(|f| match f.x12() {
+                X12Code::Ta105(note) => Some((b'E', note)),
+                _ => None,
+            })
+    };
+    best.or_else(warning).unwrap_or((b'A', "000"))
 }
 
 /// TA104 for a note code (X12-REFERENCE 2: Azure's typical values).
@@ -238,6 +250,8 @@ struct GroupAck {
     found: u64,
     /// AK905 codes of group-level errors.
     codes: Vec<&'static str>,
+    /// AK905 codes of group-level warnings (lenient counts): accepted, errors noted.
+    noted: Vec<&'static str>,
 }
 
 /// Writes one 999 interchange per input interchange, one 999 transaction set per group.
@@ -315,7 +329,7 @@ impl<W: Write> Ack999Writer<W> {
                     b'R'
                 } else if accepted < group.sets.len() as u64 {
                     b'P'
-                } else if all_clean {
+                } else if all_clean && group.noted.is_empty() {
                     b'A'
                 } else {
                     b'E'
@@ -325,7 +339,7 @@ impl<W: Write> Ack999Writer<W> {
                     .e(Digits::new(group.declared).as_bytes())
                     .e(Digits::new(group.found).as_bytes())
                     .e(Digits::new(accepted).as_bytes());
-                for code in &group.codes {
+                for code in group.codes.iter().chain(&group.noted).take(5) {
                     w.e(code.as_bytes());
                 }
                 w.end()?;
@@ -405,7 +419,8 @@ fn write_set<W: Write>(
     w.end()
 }
 
-/// IK5 status and codes for a set's syntax findings.
+/// IK5 status and codes for a set's syntax findings (errors reject it; warnings make it
+/// accepted with errors noted, and their IK502 codes are written too).
 fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     let errors: Vec<&Finding> = findings
         .iter()
@@ -440,6 +455,15 @@ fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     } else if implementation {
         push("I5");
     }
+    // Problems accepted as warnings (lenient SE01) are still named: IK5*E*4.
+    for finding in findings
+        .iter()
+        .filter(|f| f.category() == Category::Syntax && f.severity == Severity::Warning)
+    {
+        if let X12Code::Ik502(code) = finding.x12() {
+            push(code);
+        }
+    }
     if !errors.is_empty() {
         (b'R', codes)
     } else if warnings {
@@ -447,18 +471,6 @@ fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
     } else {
         (b'A', codes)
     }
-}
-
-/// The claim a segment at `position` belongs to, when it sits in a claim loop.
-fn claim_of(claims: &[ClaimResult], position: u64, loop_id: Option<&str>) -> Option<String> {
-    if !loop_id.is_some_and(|l| l.starts_with("23") || l.starts_with("24")) {
-        return None;
-    }
-    claims
-        .iter()
-        .rev()
-        .find(|c| c.segment_in_set <= position)
-        .map(|c| c.claim_id.clone())
 }
 
 impl<W: Write> Observer for Ack999Writer<W> {
@@ -478,6 +490,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
             declared: 0,
             found: 0,
             codes: Vec::new(),
+            noted: Vec::new(),
         });
         Ok(())
     }
@@ -509,7 +522,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
                     id: id.clone(),
                     position,
                     code,
-                    claim: claim_of(&result.claims, position, location.loop_id),
+                    claim: location.claim.clone(),
                     elements: Vec::new(),
                 }),
                 X12Code::Ik403(code) => {
@@ -529,7 +542,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
                             id: id.clone(),
                             position,
                             code: "8",
-                            claim: claim_of(&result.claims, position, location.loop_id),
+                            claim: location.claim.clone(),
                             elements: vec![element],
                         }),
                     }
@@ -560,18 +573,21 @@ impl<W: Write> Observer for Ack999Writer<W> {
         findings: &[Finding],
     ) -> io::Result<()> {
         if let Some(mut group) = self.current.take() {
-            for code in findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .filter_map(|f| match f.x12() {
-                    X12Code::Ak905(code) => Some(code),
-                    _ => None,
-                })
-            {
-                if !group.codes.contains(&code) && group.codes.len() < 5 {
-                    group.codes.push(code);
+            for finding in findings {
+                let X12Code::Ak905(code) = finding.x12() else {
+                    continue;
+                };
+                let list = match finding.severity {
+                    Severity::Error => &mut group.codes,
+                    Severity::Warning => &mut group.noted,
+                    Severity::Note => continue,
+                };
+                if !list.contains(&code) {
+                    list.push(code);
                 }
             }
+            let errors = group.codes.clone();
+            group.noted.retain(|code| !errors.contains(code));
             group.declared = declared.unwrap_or(found);
             group.found = found;
             self.groups.push(group);
@@ -579,15 +595,161 @@ impl<W: Write> Observer for Ack999Writer<W> {
         Ok(())
     }
 
-    fn interchange_end(&mut self, info: &InterchangeInfo, _findings: &[Finding]) -> io::Result<()> {
+    fn interchange_end(&mut self, info: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+        if rejected(findings) {
+            self.groups.clear();
+            return Ok(());
+        }
         self.write_interchange(info)
     }
 
-    fn fatal(&mut self, info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
-        // Groups completed before the fatal error are still acknowledged.
+    fn fatal(&mut self, info: Option<&InterchangeInfo>, findings: &[Finding]) -> io::Result<()> {
+        // Groups completed before a fatal error that does not reject the interchange (an
+        // I/O error) are still acknowledged.
         match info {
-            Some(info) if !self.groups.is_empty() => self.write_interchange(info),
-            _ => Ok(()),
+            Some(info) if !self.groups.is_empty() && !rejected(findings) => {
+                self.write_interchange(info)
+            }
+            _ => {
+                self.groups.clear();
+                Ok(())
+            }
         }
+    }
+}
+
+/// True when the interchange's findings make its TA1 say R: its groups were not processed,
+/// so no 999 answers them (X12-REFERENCE 2).
+fn rejected(findings: &[Finding]) -> bool {
+    ta1_status(findings).0 == b'R'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::ClaimKind as Kind;
+    use crate::validate::tests::edited;
+    use crate::validate::{ValidateOptions, validate};
+
+    fn options() -> AckOptions {
+        AckOptions {
+            date: time::Date::from_calendar_date(2026, time::Month::November, 23)
+                .expect("a real date"),
+            time: (12, 0),
+            control_number: Some(1),
+            usage: None,
+        }
+    }
+
+    fn ack_999(input: &[u8], lenient: bool) -> String {
+        let mut validate_options = ValidateOptions::new();
+        validate_options.today = options().date;
+        validate_options.parse.lenient = lenient;
+        let mut out = Vec::new();
+        validate(
+            input,
+            &validate_options,
+            &mut Ack999Writer::new(&mut out, options()),
+        )
+        .expect("in memory");
+        String::from_utf8(out).expect("ASCII")
+    }
+
+    fn lines_starting<'t>(text: &'t str, prefixes: &[&str]) -> Vec<&'t str> {
+        text.lines()
+            .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
+            .collect()
+    }
+
+    #[test]
+    fn a_segment_missing_from_a_claim_names_that_claim_in_ctx() {
+        // 837I seed 5: claims A4ZBQS9LT9H7P and BVV41G2BVWTG1 under one subscriber; the first
+        // loses its CL1, found missing at the second claim's CLM (position 32).
+        let input = edited(Kind::Institutional, 3, 5, &[("CL1*3**01~\n", "")]);
+        let ack = ack_999(&input, false);
+        assert_eq!(
+            lines_starting(&ack, &["IK3", "CTX", "IK5"]),
+            ["IK3*CL1*32**3~", "CTX*CLM01:A4ZBQS9LT9H7P~", "IK5*R*5~"],
+            "{ack}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_gs01_rejects_the_group_with_ak905_1_not_the_set() {
+        // 837P seed 2 in two transaction sets, GS01 HP (remittance) instead of HC.
+        let mut bytes = Vec::new();
+        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
+        generate.claims_per_transaction = 1;
+        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
+        let input = String::from_utf8(bytes)
+            .expect("ASCII")
+            .replacen("GS*HC*", "GS*HP*", 1);
+        let ack = ack_999(input.as_bytes(), false);
+        assert_eq!(
+            lines_starting(&ack, &["AK1", "IK5", "AK9"]),
+            [
+                "AK1*HP*591189734*005010X222A1~",
+                "IK5*A~",
+                "IK5*A~",
+                "AK9*R*2*2*2*1~"
+            ],
+            "{ack}"
+        );
+    }
+
+    fn lenient_input(from: &str, to: &str) -> Vec<u8> {
+        let input = edited(Kind::Professional, 1, 2, &[]);
+        String::from_utf8(input)
+            .expect("ASCII")
+            .replacen(from, to, 1)
+            .into_bytes()
+    }
+
+    #[test]
+    fn counts_accepted_in_lenient_mode_are_noted_in_every_acknowledgment() {
+        // SE01 wrong: the set is accepted with errors noted, and says which.
+        let ack = ack_999(&lenient_input("SE*27*0001~", "SE*26*0001~"), true);
+        assert_eq!(
+            lines_starting(&ack, &["IK5", "AK9"]),
+            ["IK5*E*4~", "AK9*E*1*1*1~"],
+            "{ack}"
+        );
+        // GE01 wrong: the group is accepted with errors noted (AK905 5).
+        let ack = ack_999(&lenient_input("GE*1*591189734~", "GE*2*591189734~"), true);
+        assert_eq!(
+            lines_starting(&ack, &["IK5", "AK9"]),
+            ["IK5*A~", "AK9*E*2*1*1*5~"],
+            "{ack}"
+        );
+        // IEA01 wrong: TA1 E 021.
+        let mut validate_options = ValidateOptions::new();
+        validate_options.parse.lenient = true;
+        let mut out = Vec::new();
+        let input = lenient_input("IEA*1*591189734~", "IEA*2*591189734~");
+        validate(
+            input.as_slice(),
+            &validate_options,
+            &mut Ta1Writer::new(&mut out, options()),
+        )
+        .expect("in memory");
+        let ta1 = String::from_utf8(out).expect("ASCII");
+        assert_eq!(
+            lines_starting(&ta1, &["TA1"]),
+            ["TA1*591189734*250331*1445*E*021~"],
+            "{ta1}"
+        );
+    }
+
+    #[test]
+    fn a_rejected_interchange_gets_a_ta1_and_no_999() {
+        // IEA removed: TA1 R 023, and the group inside is not acknowledged.
+        let input = lenient_input("IEA*1*591189734~\n", "");
+        assert_eq!(ack_999(&input, false), "");
+        // ISA09 not a date: TA1 R 014.
+        let input = lenient_input("*250331*1445*^*", "*250231*1445*^*");
+        assert_eq!(ack_999(&input, false), "");
+        // IEA02 differs: TA1 E 001, the interchange is processed and its group answered.
+        let input = lenient_input("IEA*1*591189734~", "IEA*1*591189735~");
+        assert!(ack_999(&input, false).contains("AK9*A*1*1*1~"));
     }
 }

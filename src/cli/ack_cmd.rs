@@ -17,6 +17,7 @@ use super::{Outcome, open_input, parse_day};
 ///
 /// Envelopes mirror the input (sender and receiver swapped, the input's delimiters); the
 /// acknowledged control numbers are copied and counts computed. No element data is copied.
+/// An interchange the TA1 rejects (TA104 R) gets no 999: its groups were not processed.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   x12pipe ack --kind 999 claims.x12 > claims.999

@@ -265,7 +265,7 @@ codes! {
     /// Procedure or modifier code not correctly shaped.
     ProcedureCodeInvalid = "procedure-code-invalid", Business, Error, stc("A7", "454"), "a procedure code not 5 alphanumerics with a digit (CDT: D + 4 digits), or a modifier not 2 alphanumerics";
     /// Units of service not positive.
-    UnitsInvalid = "units-invalid", Business, Error, stc("A7", "476"), "units of service (SV104, SV205) not greater than zero";
+    UnitsInvalid = "units-invalid", Business, Error, stc("A7", "476"), "units of service (SV104, SV205, SV306) not greater than zero";
     /// Patient control number too long.
     PatientControlNumberTooLong = "patient-control-number-too-long", Business, Warning, stc_for("A7", "21", "QC"), "CLM01 longer than 20 characters (receivers keep at least 20)";
     /// Billing provider tax id not 9 digits.
@@ -307,7 +307,9 @@ impl Code {
             StcEntity(category, status) => Stc {
                 category,
                 status,
-                entity: location.loop_id.and_then(entity_of_loop),
+                entity: location
+                    .entity
+                    .or_else(|| location.loop_id.and_then(entity_of_loop)),
             },
         }
     }
@@ -317,7 +319,7 @@ impl Code {
         match self.mapping() {
             Fixed(code) => code.to_string(),
             IsaElement => "TA105 by ISA element".to_string(),
-            StcEntity(category, status) => format!("STC {category}:{status}:<entity of the loop>"),
+            StcEntity(category, status) => format!("STC {category}:{status}:<entity>"),
         }
     }
 
@@ -333,23 +335,32 @@ impl fmt::Display for Code {
     }
 }
 
-/// The entity identifier code (STC01-3) of the party a loop describes.
+/// The entity identifier code (STC01-3) of the party a loop describes, for the loops that
+/// name the same party in the 837P, 837I and 837D. Provider loops under the claim (2310x,
+/// 2420x) differ between the guides (2310A is the referring provider in the 837P and 837D but
+/// the attending provider in the 837I), so their findings carry the entity of their NM101
+/// instead ([`Location::entity`]).
 fn entity_of_loop(loop_id: &str) -> Option<&'static str> {
     Some(match loop_id {
         "2010AA" => "85",
-        "2010AB" | "2010AC" => "87",
+        "2010AB" => "87",
         "2010BA" => "IL",
         "2010BB" => "PR",
         "2010CA" => "QC",
-        "2310A" | "2420F" => "DN",
-        "2310B" | "2420A" => "82",
-        "2310C" | "2420C" => "77",
-        "2310D" | "2420D" => "DQ",
-        "2420E" => "DK",
         "1000A" => "41",
         "1000B" => "40",
         _ => return None,
     })
+}
+
+/// The entity identifier code an NM101 value names, as a code the tables know (`None` for
+/// values the 837 guides do not use).
+pub fn entity_code(nm101: &[u8]) -> Option<&'static str> {
+    const CODES: &[&str] = &[
+        "40", "41", "45", "71", "72", "77", "82", "85", "87", "DD", "DK", "DN", "DQ", "IL", "P3",
+        "PE", "PR", "PW", "QB", "QC", "ZZ",
+    ];
+    CODES.iter().copied().find(|c| c.as_bytes() == nm101)
 }
 
 /// The documentation table (Markdown), generated from [`Code::ALL`].
@@ -407,5 +418,27 @@ mod tests {
             ..Location::default()
         };
         assert_eq!(Code::NpiInvalid.x12(&billing).to_string(), "STC A7:562:85");
+    }
+
+    #[test]
+    fn claim_level_providers_take_the_entity_of_their_nm101_not_their_loop() {
+        // 2310A is the attending provider (71) in the 837I, the referring provider (DN) in
+        // the 837P and 837D: the loop id alone cannot name the entity.
+        let attending = Location {
+            loop_id: Some("2310A"),
+            entity: entity_code(b"71"),
+            ..Location::default()
+        };
+        assert_eq!(
+            Code::NpiInvalid.x12(&attending).to_string(),
+            "STC A7:562:71"
+        );
+        let unknown = Location {
+            loop_id: Some("2310A"),
+            ..Location::default()
+        };
+        assert_eq!(Code::NpiInvalid.x12(&unknown).to_string(), "STC A7:562");
+        assert_eq!(entity_code(b"82"), Some("82"));
+        assert_eq!(entity_code(b"XX"), None);
     }
 }

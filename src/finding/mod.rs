@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use code::{Code, X12Code, documentation_table};
+pub use code::{Code, X12Code, documentation_table, entity_code};
 
 use crate::syntax::Position;
 
@@ -99,6 +99,10 @@ pub struct Location {
     /// Data element dictionary number (IK402), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub element_number: Option<u16>,
+    /// The entity identifier code (NM101: `85`, `71`, `IL`) of the party a business finding
+    /// is about, when the edit knows it; it becomes STC01-3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<&'static str>,
 }
 
 impl Location {

@@ -76,6 +76,8 @@ pub struct Hit<'a> {
     pub element: u8,
     /// Component position (0 for none).
     pub component: u8,
+    /// The entity (NM101) the finding is about, when the edit knows it (STC01-3).
+    pub entity: Option<&'static str>,
     /// What is wrong, without data.
     pub message: String,
 }
@@ -197,7 +199,16 @@ fn hit<'a>(code: Code, at: &Tagged<'a>, element: u8, component: u8, message: Str
         at: *at,
         element,
         component,
+        entity: None,
         message,
+    }
+}
+
+/// A hit about the party named by an NM101 value.
+fn hit_for<'a>(code: Code, at: &Tagged<'a>, element: u8, nm101: &[u8], message: String) -> Hit<'a> {
+    Hit {
+        entity: crate::finding::entity_code(nm101),
+        ..hit(code, at, element, 0, message)
     }
 }
 
@@ -329,11 +340,11 @@ fn npis<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     for t in everything(view) {
         let s = &t.segment;
         if t.key == NM1 && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
-            out.push(hit(
+            out.push(hit_for(
                 Code::NpiInvalid,
                 t,
                 9,
-                0,
+                s.value(1),
                 format!(
                     "NM109 (NM101 {}, loop {}) is not a valid NPI: 10 digits starting with 1 or 2 with a Luhn check digit (80840 prefix)",
                     String::from_utf8_lossy(s.value(1)),
@@ -529,6 +540,11 @@ fn pointers<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         }
         let mut seen = [false; 13];
         for (j, pointer) in list.components().enumerate() {
+            // An empty component is an omitted pointer (`1::2`), not a wrong one; too many
+            // components are an element syntax error.
+            if pointer.is_empty() {
+                continue;
+            }
             let value = std::str::from_utf8(pointer)
                 .ok()
                 .and_then(|p| p.parse::<usize>().ok());
@@ -622,11 +638,11 @@ fn zips<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                 zip.len() == 5 || zip.len() == 9
             };
         if !ok {
-            out.push(hit(
+            out.push(hit_for(
                 Code::ZipInvalid,
                 t,
                 3,
-                0,
+                entity,
                 if nine_required {
                     format!(
                         "N403 (NM101 {}, loop {}): the ZIP code must have 9 digits (ZIP+4)",
@@ -931,6 +947,33 @@ mod tests {
         assert!(!icd10_shaped(b"E11.65"));
         assert!(!icd10_shaped(b"2533"));
         assert!(!icd10_shaped(b"E1"));
+    }
+
+    #[test]
+    fn an_empty_pointer_component_is_not_an_invalid_pointer() {
+        use crate::synth::ClaimKind as Kind;
+        use crate::validate::tests::{edited, findings};
+        // 837P seed 2: one line, SV107 = 1; a second diagnosis added.
+        let codes = |sv107: &str| {
+            let line = format!("SV1*HC:99204*252*UN*1***{sv107}~");
+            let input = edited(
+                Kind::Professional,
+                1,
+                2,
+                &[
+                    ("HI*ABK:R051~", "HI*ABK:R051*ABF:J069~"),
+                    ("SV1*HC:99204*252*UN*1***1~", &line),
+                ],
+            );
+            findings(&input)
+                .iter()
+                .filter(|f| f.code == Code::DiagnosisPointerInvalid)
+                .map(|f| f.location.component)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("1::2"), []);
+        assert_eq!(codes("1:3"), [Some(2)]);
+        assert_eq!(codes("2:2"), [Some(2)]);
     }
 
     #[test]

@@ -263,11 +263,69 @@ pub(crate) fn check_gs(
             "GS06 must be 1 to 9 digits".into(),
         );
     }
+    let version = gs.version();
+    let known = |guides: &crate::schema::Guides| {
+        guides
+            .all
+            .iter()
+            .any(|g| crate::schema::guide_for(g.transaction.as_bytes(), version).is_some())
+    };
+    if !version.is_empty() && !crate::schema::guides().is_ok_and(known) {
+        bad(
+            Code::GroupVersionUnsupported,
+            8,
+            format!(
+                "GS08 {} names no implementation guide x12pipe has: envelopes and X12 syntax are checked, guide rules are not",
+                String::from_utf8_lossy(version)
+            ),
+        );
+    }
     if segment.value(7) != b"X" {
         bad(
             Code::GroupHeaderInvalid,
             7,
             "GS07 must be X (Accredited Standards Committee X12)".into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Code, Severity};
+    use crate::synth::ClaimKind as Kind;
+    use crate::validate::tests::{edited, findings};
+
+    #[test]
+    fn a_group_version_without_a_guide_is_noted() {
+        let input = edited(
+            Kind::Professional,
+            1,
+            2,
+            &[
+                ("*X*005010X222A1~", "*X*004010X098A1~"),
+                ("ST*837*0001*005010X222A1~", "ST*837*0001*004010X098A1~"),
+            ],
+        );
+        let notes: Vec<(Code, Severity, Option<u8>)> = findings(&input)
+            .iter()
+            .filter(|f| f.code == Code::GroupVersionUnsupported)
+            .map(|f| (f.code, f.severity, f.location.element))
+            .collect();
+        assert_eq!(
+            notes,
+            [(Code::GroupVersionUnsupported, Severity::Note, Some(8))]
+        );
+        // An errata of a guide's version is supported (005010X222 finds 005010X222A1).
+        let input = edited(
+            Kind::Professional,
+            1,
+            2,
+            &[("*X*005010X222A1~", "*X*005010X222~")],
+        );
+        assert!(
+            !findings(&input)
+                .iter()
+                .any(|f| f.code == Code::GroupVersionUnsupported)
         );
     }
 }

@@ -333,6 +333,19 @@ pub fn validate<R: Read>(
                     .drain(..)
                     .partition(|f| matches!(f.x12(), crate::finding::X12Code::Ta105(_)));
                 interchange_findings.extend(ta1);
+                // So are group (AK9) problems found while checking the set (GS01 not the
+                // guide's functional id): once per group, and they do not reject the set.
+                let (ak9, rest): (Vec<Finding>, Vec<Finding>) = rest
+                    .into_iter()
+                    .partition(|f| matches!(f.x12(), crate::finding::X12Code::Ak905(_)));
+                for finding in ak9 {
+                    let known = group_findings.iter().any(|g| {
+                        g.code == finding.code && g.location.element == finding.location.element
+                    });
+                    if !known {
+                        group_findings.push(finding);
+                    }
+                }
                 result.findings = rest;
                 retain_enabled(&mut result.findings, options);
                 let accepted = result.accepted();
@@ -433,6 +446,19 @@ struct Claims<'a> {
 }
 
 impl<'a> Claims<'a> {
+    /// The claim (CLM01) a syntax finding at `segment` in `loop_id` concerns: a segment of a
+    /// claim loop belongs to the claim being collected and a CLM to itself, but a segment
+    /// `missing` from a claim loop that `segment` closed belongs to the claim before it.
+    fn claim_for(&self, segment: &Segment<'_>, loop_id: &str, missing: bool) -> Option<String> {
+        if !(loop_id.starts_with("23") || loop_id.starts_with("24")) {
+            return None;
+        }
+        if segment.id() == b"CLM" && !missing {
+            return Some(text(segment.value(1)));
+        }
+        self.claim.first().map(|c| text(c.segment.value(1)))
+    }
+
     /// True when `id` ends the claim being collected (a new claim, HL or the SE).
     fn ends_claim(&self, id: &[u8]) -> bool {
         !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
@@ -517,6 +543,7 @@ fn finish_claim<'a>(
             location.claim = Some(claim_id.clone());
             location.element = (hit.element > 0).then_some(hit.element);
             location.component = (hit.component > 0).then_some(hit.component);
+            location.entity = hit.entity;
             Finding::new(hit.code, location, hit.message)
         })
         .collect();
@@ -622,14 +649,20 @@ fn check_set<'r>(
     let mut claim_results = Vec::new();
     let mut hits = Vec::new();
     let mut last: Option<(Segment<'r>, u64)> = None;
+    let mut last_hl: Option<(Segment<'r>, u64)> = None;
     for (i, segment) in set.segments().enumerate() {
         let index = i as u64 + 1;
         last = Some((segment, index));
+        if segment.id() == b"HL" {
+            last_hl = Some((segment, index));
+        }
         let node = walker.place(&segment, &mut structure_issues);
         let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
         for issue in structure_issues.drain(..) {
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
+            location.claim =
+                claims.claim_for(&segment, issue.loop_id, issue.code == Code::SegmentMissing);
             findings.push(Finding::new(issue.code, location, issue.message));
         }
         let Some(node) = node else {
@@ -643,6 +676,7 @@ fn check_set<'r>(
                 location.component = (issue.component > 0).then_some(issue.component);
                 location.repetition = (issue.repetition > 0).then_some(issue.repetition);
                 location.element_number = issue.number;
+                location.claim = claims.claim_for(&segment, loop_id, false);
                 findings.push(Finding::new(issue.code, location, issue.message));
             }
         }
@@ -674,10 +708,17 @@ fn check_set<'r>(
         }
     }
     walker.finish(&mut structure_issues);
-    if let Some((segment, index)) = last {
+    if let Some(last) = last {
         for issue in structure_issues.drain(..) {
+            // Missing segments are reported where their loops closed (the end of the set);
+            // an HL that promised children is reported at that HL.
+            let (segment, index) = match (issue.code, last_hl) {
+                (Code::HierarchyInvalid, Some(hl)) => hl,
+                _ => last,
+            };
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
+            location.claim = claims.claim_for(&segment, issue.loop_id, true);
             findings.push(Finding::new(issue.code, location, issue.message));
         }
     }
@@ -696,5 +737,147 @@ fn check_set<'r>(
         guide: Some(guide),
         findings,
         claims: claim_results,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::synth::{ClaimKind as Kind, GenOptions, write_interchange};
+
+    /// Every finding of a validation, in order.
+    #[derive(Default)]
+    struct All(Vec<Finding>);
+
+    impl Observer for All {
+        fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+            self.0.extend(result.findings.iter().cloned());
+            for claim in &result.claims {
+                self.0.extend(claim.findings.iter().cloned());
+            }
+            Ok(())
+        }
+        fn group_end(
+            &mut self,
+            _: &GroupInfo,
+            _: Option<u64>,
+            _: u64,
+            findings: &[Finding],
+        ) -> io::Result<()> {
+            self.0.extend(findings.iter().cloned());
+            Ok(())
+        }
+        fn interchange_end(&mut self, _: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
+            self.0.extend(findings.iter().cloned());
+            Ok(())
+        }
+    }
+
+    /// A generated file (one segment per line) with each `from` replaced by `to`, and SE01
+    /// counted again.
+    pub(crate) fn edited(kind: Kind, claims: u64, seed: u64, edits: &[(&str, &str)]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_interchange(&mut bytes, &GenOptions::new(kind, claims, seed)).expect("generate");
+        let mut text = String::from_utf8(bytes).expect("ASCII");
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from:?} not in the generated file");
+            text = text.replacen(from, to, 1);
+        }
+        let mut count = 0;
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("ST*") {
+                    count = 0;
+                }
+                count += 1;
+                match line
+                    .strip_prefix("SE*")
+                    .and_then(|rest| rest.split_once('*'))
+                {
+                    Some((_, control)) => format!("SE*{count}*{control}"),
+                    None => line.to_string(),
+                }
+            })
+            .collect();
+        (lines.join("\n") + "\n").into_bytes()
+    }
+
+    pub(crate) fn findings(input: &[u8]) -> Vec<Finding> {
+        let mut options = ValidateOptions::new();
+        options.today =
+            time::Date::from_calendar_date(2026, time::Month::November, 23).expect("a real date");
+        let mut all = All::default();
+        validate(input, &options, &mut all).expect("in memory");
+        all.0
+    }
+
+    #[test]
+    fn an_hl_promising_children_that_never_come_is_reported_at_that_hl() {
+        // 837P seed 2, one claim: HL*2 (the subscriber, position 12) is the last HL.
+        let input = edited(
+            Kind::Professional,
+            1,
+            2,
+            &[("HL*2*1*22*0~", "HL*2*1*22*1~")],
+        );
+        let found = findings(&input);
+        let hl: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.code == Code::HierarchyInvalid)
+            .collect();
+        assert_eq!(hl.len(), 1, "{found:#?}");
+        assert_eq!(hl[0].location.segment_in_set, Some(12));
+        assert_eq!(hl[0].location.segment_id.as_deref(), Some("HL"));
+        assert_eq!(hl[0].location.loop_id, Some("2000B"));
+    }
+
+    #[test]
+    fn an_attending_provider_npi_names_entity_71() {
+        // 837I seed 11: 2310A is the attending provider (NM1*71), not a referring one (DN).
+        let input = edited(
+            Kind::Institutional,
+            1,
+            11,
+            &[("XX*1302772847~", "XX*1302772848~")],
+        );
+        let found = findings(&input);
+        let npi: Vec<String> = found
+            .iter()
+            .filter(|f| f.code == Code::NpiInvalid)
+            .map(|f| f.x12().to_string())
+            .collect();
+        assert_eq!(npi, ["STC A7:562:71"]);
+    }
+
+    #[test]
+    fn a_segment_missing_from_a_claim_names_that_claim_not_the_next() {
+        // 837I seed 5: two claims under one subscriber. The first claim's CL1 removed is
+        // found missing when the second claim's CLM (position 32) closes the claim loop.
+        let input = edited(Kind::Institutional, 3, 5, &[("CL1*3**01~\n", "")]);
+        let found = findings(&input);
+        let missing: Vec<(Option<&str>, Option<u64>)> = found
+            .iter()
+            .filter(|f| f.code == Code::SegmentMissing)
+            .map(|f| (f.location.claim.as_deref(), f.location.segment_in_set))
+            .collect();
+        assert_eq!(missing, [(Some("A4ZBQS9LT9H7P"), Some(32))], "{found:#?}");
+        // A segment of the second claim names the second claim, its CLM itself included.
+        let input = edited(
+            Kind::Institutional,
+            2,
+            11,
+            &[(
+                "CLM*CV9STW0BJ6Y7A*2805***13:A:1**A*Y*Y~",
+                "CLM*CV9STW0BJ6Y7A*2805***13:A:1*Y*A*Y*Y~",
+            )],
+        );
+        let found = findings(&input);
+        let claims: Vec<Option<&str>> = found
+            .iter()
+            .filter(|f| f.code == Code::ElementNotUsed)
+            .map(|f| f.location.claim.as_deref())
+            .collect();
+        assert_eq!(claims, [Some("CV9STW0BJ6Y7A")]);
     }
 }

@@ -45,8 +45,8 @@ pub(crate) struct Walker<'g> {
 struct Hierarchy {
     /// Level code (HL03) of each HL id, index = id - 1.
     levels: Vec<Vec<u8>>,
-    /// The previous HL: its id and whether HL04 said children follow.
-    previous: Option<(usize, Option<bool>)>,
+    /// The previous HL: its id, whether HL04 said children follow, and its loop.
+    previous: Option<(usize, Option<bool>, &'static str)>,
 }
 
 impl<'g> Walker<'g> {
@@ -296,15 +296,17 @@ impl<'g> Walker<'g> {
         self.depth -= 1;
     }
 
-    /// At the end of the transaction set: closes every loop, and checks the last HL.
+    /// At the end of the transaction set: closes every loop, and checks the last HL. An issue
+    /// about the last HL is `HierarchyInvalid`; the caller places it at that HL, not at the
+    /// segment that ended the set.
     pub(crate) fn finish(&mut self, issues: &mut Vec<StructureIssue>) {
         while self.depth > 0 {
             self.close(issues);
         }
-        if let Some((id, Some(true))) = self.hl.previous.take() {
+        if let Some((id, Some(true), loop_id)) = self.hl.previous.take() {
             issues.push(StructureIssue {
                 code: Code::HierarchyInvalid,
-                loop_id: "ST",
+                loop_id,
                 segment_id: "HL".into(),
                 message: format!("HL {id} says children follow (HL04 = 1) but none does"),
             });
@@ -378,7 +380,7 @@ impl<'g> Walker<'g> {
             }
             _ => {}
         }
-        if let Some((previous, said_children)) = self.hl.previous {
+        if let Some((previous, said_children, _)) = self.hl.previous {
             let is_child = parent_id == Some(previous);
             match said_children {
                 Some(true) if !is_child => issues.push(issue(format!(
@@ -391,7 +393,7 @@ impl<'g> Walker<'g> {
             }
         }
         self.hl.levels.push(level);
-        self.hl.previous = Some((expected, children));
+        self.hl.previous = Some((expected, children, loop_id));
     }
 
     /// The loop id of the innermost open loop.
