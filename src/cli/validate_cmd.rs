@@ -358,11 +358,7 @@ fn excerpt(
 
 impl Observer for TextPrinter<'_> {
     fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
-        let all: Vec<&Finding> = result
-            .findings
-            .iter()
-            .chain(result.claims.iter().flat_map(|c| c.findings.iter()))
-            .collect();
+        let all: Vec<&Finding> = result.all_findings().collect();
         if all.is_empty() {
             return Ok(());
         }
@@ -456,11 +452,7 @@ impl GithubPrinter<'_> {
 
 impl Observer for GithubPrinter<'_> {
     fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
-        for f in result
-            .findings
-            .iter()
-            .chain(result.claims.iter().flat_map(|c| &c.findings))
-        {
+        for f in result.all_findings() {
             self.finding(f)?;
         }
         Ok(())

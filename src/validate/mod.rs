@@ -177,6 +177,13 @@ pub struct SetResult<'r> {
 }
 
 impl SetResult<'_> {
+    /// Every finding of the set: its own, then each claim's, in order.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> + '_ {
+        self.findings
+            .iter()
+            .chain(self.claims.iter().flat_map(|c| c.findings.iter()))
+    }
+
     /// True when no syntax error rejects the set (999 IK501 A or E).
     pub fn accepted(&self) -> bool {
         !self
@@ -221,6 +228,35 @@ pub trait Observer {
     /// The input could not be read further (a fatal syntax error), with the interchange's
     /// findings so far when one was open.
     fn fatal(&mut self, _info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that hands every finding to a function, in report order: transaction sets
+/// (with their claims), groups, interchanges, fatal errors.
+pub struct EachFinding<F>(pub F);
+
+impl<F: FnMut(&Finding)> Observer for EachFinding<F> {
+    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+        result.all_findings().for_each(&mut self.0);
+        Ok(())
+    }
+    fn group_end(
+        &mut self,
+        _: &GroupInfo,
+        _: Option<u64>,
+        _: u64,
+        f: &[Finding],
+    ) -> io::Result<()> {
+        f.iter().for_each(&mut self.0);
+        Ok(())
+    }
+    fn interchange_end(&mut self, _: &InterchangeInfo, f: &[Finding]) -> io::Result<()> {
+        f.iter().for_each(&mut self.0);
+        Ok(())
+    }
+    fn fatal(&mut self, _: Option<&InterchangeInfo>, f: &[Finding]) -> io::Result<()> {
+        f.iter().for_each(&mut self.0);
         Ok(())
     }
 }
