@@ -31,6 +31,7 @@ pub mod ack;
 pub mod envelope;
 pub mod finding;
 pub mod json;
+pub mod ledger;
 pub mod npi;
 pub mod schema;
 pub mod submit;

@@ -1,0 +1,386 @@
+//! The durable ledger of submissions: one row per unit (one transaction set, keyed by
+//! [`UnitKey`](crate::submit::UnitKey)) and an append-only audit of every attempt and
+//! transition.
+//!
+//! The rules that make "never twice, never lost" hold are one pure function,
+//! [`transition`], that every backend calls:
+//! - an attempt is recorded (state `in_flight`, attempts + 1, a lease) and committed before
+//!   the first byte is sent;
+//! - the same key with another payload hash is refused;
+//! - a lease that expires (a worker crashed mid-attempt) becomes `in_doubt`, or a retry when
+//!   the receiver deduplicates by key, never silently `pending`;
+//! - final states (accepted, rejected_*, dead) never change except by an operator.
+//!
+//! Backends: [`sqlite::SqliteLedger`] (embedded default). Times are milliseconds since the
+//! Unix epoch, passed in, so tests run on a virtual clock.
+
+pub mod sqlite;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// Where a unit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Waiting for its first attempt.
+    Pending,
+    /// An attempt is under way (a worker holds the lease).
+    InFlight,
+    /// A transient failure; the next attempt waits for `next_at`.
+    RetryWait,
+    /// The receiver accepted it.
+    Accepted,
+    /// The file is malformed (our gate or the receiver): never retried.
+    RejectedSyntax,
+    /// A claim edit failed: never retried.
+    RejectedBusiness,
+    /// Sent, outcome unknown (timeout or crash after sending, no deduplication): an operator
+    /// decides.
+    InDoubt,
+    /// Given up (retries exhausted, conflict): an operator decides.
+    Dead,
+}
+
+impl State {
+    /// Every state.
+    pub const ALL: [State; 8] = [
+        State::Pending,
+        State::InFlight,
+        State::RetryWait,
+        State::Accepted,
+        State::RejectedSyntax,
+        State::RejectedBusiness,
+        State::InDoubt,
+        State::Dead,
+    ];
+
+    /// The name stored in the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::InFlight => "in_flight",
+            State::RetryWait => "retry_wait",
+            State::Accepted => "accepted",
+            State::RejectedSyntax => "rejected_syntax",
+            State::RejectedBusiness => "rejected_business",
+            State::InDoubt => "in_doubt",
+            State::Dead => "dead",
+        }
+    }
+
+    /// True for states no worker will move the unit out of.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Accepted | State::RejectedSyntax | State::RejectedBusiness | State::Dead
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = LedgerError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| LedgerError::Corrupt(format!("unknown state {s:?}")))
+    }
+}
+
+/// Something that happens to a unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A worker takes the unit for an attempt (committed before sending).
+    Lease,
+    /// The receiver accepted it.
+    Accepted,
+    /// Our gate or the receiver found the file malformed.
+    RejectedSyntax,
+    /// The receiver rejected claims in it.
+    RejectedBusiness,
+    /// A transient failure; retry at the time given.
+    RetryAt(i64),
+    /// A transient failure with no retry left, or a conflict.
+    GiveUp,
+    /// Sent, no answer, the receiver does not deduplicate.
+    Unknown,
+    /// The lease ran out (the worker died): the receiver deduplicates by key, so a retry is
+    /// safe (`true`), or it does not (`false`).
+    LeaseExpired {
+        /// The receiver deduplicates by key within its window.
+        dedup: bool,
+    },
+    /// An operator says the unit was sent and accepted.
+    ResolvedSent,
+    /// An operator asks for it to be sent again.
+    ResolvedResend,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The move is not allowed from the unit's state.
+    #[error("unit {key}: {event} is not allowed in state {state}")]
+    Transition {
+        /// The unit.
+        key: String,
+        /// Its state.
+        state: State,
+        /// What was asked.
+        event: String,
+    },
+    /// No such unit.
+    #[error("no unit with key {0}")]
+    NotFound(String),
+    /// The lease is held by another worker (or expired and was taken back).
+    #[error("unit {0}: the lease is not held by this worker")]
+    NotLeaseHolder(String),
+    /// The ledger holds something this version cannot read.
+    #[error("ledger data is not readable: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("ledger database error: {0}")]
+    Database(String),
+}
+
+/// The state a unit moves to, or why it may not: the rules every backend applies.
+pub fn transition(state: State, event: &Event) -> Option<State> {
+    use State::*;
+    Some(match (state, event) {
+        (Pending | RetryWait, Event::Lease) => InFlight,
+        (InFlight, Event::Accepted) => Accepted,
+        (InFlight, Event::RejectedSyntax) => RejectedSyntax,
+        (InFlight, Event::RejectedBusiness) => RejectedBusiness,
+        // The gate rejects before any attempt.
+        (Pending, Event::RejectedSyntax) => RejectedSyntax,
+        (Pending, Event::RejectedBusiness) => RejectedBusiness,
+        (InFlight, Event::RetryAt(_)) => RetryWait,
+        (InFlight, Event::GiveUp) => Dead,
+        (InFlight, Event::Unknown) => InDoubt,
+        (InFlight, Event::LeaseExpired { dedup: true }) => RetryWait,
+        (InFlight, Event::LeaseExpired { dedup: false }) => InDoubt,
+        (InDoubt | Dead, Event::ResolvedSent) => Accepted,
+        (InDoubt | Dead | RetryWait, Event::ResolvedResend) => Pending,
+        _ => return None,
+    })
+}
+
+/// A unit to add.
+#[derive(Clone, Debug)]
+pub struct NewUnit {
+    /// The idempotency key.
+    pub key: String,
+    /// Hex SHA-256 of the payload that will be sent.
+    pub payload_sha256: String,
+    /// ISA13, GS06, ST02 (for operators; the key is what identifies).
+    pub control_numbers: (String, String, String),
+    /// The file it came from.
+    pub source: String,
+}
+
+/// What enqueueing found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new unit, pending.
+    New,
+    /// Already known with the same payload: nothing changes (a re-run does not resend).
+    Known(State),
+    /// Already known with another payload: refused.
+    Conflict {
+        /// The hash recorded for the key.
+        recorded: String,
+    },
+}
+
+/// A unit as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    /// The key.
+    pub key: String,
+    /// Payload hash.
+    pub payload_sha256: String,
+    /// State.
+    pub state: State,
+    /// Attempts started.
+    pub attempts: u32,
+    /// The worker holding the lease, while in flight.
+    pub lease_owner: Option<String>,
+    /// When the lease runs out (ms since the epoch).
+    pub lease_until: Option<i64>,
+    /// When a retry may start (ms since the epoch).
+    pub next_at: Option<i64>,
+    /// The receiver's reference, once accepted.
+    pub remote_reference: Option<String>,
+    /// The last error: codes and statuses only, never patient data.
+    pub last_error: Option<String>,
+    /// ISA13.
+    pub interchange: String,
+    /// GS06.
+    pub group: String,
+    /// ST02.
+    pub transaction: String,
+    /// Source file.
+    pub source: String,
+    /// Created (ms since the epoch).
+    pub created_at: i64,
+    /// Last change (ms since the epoch).
+    pub updated_at: i64,
+}
+
+/// One audit row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// When (ms since the epoch).
+    pub at: i64,
+    /// State before (`None` when the unit was created).
+    pub from: Option<State>,
+    /// State after.
+    pub to: State,
+    /// Attempt number at the time.
+    pub attempt: u32,
+    /// What happened: codes, statuses, worker id; never patient data.
+    pub detail: String,
+}
+
+/// What every ledger backend provides. The rules are [`transition`]'s; a backend only stores.
+/// The methods block; the async submitter calls them from a blocking task.
+pub trait Ledger {
+    /// Adds a unit, or reports what the ledger already knows of its key.
+    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError>;
+    /// Leases up to `limit` due units to `owner` (attempt counted and committed first).
+    fn lease_due(
+        &mut self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Unit>, LedgerError>;
+    /// Records what happened to a unit (see [`sqlite::SqliteLedger::record`]).
+    fn record(
+        &mut self,
+        key: &str,
+        owner: Option<&str>,
+        event: &Event,
+        now: i64,
+        detail: &str,
+        remote_reference: Option<&str>,
+    ) -> Result<State, LedgerError>;
+    /// Moves units whose lease ran out to `in_doubt` (or `retry_wait` when `dedup`).
+    fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError>;
+    /// One unit.
+    fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError>;
+    /// Units, all or of one state.
+    fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError>;
+    /// Units per state.
+    fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError>;
+    /// A unit's audit trail.
+    fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError>;
+}
+
+impl Ledger for sqlite::SqliteLedger {
+    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
+        sqlite::SqliteLedger::enqueue(self, unit, now)
+    }
+    fn lease_due(
+        &mut self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Unit>, LedgerError> {
+        sqlite::SqliteLedger::lease_due(self, owner, now, lease_ms, limit)
+    }
+    fn record(
+        &mut self,
+        key: &str,
+        owner: Option<&str>,
+        event: &Event,
+        now: i64,
+        detail: &str,
+        remote_reference: Option<&str>,
+    ) -> Result<State, LedgerError> {
+        sqlite::SqliteLedger::record(self, key, owner, event, now, detail, remote_reference)
+    }
+    fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError> {
+        sqlite::SqliteLedger::expire_leases(self, now, dedup)
+    }
+    fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError> {
+        sqlite::SqliteLedger::get(self, key)
+    }
+    fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
+        sqlite::SqliteLedger::list(self, state)
+    }
+    fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
+        sqlite::SqliteLedger::counts(self)
+    }
+    fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError> {
+        sqlite::SqliteLedger::audit(self, key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_leasing_starts_an_attempt_and_final_states_stay_final() {
+        for state in State::ALL {
+            let leased = transition(state, &Event::Lease);
+            assert_eq!(
+                leased.is_some(),
+                matches!(state, State::Pending | State::RetryWait),
+                "{state}"
+            );
+            if state.is_final() {
+                for event in [
+                    Event::Lease,
+                    Event::Accepted,
+                    Event::RetryAt(0),
+                    Event::Unknown,
+                    Event::LeaseExpired { dedup: true },
+                ] {
+                    assert_eq!(transition(state, &event), None, "{state} {event:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_expired_lease_is_never_silently_pending() {
+        assert_eq!(
+            transition(State::InFlight, &Event::LeaseExpired { dedup: false }),
+            Some(State::InDoubt)
+        );
+        assert_eq!(
+            transition(State::InFlight, &Event::LeaseExpired { dedup: true }),
+            Some(State::RetryWait)
+        );
+        for state in State::ALL {
+            for dedup in [true, false] {
+                assert_ne!(
+                    transition(state, &Event::LeaseExpired { dedup }),
+                    Some(State::Pending)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn states_round_trip_through_their_names() {
+        for state in State::ALL {
+            assert_eq!(state.as_str().parse::<State>().ok(), Some(state));
+        }
+        assert!("sent".parse::<State>().is_err());
+    }
+}

@@ -1,0 +1,391 @@
+//! The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL`, so a committed
+//! attempt survives a crash or a power cut before the request is sent.
+//!
+//! Every change runs in an immediate transaction (one writer at a time), reads the unit,
+//! asks [`transition`](super::transition) whether the move is allowed, and writes the unit
+//! and its audit row together.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{AuditEntry, Enqueued, Event, LedgerError, NewUnit, State, Unit, transition};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS units (
+    key TEXT PRIMARY KEY,
+    payload_sha256 TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    next_at INTEGER,
+    remote_reference TEXT,
+    last_error TEXT,
+    interchange TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    txn TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_due ON units (state, next_at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_key ON audit (key, id);
+";
+
+const UNIT_COLUMNS: &str = "key, payload_sha256, state, attempts, lease_owner, lease_until, next_at, \
+    remote_reference, last_error, interchange, grp, txn, source, created_at, updated_at";
+
+fn db(e: rusqlite::Error) -> LedgerError {
+    LedgerError::Database(e.to_string())
+}
+
+fn unit_from(row: &Row<'_>) -> rusqlite::Result<(Unit, String)> {
+    let state: String = row.get(2)?;
+    Ok((
+        Unit {
+            key: row.get(0)?,
+            payload_sha256: row.get(1)?,
+            state: State::Pending,
+            attempts: row.get(3)?,
+            lease_owner: row.get(4)?,
+            lease_until: row.get(5)?,
+            next_at: row.get(6)?,
+            remote_reference: row.get(7)?,
+            last_error: row.get(8)?,
+            interchange: row.get(9)?,
+            group: row.get(10)?,
+            transaction: row.get(11)?,
+            source: row.get(12)?,
+            created_at: row.get(13)?,
+            updated_at: row.get(14)?,
+        },
+        state,
+    ))
+}
+
+/// Parses the state column after reading a row.
+fn with_state((mut unit, state): (Unit, String)) -> Result<Unit, LedgerError> {
+    unit.state = state.parse()?;
+    Ok(unit)
+}
+
+/// A ledger in one SQLite file.
+pub struct SqliteLedger {
+    connection: Connection,
+}
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Self, LedgerError> {
+        Self::setup(Connection::open(path).map_err(db)?)
+    }
+
+    /// A ledger in memory (tests).
+    pub fn in_memory() -> Result<Self, LedgerError> {
+        Self::setup(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn setup(connection: Connection) -> Result<Self, LedgerError> {
+        connection
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(db)?;
+        // WAL lets readers run beside the writer; FULL syncs the log at every commit.
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        connection.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteLedger { connection })
+    }
+
+    /// Adds a unit, or reports what the ledger already knows of its key.
+    pub fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let known: Option<(String, String)> = tx
+            .query_row(
+                "SELECT payload_sha256, state FROM units WHERE key = ?1",
+                params![unit.key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let result = match known {
+            Some((recorded, _)) if recorded != unit.payload_sha256 => {
+                Enqueued::Conflict { recorded }
+            }
+            Some((_, state)) => Enqueued::Known(state.parse()?),
+            None => {
+                let (interchange, group, transaction) = &unit.control_numbers;
+                tx.execute(
+                    "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, created_at, updated_at) \
+                     VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7)",
+                    params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now],
+                )
+                .map_err(db)?;
+                audit(&tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
+                Enqueued::New
+            }
+        };
+        tx.commit().map_err(db)?;
+        Ok(result)
+    }
+
+    /// Leases up to `limit` due units to `owner` for `lease_ms`: each becomes `in_flight`
+    /// with one more attempt, committed before the caller sends anything.
+    pub fn lease_due(
+        &mut self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Unit>, LedgerError> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let keys: Vec<String> = {
+            let mut statement = tx
+                .prepare(
+                    "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
+                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![now, limit as i64], |row| row.get(0))
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)?
+        };
+        let mut leased = Vec::with_capacity(keys.len());
+        for key in keys {
+            let unit = load(&tx, &key)?;
+            let to = moved(&unit, &Event::Lease)?;
+            let attempt = unit.attempts + 1;
+            tx.execute(
+                "UPDATE units SET state = ?2, attempts = ?3, lease_owner = ?4, lease_until = ?5, \
+                 next_at = NULL, updated_at = ?6 WHERE key = ?1",
+                params![key, to.as_str(), attempt, owner, now + lease_ms, now],
+            )
+            .map_err(db)?;
+            audit(
+                &tx,
+                &key,
+                now,
+                Some(unit.state),
+                to,
+                attempt,
+                &format!("leased by {owner}"),
+            )?;
+            leased.push(load(&tx, &key)?);
+        }
+        tx.commit().map_err(db)?;
+        Ok(leased)
+    }
+
+    /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
+    /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
+    /// `None`. `detail` goes to the unit's last error (for failures) and the audit.
+    pub fn record(
+        &mut self,
+        key: &str,
+        owner: Option<&str>,
+        event: &Event,
+        now: i64,
+        detail: &str,
+        remote_reference: Option<&str>,
+    ) -> Result<State, LedgerError> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let unit = load(&tx, key)?;
+        if let Some(owner) = owner
+            && unit.state == State::InFlight
+            && unit.lease_owner.as_deref() != Some(owner)
+        {
+            return Err(LedgerError::NotLeaseHolder(key.to_string()));
+        }
+        let to = moved(&unit, event)?;
+        let next_at = match event {
+            Event::RetryAt(at) => Some(*at),
+            _ => None,
+        };
+        let last_error = match to {
+            State::Accepted | State::Pending => None,
+            _ => Some(detail),
+        };
+        tx.execute(
+            "UPDATE units SET state = ?2, lease_owner = NULL, lease_until = NULL, next_at = ?3, \
+             last_error = ?4, remote_reference = COALESCE(?5, remote_reference), updated_at = ?6 \
+             WHERE key = ?1",
+            params![key, to.as_str(), next_at, last_error, remote_reference, now],
+        )
+        .map_err(db)?;
+        audit(&tx, key, now, Some(unit.state), to, unit.attempts, detail)?;
+        tx.commit().map_err(db)?;
+        Ok(to)
+    }
+
+    /// Units whose lease ran out by `now` (their worker died): `in_doubt`, or `retry_wait`
+    /// when the receiver deduplicates by key. Returns the keys moved.
+    pub fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let keys: Vec<String> = {
+            let mut statement = tx
+                .prepare("SELECT key FROM units WHERE state = 'in_flight' AND lease_until < ?1 ORDER BY key")
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![now], |row| row.get(0))
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)?
+        };
+        let event = Event::LeaseExpired { dedup };
+        for key in &keys {
+            let unit = load(&tx, key)?;
+            let to = moved(&unit, &event)?;
+            let detail = if dedup {
+                "lease expired (worker gone); the receiver deduplicates by key: retry"
+            } else {
+                "lease expired (worker gone) after the attempt may have been sent: in doubt"
+            };
+            tx.execute(
+                "UPDATE units SET state = ?2, lease_owner = NULL, lease_until = NULL, next_at = ?3, \
+                 last_error = ?4, updated_at = ?3 WHERE key = ?1",
+                params![key, to.as_str(), now, detail],
+            )
+            .map_err(db)?;
+            audit(&tx, key, now, Some(unit.state), to, unit.attempts, detail)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(keys)
+    }
+
+    /// One unit.
+    pub fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError> {
+        let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1");
+        let row = self
+            .connection
+            .query_row(&sql, params![key], unit_from)
+            .optional()
+            .map_err(db)?;
+        row.map(with_state).transpose()
+    }
+
+    /// Units, all or of one state, oldest first.
+    pub fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, key"
+        );
+        let mut statement = self.connection.prepare(&sql).map_err(db)?;
+        let rows = statement
+            .query_map(params![state.map(State::as_str)], unit_from)
+            .map_err(db)?;
+        rows.map(|row| row.map_err(db).and_then(with_state))
+            .collect()
+    }
+
+    /// Units per state.
+    pub fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT state, COUNT(*) FROM units GROUP BY state ORDER BY state")
+            .map_err(db)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        rows.map(|row| {
+            let (state, n) = row.map_err(db)?;
+            Ok((state.parse()?, n.max(0) as u64))
+        })
+        .collect()
+    }
+
+    /// The audit trail of a unit, oldest first.
+    pub fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT at, from_state, to_state, attempt, detail FROM audit WHERE key = ?1 ORDER BY id")
+            .map_err(db)?;
+        let rows = statement
+            .query_map(params![key], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, u32>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|row| {
+            let (at, from, to, attempt, detail) = row.map_err(db)?;
+            Ok(AuditEntry {
+                at,
+                from: from.map(|f| f.parse()).transpose()?,
+                to: to.parse()?,
+                attempt,
+                detail,
+            })
+        })
+        .collect()
+    }
+}
+
+/// Reads a unit inside a transaction.
+fn load(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<Unit, LedgerError> {
+    let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1");
+    let row = tx
+        .query_row(&sql, params![key], unit_from)
+        .optional()
+        .map_err(db)?;
+    match row {
+        Some(row) => with_state(row),
+        None => Err(LedgerError::NotFound(key.to_string())),
+    }
+}
+
+/// The state `event` moves `unit` to, or the refusal.
+fn moved(unit: &Unit, event: &Event) -> Result<State, LedgerError> {
+    transition(unit.state, event).ok_or_else(|| LedgerError::Transition {
+        key: unit.key.clone(),
+        state: unit.state,
+        event: format!("{event:?}"),
+    })
+}
+
+fn audit(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    at: i64,
+    from: Option<State>,
+    to: State,
+    attempt: u32,
+    detail: &str,
+) -> Result<(), LedgerError> {
+    tx.execute(
+        "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![key, at, from.map(State::as_str), to.as_str(), attempt, detail],
+    )
+    .map_err(db)?;
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The ledger conformance suite: every backend must pass these. Today the SQLite backend
+//! runs them (in memory and on a file, reopened); the PostgreSQL backend will run the same
+//! functions when it lands.
+
+use x12pipe::ledger::sqlite::SqliteLedger;
+use x12pipe::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, State};
+
+fn unit(key: &str, hash: &str) -> NewUnit {
+    NewUnit {
+        key: key.to_string(),
+        payload_sha256: hash.to_string(),
+        control_numbers: ("000000001".into(), "1".into(), key.to_string()),
+        source: "claims.x12".into(),
+    }
+}
+
+fn enqueue_is_idempotent_and_refuses_a_changed_payload(ledger: &mut impl Ledger) {
+    assert_eq!(
+        ledger.enqueue(&unit("k1", "aa"), 10).ok(),
+        Some(Enqueued::New)
+    );
+    assert_eq!(
+        ledger.enqueue(&unit("k1", "aa"), 20).ok(),
+        Some(Enqueued::Known(State::Pending))
+    );
+    assert_eq!(
+        ledger.enqueue(&unit("k1", "bb"), 30).ok(),
+        Some(Enqueued::Conflict {
+            recorded: "aa".into()
+        })
+    );
+    let audit = ledger.audit("k1").expect("audit");
+    assert_eq!(
+        audit.len(),
+        1,
+        "a known or conflicting unit changes nothing"
+    );
+}
+
+fn an_attempt_is_committed_before_sending_and_leases_are_exclusive(ledger: &mut impl Ledger) {
+    for key in ["a", "b", "c"] {
+        ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
+    }
+    let first = ledger.lease_due("worker-1", 100, 5_000, 2).expect("lease");
+    assert_eq!(first.len(), 2);
+    for u in &first {
+        assert_eq!(u.state, State::InFlight);
+        assert_eq!(
+            u.attempts, 1,
+            "the attempt is counted before anything is sent"
+        );
+        assert_eq!(u.lease_owner.as_deref(), Some("worker-1"));
+        assert_eq!(u.lease_until, Some(5_100));
+    }
+    let second = ledger.lease_due("worker-2", 100, 5_000, 10).expect("lease");
+    assert_eq!(second.len(), 1, "leased units are not leased again");
+    assert!(first.iter().all(|u| u.key != second[0].key));
+    // Only the lease holder records the outcome.
+    let key = first[0].key.clone();
+    assert!(matches!(
+        ledger.record(
+            &key,
+            Some("worker-2"),
+            &Event::Accepted,
+            200,
+            "200 SUCCESS",
+            Some("r-1")
+        ),
+        Err(LedgerError::NotLeaseHolder(_))
+    ));
+    assert_eq!(
+        ledger
+            .record(
+                &key,
+                Some("worker-1"),
+                &Event::Accepted,
+                200,
+                "200 SUCCESS",
+                Some("r-1")
+            )
+            .ok(),
+        Some(State::Accepted)
+    );
+    let accepted = ledger.get(&key).expect("get").expect("unit");
+    assert_eq!(accepted.remote_reference.as_deref(), Some("r-1"));
+    assert_eq!(accepted.lease_owner, None);
+    // Accepted is final: a late duplicate outcome is refused.
+    assert!(matches!(
+        ledger.record(
+            &key,
+            Some("worker-1"),
+            &Event::RetryAt(300),
+            300,
+            "503",
+            None
+        ),
+        Err(LedgerError::Transition { .. })
+    ));
+}
+
+fn retries_wait_for_their_time(ledger: &mut impl Ledger) {
+    ledger.enqueue(&unit("r", "h"), 1).expect("enqueue");
+    let leased = ledger.lease_due("w", 10, 1_000, 1).expect("lease");
+    assert_eq!(leased.len(), 1);
+    ledger
+        .record(
+            "r",
+            Some("w"),
+            &Event::RetryAt(500),
+            20,
+            "503 transport-server-error",
+            None,
+        )
+        .expect("record");
+    let waiting = ledger.get("r").expect("get").expect("unit");
+    assert_eq!(waiting.state, State::RetryWait);
+    assert_eq!(waiting.next_at, Some(500));
+    assert_eq!(
+        waiting.last_error.as_deref(),
+        Some("503 transport-server-error")
+    );
+    assert!(
+        ledger
+            .lease_due("w", 499, 1_000, 10)
+            .expect("lease")
+            .is_empty()
+    );
+    let again = ledger.lease_due("w", 500, 1_000, 10).expect("lease");
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+}
+
+fn an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(ledger: &mut impl Ledger) {
+    for key in ["x", "y"] {
+        ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
+    }
+    ledger.lease_due("dead-worker", 10, 100, 1).expect("lease");
+    assert!(
+        ledger.expire_leases(110, false).expect("expire").is_empty(),
+        "not yet expired"
+    );
+    assert_eq!(
+        ledger.expire_leases(111, false).expect("expire"),
+        vec!["x".to_string()]
+    );
+    assert_eq!(
+        ledger.get("x").expect("get").expect("unit").state,
+        State::InDoubt
+    );
+    ledger.lease_due("dead-worker", 200, 100, 1).expect("lease");
+    assert_eq!(
+        ledger.expire_leases(301, true).expect("expire"),
+        vec!["y".to_string()]
+    );
+    assert_eq!(
+        ledger.get("y").expect("get").expect("unit").state,
+        State::RetryWait
+    );
+    // An operator resolves the doubt: sent, or resend.
+    assert_eq!(
+        ledger
+            .record(
+                "x",
+                None,
+                &Event::ResolvedResend,
+                400,
+                "operator: resend",
+                None
+            )
+            .ok(),
+        Some(State::Pending)
+    );
+}
+
+fn the_gate_rejects_without_an_attempt_and_counts_add_up(ledger: &mut impl Ledger) {
+    ledger.enqueue(&unit("s", "h"), 1).expect("enqueue");
+    ledger.enqueue(&unit("b", "h"), 1).expect("enqueue");
+    ledger.enqueue(&unit("p", "h"), 1).expect("enqueue");
+    ledger
+        .record(
+            "s",
+            None,
+            &Event::RejectedSyntax,
+            2,
+            "transaction-segment-count",
+            None,
+        )
+        .expect("reject");
+    ledger
+        .record("b", None, &Event::RejectedBusiness, 2, "npi-invalid", None)
+        .expect("reject");
+    let s = ledger.get("s").expect("get").expect("unit");
+    assert_eq!((s.state, s.attempts), (State::RejectedSyntax, 0));
+    let mut counts = ledger.counts().expect("counts");
+    counts.sort_by_key(|(state, _)| state.as_str());
+    assert_eq!(
+        counts,
+        vec![
+            (State::Pending, 1),
+            (State::RejectedBusiness, 1),
+            (State::RejectedSyntax, 1)
+        ]
+    );
+    assert_eq!(ledger.list(Some(State::Pending)).expect("list").len(), 1);
+    assert!(
+        ledger
+            .lease_due("w", 10, 100, 10)
+            .expect("lease")
+            .iter()
+            .all(|u| u.key == "p")
+    );
+    let audit = ledger.audit("s").expect("audit");
+    assert_eq!(audit.last().map(|a| a.to), Some(State::RejectedSyntax));
+}
+
+/// Runs the whole suite against fresh ledgers from `make`.
+fn suite<L: Ledger>(make: impl Fn() -> L) {
+    enqueue_is_idempotent_and_refuses_a_changed_payload(&mut make());
+    an_attempt_is_committed_before_sending_and_leases_are_exclusive(&mut make());
+    retries_wait_for_their_time(&mut make());
+    an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(&mut make());
+    the_gate_rejects_without_an_attempt_and_counts_add_up(&mut make());
+}
+
+#[test]
+fn sqlite_in_memory_passes_the_suite() {
+    suite(|| SqliteLedger::in_memory().expect("ledger"));
+}
+
+#[test]
+fn sqlite_file_passes_the_suite_and_keeps_state_across_reopening() {
+    let dir = std::env::temp_dir().join(format!("x12pipe-ledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let counter = std::cell::Cell::new(0);
+    suite(|| {
+        counter.set(counter.get() + 1);
+        SqliteLedger::open(&dir.join(format!("suite-{}.db", counter.get()))).expect("ledger")
+    });
+    let path = dir.join("reopen.db");
+    {
+        let mut ledger = SqliteLedger::open(&path).expect("ledger");
+        ledger.enqueue(&unit("kept", "h"), 1).expect("enqueue");
+        ledger.lease_due("w", 2, 100, 1).expect("lease");
+    }
+    // The process "crashed" with the attempt in flight; a new one finds it committed.
+    let mut ledger = SqliteLedger::open(&path).expect("reopen");
+    let kept = ledger.get("kept").expect("get").expect("unit");
+    assert_eq!((kept.state, kept.attempts), (State::InFlight, 1));
+    assert_eq!(
+        ledger.expire_leases(1_000, false).expect("expire"),
+        vec!["kept".to_string()]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
