@@ -11,8 +11,8 @@ use x12pipe::envelope::ParseOptions;
 use x12pipe::finding::{Code, Finding, Severity};
 use x12pipe::syntax::Segment;
 use x12pipe::validate::{
-    ClaimStatus, GroupInfo, InterchangeInfo, Observer, SetResult, Summary, ValidateOptions,
-    validate,
+    ClaimStatus, EachFinding, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
+    ValidateOptions, validate,
 };
 
 use super::{Outcome, open_input, parse_day};
@@ -178,7 +178,7 @@ fn run_files(
                 result
             }
             Format::Github => {
-                let mut printer = GithubPrinter { file: &name, out };
+                let mut printer = EachFinding(|f: &Finding| github_line(&mut *out, &name, f));
                 validate(source, options, &mut printer)
             }
             Format::Junit => {
@@ -402,12 +402,6 @@ impl Observer for TextPrinter<'_> {
     }
 }
 
-/// GitHub Actions workflow commands.
-struct GithubPrinter<'o> {
-    file: &'o str,
-    out: &'o mut dyn Write,
-}
-
 /// Escapes a workflow command's message (`%`, CR, LF) or property (also `:` and `,`).
 fn gh_escape(text: &str, property: bool) -> String {
     let mut out = String::with_capacity(text.len());
@@ -424,54 +418,29 @@ fn gh_escape(text: &str, property: bool) -> String {
     out
 }
 
-impl GithubPrinter<'_> {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        let command = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
-        };
-        let mut message = f.message.clone();
-        if let Some(reference) = f.location.reference() {
-            message.push_str(&format!(" ({reference}"));
-            if let Some(claim) = &f.location.claim {
-                message.push_str(&format!(", claim {claim}"));
-            }
-            message.push(')');
+/// One GitHub Actions workflow command for a finding.
+fn github_line(out: &mut dyn Write, file: &str, f: &Finding) -> io::Result<()> {
+    let command = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let mut message = f.message.clone();
+    if let Some(reference) = f.location.reference() {
+        message.push_str(&format!(" ({reference}"));
+        if let Some(claim) = &f.location.claim {
+            message.push_str(&format!(", claim {claim}"));
         }
-        writeln!(
-            self.out,
-            "::{command} file={},line={},title={}::{}",
-            gh_escape(self.file, true),
-            f.location.position.line,
-            gh_escape(f.code.id(), true),
-            gh_escape(&message, false)
-        )
+        message.push(')');
     }
-}
-
-impl Observer for GithubPrinter<'_> {
-    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
-        for f in result.all_findings() {
-            self.finding(f)?;
-        }
-        Ok(())
-    }
-    fn group_end(
-        &mut self,
-        _: &GroupInfo,
-        _: Option<u64>,
-        _: u64,
-        findings: &[Finding],
-    ) -> io::Result<()> {
-        findings.iter().try_for_each(|f| self.finding(f))
-    }
-    fn interchange_end(&mut self, _: &InterchangeInfo, findings: &[Finding]) -> io::Result<()> {
-        findings.iter().try_for_each(|f| self.finding(f))
-    }
-    fn fatal(&mut self, _: Option<&InterchangeInfo>, findings: &[Finding]) -> io::Result<()> {
-        findings.iter().try_for_each(|f| self.finding(f))
-    }
+    writeln!(
+        out,
+        "::{command} file={},line={},title={}::{}",
+        gh_escape(file, true),
+        f.location.position.line,
+        gh_escape(f.code.id(), true),
+        gh_escape(&message, false)
+    )
 }
 
 /// The JSON report, written as envelopes close.

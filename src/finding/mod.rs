@@ -174,15 +174,3 @@ impl fmt::Display for Finding {
         write!(f, "{}[{}]: {}", self.severity, self.code.id(), self.message)
     }
 }
-
-/// Where findings go: printers, acknowledgment writers and the submit gate all implement it.
-pub trait FindingSink {
-    /// Receives one finding.
-    fn finding(&mut self, finding: Finding);
-}
-
-impl FindingSink for Vec<Finding> {
-    fn finding(&mut self, finding: Finding) {
-        self.push(finding);
-    }
-}

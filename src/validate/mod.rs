@@ -233,13 +233,47 @@ pub trait Observer {
 }
 
 /// An observer that hands every finding to a function, in report order: transaction sets
-/// (with their claims), groups, interchanges, fatal errors.
+/// (with their claims), groups, interchanges, fatal errors. The function returns `()` or an
+/// `io::Result<()>` (a printer's write), whose error stops validation.
 pub struct EachFinding<F>(pub F);
 
-impl<F: FnMut(&Finding)> Observer for EachFinding<F> {
-    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
-        result.all_findings().for_each(&mut self.0);
+/// What an [`EachFinding`] function may return.
+pub trait FindingResult {
+    /// As an I/O result.
+    fn into_result(self) -> io::Result<()>;
+}
+
+impl FindingResult for () {
+    fn into_result(self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+impl FindingResult for io::Result<()> {
+    fn into_result(self) -> io::Result<()> {
+        self
+    }
+}
+
+impl<F, R> EachFinding<F>
+where
+    F: FnMut(&Finding) -> R,
+    R: FindingResult,
+{
+    fn all<'f>(&mut self, findings: impl Iterator<Item = &'f Finding>) -> io::Result<()> {
+        findings
+            .into_iter()
+            .try_for_each(|f| (self.0)(f).into_result())
+    }
+}
+
+impl<F, R> Observer for EachFinding<F>
+where
+    F: FnMut(&Finding) -> R,
+    R: FindingResult,
+{
+    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+        self.all(result.all_findings())
     }
     fn group_end(
         &mut self,
@@ -248,16 +282,13 @@ impl<F: FnMut(&Finding)> Observer for EachFinding<F> {
         _: u64,
         f: &[Finding],
     ) -> io::Result<()> {
-        f.iter().for_each(&mut self.0);
-        Ok(())
+        self.all(f.iter())
     }
     fn interchange_end(&mut self, _: &InterchangeInfo, f: &[Finding]) -> io::Result<()> {
-        f.iter().for_each(&mut self.0);
-        Ok(())
+        self.all(f.iter())
     }
     fn fatal(&mut self, _: Option<&InterchangeInfo>, f: &[Finding]) -> io::Result<()> {
-        f.iter().for_each(&mut self.0);
-        Ok(())
+        self.all(f.iter())
     }
 }
 
