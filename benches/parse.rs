@@ -15,35 +15,15 @@
 //! Run: `cargo bench --bench parse` (set `X12PIPE_BENCH_SIZES=10` to skip the 100 MB input).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
+mod common;
+
+use common::{generate, mean_ns, sizes};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use x12pipe::envelope::{Document, Event, ParseOptions, Reader, SliceReader};
-use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
 
-const SEED: u64 = 20261123;
 const GROUP: &str = "parse";
-
-/// Generates an 837P of about `megabytes` MB (decimal).
-fn generate(megabytes: u64) -> Vec<u8> {
-    let target = megabytes * 1_000_000;
-    let mut probe = Vec::new();
-    let sample = 2_000;
-    write_interchange(
-        &mut probe,
-        &GenOptions::new(ClaimKind::Professional, sample, SEED),
-    )
-    .expect("generate probe");
-    let claims = (target * sample / probe.len() as u64).max(1);
-    let mut out = Vec::with_capacity(target as usize + target as usize / 10);
-    write_interchange(
-        &mut out,
-        &GenOptions::new(ClaimKind::Professional, claims, SEED),
-    )
-    .expect("generate input");
-    out
-}
 
 fn memchr_terminators(data: &[u8]) -> usize {
     memchr::memchr_iter(b'~', data).count()
@@ -106,14 +86,6 @@ fn x12pipe_stream(data: &[u8]) -> (u64, u64) {
     (sets, reader.segments_read())
 }
 
-fn sizes() -> Vec<u64> {
-    std::env::var("X12PIPE_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .filter(|v: &Vec<u64>| !v.is_empty())
-        .unwrap_or_else(|| vec![10, 100])
-}
-
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group(GROUP);
     group
@@ -121,7 +93,7 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     for mb in sizes() {
-        let data = generate(mb);
+        let (data, _) = generate(mb);
         let label = format!("{mb}MB");
         let terminators = memchr_terminators(&data);
         let naive = naive_split(&data);
@@ -162,35 +134,13 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Mean time in nanoseconds from criterion's estimates file of one benchmark, if that file
-/// was written by this run (older files from earlier or filtered runs are ignored).
-fn mean_ns(function: &str, label: &str, since: std::time::SystemTime) -> Option<f64> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let path = target
-        .join("criterion")
-        .join(GROUP)
-        .join(function)
-        .join(label)
-        .join("new")
-        .join("estimates.json");
-    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-    if modified < since {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
 fn report(since: std::time::SystemTime) {
     println!("\nthroughput (mean), ratio to memchr_terminators and to naive_split, same run:");
     for mb in sizes() {
         let label = format!("{mb}MB");
         let bytes = mb as f64 * 1e6;
-        let memchr = mean_ns("memchr_terminators", &label, since);
-        let naive = mean_ns("naive_split", &label, since);
+        let memchr = mean_ns(GROUP, "memchr_terminators", &label, since);
+        let naive = mean_ns(GROUP, "naive_split", &label, since);
         for function in [
             "memchr_terminators",
             "naive_split",
@@ -198,7 +148,7 @@ fn report(since: std::time::SystemTime) {
             "x12pipe_tree",
             "x12pipe_stream",
         ] {
-            let Some(ns) = mean_ns(function, &label, since) else {
+            let Some(ns) = mean_ns(GROUP, function, &label, since) else {
                 continue;
             };
             let mbps = bytes / ns * 1e3;

@@ -10,35 +10,16 @@
 //! Run: `cargo bench --bench validate` (`X12PIPE_BENCH_SIZES=10` for a quick run).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+mod common;
+
+use common::{generate, mean_ns, sizes};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use x12pipe::envelope::{Event, Reader};
-use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
 use x12pipe::validate::{Observer, ValidateOptions, validate};
 
-const SEED: u64 = 20261123;
 const GROUP: &str = "validate";
-
-fn generate(megabytes: u64) -> (Vec<u8>, u64) {
-    let target = megabytes * 1_000_000;
-    let mut probe = Vec::new();
-    let sample = 2_000;
-    write_interchange(
-        &mut probe,
-        &GenOptions::new(ClaimKind::Professional, sample, SEED),
-    )
-    .expect("generate probe");
-    let claims = (target * sample / probe.len() as u64).max(1);
-    let mut out = Vec::with_capacity(target as usize + target as usize / 10);
-    write_interchange(
-        &mut out,
-        &GenOptions::new(ClaimKind::Professional, claims, SEED),
-    )
-    .expect("generate input");
-    (out, claims)
-}
 
 fn parse_stream(data: &[u8]) -> u64 {
     let mut reader = Reader::new(data);
@@ -60,14 +41,6 @@ fn run_validate(data: &[u8], options: &ValidateOptions) -> (u64, u64) {
         Ok(summary) => (summary.claims, summary.errors),
         Err(_) => (0, u64::MAX),
     }
-}
-
-fn sizes() -> Vec<u64> {
-    std::env::var("X12PIPE_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .filter(|v: &Vec<u64>| !v.is_empty())
-        .unwrap_or_else(|| vec![10, 100])
 }
 
 fn options() -> ValidateOptions {
@@ -111,25 +84,6 @@ fn bench(c: &mut Criterion) -> Vec<(u64, usize, u64)> {
     inputs
 }
 
-fn mean_ns(function: &str, label: &str, since: SystemTime) -> Option<f64> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let path = target
-        .join("criterion")
-        .join(GROUP)
-        .join(function)
-        .join(label)
-        .join("new")
-        .join("estimates.json");
-    if std::fs::metadata(&path).and_then(|m| m.modified()).ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
 fn main() {
     let since = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
@@ -139,8 +93,8 @@ fn main() {
     for (mb, bytes, claims) in inputs {
         let label = format!("{mb}MB");
         let (Some(parse), Some(check)) = (
-            mean_ns("parse_stream", &label, since),
-            mean_ns("validate", &label, since),
+            mean_ns(GROUP, "parse_stream", &label, since),
+            mean_ns(GROUP, "validate", &label, since),
         ) else {
             continue;
         };
