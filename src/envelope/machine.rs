@@ -927,6 +927,32 @@ impl Machine {
         }
     }
 
+    /// Closes the group without its GE (the segment or end of input found at `position`).
+    fn end_group_without_ge(&mut self, position: Position) -> RawEvent {
+        self.group_problems.push(Problem {
+            kind: ProblemKind::MissingTrailer {
+                trailer: EnvelopeSegment::GE,
+                control_number: control_text(&self.group.control_number),
+            },
+            severity: Severity::Error,
+            position,
+        });
+        self.end_group(None)
+    }
+
+    /// Closes the interchange without its IEA (found at `position`).
+    fn end_interchange_without_iea(&mut self, position: Position) -> RawEvent {
+        self.interchange_problems.push(Problem {
+            kind: ProblemKind::MissingTrailer {
+                trailer: EnvelopeSegment::IEA,
+                control_number: control_text(&self.interchange.control_number),
+            },
+            severity: Severity::Error,
+            position,
+        });
+        self.end_interchange(None)
+    }
+
     /// Closes the set at a segment that ends it without an SE (found at `position`).
     fn end_transaction_without_se(&mut self, position: Position) -> RawEvent {
         self.transaction_problems.push(Problem {
@@ -982,15 +1008,7 @@ impl Machine {
             }
             Kind::Gs | Kind::Iea | Kind::Isa => {
                 self.skip_to(&seg, base);
-                self.group_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::GE,
-                        control_number: control_text(&self.group.control_number),
-                    },
-                    severity: Severity::Error,
-                    position: seg_ref.position,
-                });
-                Some(self.end_group(None))
+                Some(self.end_group_without_ge(seg_ref.position))
             }
             Kind::Se | Kind::InterchangeService | Kind::Other => {
                 self.consume(&seg, base);
@@ -1078,15 +1096,7 @@ impl Machine {
             }
             Kind::Isa => {
                 self.skip_to(&seg, base);
-                self.interchange_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::IEA,
-                        control_number: control_text(&self.interchange.control_number),
-                    },
-                    severity: Severity::Error,
-                    position: seg_ref.position,
-                });
-                Some(self.end_interchange(None))
+                Some(self.end_interchange_without_iea(seg_ref.position))
             }
             // TA1, ISB and ISE sit between ISA and the first GS.
             Kind::InterchangeService if self.interchange.groups == 0 => {
@@ -1187,43 +1197,13 @@ impl Machine {
     fn close_at_end(&mut self, window: &[u8], base: u64) -> Option<RawEvent> {
         let position = self.here(window, base);
         match self.state {
-            State::Transaction => {
-                self.transaction_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::SE,
-                        control_number: control_text(&self.transaction.control_number),
-                    },
-                    severity: Severity::Error,
-                    position,
-                });
-                Some(self.end_transaction(None))
-            }
+            State::Transaction => Some(self.end_transaction_without_se(position)),
             State::Orphan => {
                 self.finish_orphan();
                 None
             }
-            State::Group => {
-                self.group_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::GE,
-                        control_number: control_text(&self.group.control_number),
-                    },
-                    severity: Severity::Error,
-                    position,
-                });
-                Some(self.end_group(None))
-            }
-            State::Interchange => {
-                self.interchange_problems.push(Problem {
-                    kind: ProblemKind::MissingTrailer {
-                        trailer: EnvelopeSegment::IEA,
-                        control_number: control_text(&self.interchange.control_number),
-                    },
-                    severity: Severity::Error,
-                    position,
-                });
-                Some(self.end_interchange(None))
-            }
+            State::Group => Some(self.end_group_without_ge(position)),
+            State::Interchange => Some(self.end_interchange_without_iea(position)),
             State::Outside | State::Done => {
                 self.state = State::Done;
                 None
