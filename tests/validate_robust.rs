@@ -102,7 +102,7 @@ proptest! {
             touched += f.x12().to_string().len();
         });
         validate(input.as_slice(), &options, &mut touch).expect("in memory");
-        prop_assert!(touched < usize::MAX);
+        std::hint::black_box(touched);
         let mut ta1 = Vec::new();
         validate(input.as_slice(), &options, &mut Ta1Writer::new(&mut ta1, ack)).expect("in memory");
         let mut ack999 = Vec::new();

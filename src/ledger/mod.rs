@@ -266,7 +266,9 @@ pub trait Ledger {
         lease_ms: i64,
         limit: usize,
     ) -> Result<Vec<Unit>, LedgerError>;
-    /// Records what happened to a unit (see [`sqlite::SqliteLedger::record`]).
+    /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
+    /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
+    /// `None`. `detail` (codes and statuses only) goes to the last error and the audit.
     fn record(
         &mut self,
         key: &str,
@@ -286,47 +288,6 @@ pub trait Ledger {
     fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError>;
     /// A unit's audit trail.
     fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError>;
-}
-
-impl Ledger for sqlite::SqliteLedger {
-    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
-        sqlite::SqliteLedger::enqueue(self, unit, now)
-    }
-    fn lease_due(
-        &mut self,
-        owner: &str,
-        now: i64,
-        lease_ms: i64,
-        limit: usize,
-    ) -> Result<Vec<Unit>, LedgerError> {
-        sqlite::SqliteLedger::lease_due(self, owner, now, lease_ms, limit)
-    }
-    fn record(
-        &mut self,
-        key: &str,
-        owner: Option<&str>,
-        event: &Event,
-        now: i64,
-        detail: &str,
-        remote_reference: Option<&str>,
-    ) -> Result<State, LedgerError> {
-        sqlite::SqliteLedger::record(self, key, owner, event, now, detail, remote_reference)
-    }
-    fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError> {
-        sqlite::SqliteLedger::expire_leases(self, now, dedup)
-    }
-    fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError> {
-        sqlite::SqliteLedger::get(self, key)
-    }
-    fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
-        sqlite::SqliteLedger::list(self, state)
-    }
-    fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
-        sqlite::SqliteLedger::counts(self)
-    }
-    fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError> {
-        sqlite::SqliteLedger::audit(self, key)
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{AuditEntry, Enqueued, Event, LedgerError, NewUnit, State, Unit, transition};
+use super::{AuditEntry, Enqueued, Event, Ledger, LedgerError, NewUnit, State, Unit, transition};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS units (
@@ -110,9 +110,11 @@ impl SqliteLedger {
         connection.execute_batch(SCHEMA).map_err(db)?;
         Ok(SqliteLedger { connection })
     }
+}
 
+impl Ledger for SqliteLedger {
     /// Adds a unit, or reports what the ledger already knows of its key.
-    pub fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
+    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -148,7 +150,7 @@ impl SqliteLedger {
 
     /// Leases up to `limit` due units to `owner` for `lease_ms`: each becomes `in_flight`
     /// with one more attempt, committed before the caller sends anything.
-    pub fn lease_due(
+    fn lease_due(
         &mut self,
         owner: &str,
         now: i64,
@@ -200,7 +202,7 @@ impl SqliteLedger {
     /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
     /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
     /// `None`. `detail` goes to the unit's last error (for failures) and the audit.
-    pub fn record(
+    fn record(
         &mut self,
         key: &str,
         owner: Option<&str>,
@@ -243,7 +245,7 @@ impl SqliteLedger {
 
     /// Units whose lease ran out by `now` (their worker died): `in_doubt`, or `retry_wait`
     /// when the receiver deduplicates by key. Returns the keys moved.
-    pub fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError> {
+    fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -279,7 +281,7 @@ impl SqliteLedger {
     }
 
     /// One unit.
-    pub fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError> {
+    fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError> {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1");
         let row = self
             .connection
@@ -290,7 +292,7 @@ impl SqliteLedger {
     }
 
     /// Units, all or of one state, oldest first.
-    pub fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
+    fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
         let sql = format!(
             "SELECT {UNIT_COLUMNS} FROM units WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, key"
         );
@@ -303,7 +305,7 @@ impl SqliteLedger {
     }
 
     /// Units per state.
-    pub fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
+    fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
         let mut statement = self
             .connection
             .prepare("SELECT state, COUNT(*) FROM units GROUP BY state ORDER BY state")
@@ -321,7 +323,7 @@ impl SqliteLedger {
     }
 
     /// The audit trail of a unit, oldest first.
-    pub fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError> {
+    fn audit(&self, key: &str) -> Result<Vec<AuditEntry>, LedgerError> {
         let mut statement = self
             .connection
             .prepare("SELECT at, from_state, to_state, attempt, detail FROM audit WHERE key = ?1 ORDER BY id")
