@@ -3,7 +3,7 @@
 //! functions when it lands.
 
 use x12pipe::ledger::sqlite::SqliteLedger;
-use x12pipe::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, State};
+use x12pipe::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State};
 
 fn unit(key: &str, hash: &str) -> NewUnit {
     NewUnit {
@@ -41,7 +41,9 @@ fn an_attempt_is_committed_before_sending_and_leases_are_exclusive(ledger: &mut 
     for key in ["a", "b", "c"] {
         ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
     }
-    let first = ledger.lease_due("worker-1", 100, 5_000, 2).expect("lease");
+    let first = ledger
+        .lease_due("worker-1", 100, 5_000, 2, None)
+        .expect("lease");
     assert_eq!(first.len(), 2);
     for u in &first {
         assert_eq!(u.state, State::InFlight);
@@ -52,7 +54,9 @@ fn an_attempt_is_committed_before_sending_and_leases_are_exclusive(ledger: &mut 
         assert_eq!(u.lease_owner.as_deref(), Some("worker-1"));
         assert_eq!(u.lease_until, Some(5_100));
     }
-    let second = ledger.lease_due("worker-2", 100, 5_000, 10).expect("lease");
+    let second = ledger
+        .lease_due("worker-2", 100, 5_000, 10, None)
+        .expect("lease");
     assert_eq!(second.len(), 1, "leased units are not leased again");
     assert!(first.iter().all(|u| u.key != second[0].key));
     // Only the lease holder records the outcome.
@@ -100,7 +104,7 @@ fn an_attempt_is_committed_before_sending_and_leases_are_exclusive(ledger: &mut 
 
 fn retries_wait_for_their_time(ledger: &mut impl Ledger) {
     ledger.enqueue(&unit("r", "h"), 1).expect("enqueue");
-    let leased = ledger.lease_due("w", 10, 1_000, 1).expect("lease");
+    let leased = ledger.lease_due("w", 10, 1_000, 1, None).expect("lease");
     assert_eq!(leased.len(), 1);
     ledger
         .record(
@@ -121,11 +125,11 @@ fn retries_wait_for_their_time(ledger: &mut impl Ledger) {
     );
     assert!(
         ledger
-            .lease_due("w", 499, 1_000, 10)
+            .lease_due("w", 499, 1_000, 10, None)
             .expect("lease")
             .is_empty()
     );
-    let again = ledger.lease_due("w", 500, 1_000, 10).expect("lease");
+    let again = ledger.lease_due("w", 500, 1_000, 10, None).expect("lease");
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 2);
 }
@@ -134,7 +138,9 @@ fn an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(ledger: &mut im
     for key in ["x", "y"] {
         ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
     }
-    ledger.lease_due("dead-worker", 10, 100, 1).expect("lease");
+    ledger
+        .lease_due("dead-worker", 10, 100, 1, None)
+        .expect("lease");
     assert!(
         ledger.expire_leases(110, false).expect("expire").is_empty(),
         "not yet expired"
@@ -147,7 +153,9 @@ fn an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(ledger: &mut im
         ledger.get("x").expect("get").expect("unit").state,
         State::InDoubt
     );
-    ledger.lease_due("dead-worker", 200, 100, 1).expect("lease");
+    ledger
+        .lease_due("dead-worker", 200, 100, 1, None)
+        .expect("lease");
     assert_eq!(
         ledger.expire_leases(301, true).expect("expire"),
         vec!["y".to_string()]
@@ -204,13 +212,83 @@ fn the_gate_rejects_without_an_attempt_and_counts_add_up(ledger: &mut impl Ledge
     assert_eq!(ledger.list(Some(State::Pending)).expect("list").len(), 1);
     assert!(
         ledger
-            .lease_due("w", 10, 100, 10)
+            .lease_due("w", 10, 100, 10, None)
             .expect("lease")
             .iter()
             .all(|u| u.key == "p")
     );
     let audit = ledger.audit("s").expect("audit");
     assert_eq!(audit.last().map(|a| a.to), Some(State::RejectedSyntax));
+}
+
+fn batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(ledger: &mut impl Ledger) {
+    let units: Vec<NewUnit> = ["x1", "x2", "x3", "x4"]
+        .iter()
+        .map(|k| unit(k, "h"))
+        .collect();
+    assert_eq!(
+        ledger.enqueue_all(&units, 1).expect("enqueue"),
+        vec![Enqueued::New; 4]
+    );
+    assert_eq!(
+        ledger.enqueue_all(&units[..1], 2).expect("enqueue"),
+        vec![Enqueued::Known(State::Pending)]
+    );
+    let mine = vec!["x2".to_string(), "x4".to_string(), "not-here".to_string()];
+    let leased = ledger
+        .lease_due("w", 10, 1_000, 10, Some(&mine))
+        .expect("lease");
+    let keys: Vec<&str> = leased.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys, ["x2", "x4"], "only the units asked for, oldest first");
+    let records = [
+        Record {
+            key: "x2",
+            owner: Some("w"),
+            event: Event::Accepted,
+            detail: "200 SUCCESS",
+            remote_reference: Some("r-2"),
+        },
+        Record {
+            key: "x4",
+            owner: Some("other"),
+            event: Event::Accepted,
+            detail: "200 SUCCESS",
+            remote_reference: None,
+        },
+        Record {
+            key: "x1",
+            owner: Some("w"),
+            event: Event::Accepted,
+            detail: "200 SUCCESS",
+            remote_reference: None,
+        },
+        Record {
+            key: "x4",
+            owner: Some("w"),
+            event: Event::RetryAt(500),
+            detail: "503",
+            remote_reference: None,
+        },
+    ];
+    let results = ledger.record_all(&records, 20).expect("record");
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0].as_ref().ok(), Some(&State::Accepted));
+    assert!(matches!(results[1], Err(LedgerError::NotLeaseHolder(_))));
+    assert!(
+        matches!(results[2], Err(LedgerError::Transition { .. })),
+        "a pending unit cannot be accepted: {:?}",
+        results[2]
+    );
+    assert_eq!(results[3].as_ref().ok(), Some(&State::RetryWait));
+    let x2 = ledger.get("x2").expect("get").expect("unit");
+    assert_eq!(x2.remote_reference.as_deref(), Some("r-2"));
+    let x4 = ledger.get("x4").expect("get").expect("unit");
+    assert_eq!((x4.state, x4.next_at), (State::RetryWait, Some(500)));
+    assert_eq!(
+        ledger.get("x1").expect("get").map(|u| u.state),
+        Some(State::Pending),
+        "a refused record changes nothing"
+    );
 }
 
 /// Runs the whole suite against fresh ledgers from `make`.
@@ -220,6 +298,7 @@ fn suite<L: Ledger>(make: impl Fn() -> L) {
     retries_wait_for_their_time(&mut make());
     an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(&mut make());
     the_gate_rejects_without_an_attempt_and_counts_add_up(&mut make());
+    batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(&mut make());
 }
 
 #[test]
@@ -240,7 +319,7 @@ fn sqlite_file_passes_the_suite_and_keeps_state_across_reopening() {
     {
         let mut ledger = SqliteLedger::open(&path).expect("ledger");
         ledger.enqueue(&unit("kept", "h"), 1).expect("enqueue");
-        ledger.lease_due("w", 2, 100, 1).expect("lease");
+        ledger.lease_due("w", 2, 100, 1, None).expect("lease");
     }
     // The process "crashed" with the attempt in flight; a new one finds it committed.
     let mut ledger = SqliteLedger::open(&path).expect("reopen");

@@ -253,19 +253,59 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// One outcome to record (see [`Ledger::record`]).
+#[derive(Clone, Debug)]
+pub struct Record<'a> {
+    /// The unit.
+    pub key: &'a str,
+    /// The worker holding its lease, or `None` for gate rejections and operators.
+    pub owner: Option<&'a str>,
+    /// What happened.
+    pub event: Event,
+    /// Codes and statuses only, never patient data.
+    pub detail: &'a str,
+    /// The receiver's reference, once accepted.
+    pub remote_reference: Option<&'a str>,
+}
+
 /// What every ledger backend provides. The rules are [`transition`]'s; a backend only stores.
-/// The methods block; the async submitter calls them from a blocking task.
-pub trait Ledger {
+/// The methods block; the async submitter calls them from a blocking task. The batch
+/// methods exist so that a worker commits many outcomes with one disk sync (group commit);
+/// backends override them to use one transaction.
+pub trait Ledger: Send {
     /// Adds a unit, or reports what the ledger already knows of its key.
     fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError>;
-    /// Leases up to `limit` due units to `owner` (attempt counted and committed first).
+    /// [`enqueue`](Ledger::enqueue) for many units, in order.
+    fn enqueue_all(&mut self, units: &[NewUnit], now: i64) -> Result<Vec<Enqueued>, LedgerError> {
+        units.iter().map(|unit| self.enqueue(unit, now)).collect()
+    }
+    /// Leases up to `limit` due units to `owner` (attempt counted and committed first),
+    /// oldest first. With `among`, only units whose key is in it (the units this worker
+    /// holds payloads for); units leased by others are skipped, never waited for.
     fn lease_due(
         &mut self,
         owner: &str,
         now: i64,
         lease_ms: i64,
         limit: usize,
+        among: Option<&[String]>,
     ) -> Result<Vec<Unit>, LedgerError>;
+    /// [`record`](Ledger::record) for many outcomes; one result per record, in order. A
+    /// refused record does not stop the others; a database failure fails them all.
+    fn record_all(
+        &mut self,
+        records: &[Record<'_>],
+        now: i64,
+    ) -> Result<Vec<Result<State, LedgerError>>, LedgerError> {
+        let mut results = Vec::with_capacity(records.len());
+        for r in records {
+            match self.record(r.key, r.owner, &r.event, now, r.detail, r.remote_reference) {
+                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
+                other => results.push(other),
+            }
+        }
+        Ok(results)
+    }
     /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
     /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
     /// `None`. `detail` (codes and statuses only) goes to the last error and the audit.

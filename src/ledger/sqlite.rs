@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{AuditEntry, Enqueued, Event, Ledger, LedgerError, NewUnit, State, Unit, transition};
+use super::{
+    AuditEntry, Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State, Unit, transition,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS units (
@@ -115,37 +117,24 @@ impl SqliteLedger {
 impl Ledger for SqliteLedger {
     /// Adds a unit, or reports what the ledger already knows of its key.
     fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
+        let mut results = self.enqueue_all(std::slice::from_ref(unit), now)?;
+        results
+            .pop()
+            .ok_or_else(|| LedgerError::Corrupt("enqueue returned nothing".into()))
+    }
+
+    /// Adds many units in one transaction (one disk sync).
+    fn enqueue_all(&mut self, units: &[NewUnit], now: i64) -> Result<Vec<Enqueued>, LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let known: Option<(String, String)> = tx
-            .query_row(
-                "SELECT payload_sha256, state FROM units WHERE key = ?1",
-                params![unit.key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .map_err(db)?;
-        let result = match known {
-            Some((recorded, _)) if recorded != unit.payload_sha256 => {
-                Enqueued::Conflict { recorded }
-            }
-            Some((_, state)) => Enqueued::Known(state.parse()?),
-            None => {
-                let (interchange, group, transaction) = &unit.control_numbers;
-                tx.execute(
-                    "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, created_at, updated_at) \
-                     VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7)",
-                    params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now],
-                )
-                .map_err(db)?;
-                audit(&tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
-                Enqueued::New
-            }
-        };
+        let results = units
+            .iter()
+            .map(|unit| enqueue_in(&tx, unit, now))
+            .collect::<Result<Vec<_>, _>>()?;
         tx.commit().map_err(db)?;
-        Ok(result)
+        Ok(results)
     }
 
     /// Leases up to `limit` due units to `owner` for `lease_ms`: each becomes `in_flight`
@@ -156,22 +145,36 @@ impl Ledger for SqliteLedger {
         now: i64,
         lease_ms: i64,
         limit: usize,
+        among: Option<&[String]>,
     ) -> Result<Vec<Unit>, LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
+        let wanted: Option<std::collections::HashSet<&str>> =
+            among.map(|keys| keys.iter().map(String::as_str).collect());
         let keys: Vec<String> = {
+            // One writer at a time (immediate transaction): nothing else can lease these
+            // rows between the select and the update. The due units are filtered here,
+            // in order, rather than in SQL, so a long `among` costs no statement size.
             let mut statement = tx
-                .prepare(
+                .prepare_cached(
                     "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
-                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
+                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key",
                 )
                 .map_err(db)?;
-            let rows = statement
-                .query_map(params![now, limit as i64], |row| row.get(0))
-                .map_err(db)?;
-            rows.collect::<Result<_, _>>().map_err(db)?
+            let mut rows = statement.query(params![now]).map_err(db)?;
+            let mut keys = Vec::new();
+            while keys.len() < limit {
+                let Some(row) = rows.next().map_err(db)? else {
+                    break;
+                };
+                let key: String = row.get(0).map_err(db)?;
+                if wanted.as_ref().is_none_or(|w| w.contains(key.as_str())) {
+                    keys.push(key);
+                }
+            }
+            keys
         };
         let mut leased = Vec::with_capacity(keys.len());
         for key in keys {
@@ -211,36 +214,38 @@ impl Ledger for SqliteLedger {
         detail: &str,
         remote_reference: Option<&str>,
     ) -> Result<State, LedgerError> {
+        let record = Record {
+            key,
+            owner,
+            event: event.clone(),
+            detail,
+            remote_reference,
+        };
+        let mut results = self.record_all(std::slice::from_ref(&record), now)?;
+        results
+            .pop()
+            .ok_or_else(|| LedgerError::Corrupt("record returned nothing".into()))?
+    }
+
+    /// Records many outcomes in one transaction (one disk sync: group commit).
+    fn record_all(
+        &mut self,
+        records: &[Record<'_>],
+        now: i64,
+    ) -> Result<Vec<Result<State, LedgerError>>, LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let unit = load(&tx, key)?;
-        if let Some(owner) = owner
-            && unit.state == State::InFlight
-            && unit.lease_owner.as_deref() != Some(owner)
-        {
-            return Err(LedgerError::NotLeaseHolder(key.to_string()));
+        let mut results = Vec::with_capacity(records.len());
+        for record in records {
+            match record_in(&tx, record, now) {
+                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
+                other => results.push(other),
+            }
         }
-        let to = moved(&unit, event)?;
-        let next_at = match event {
-            Event::RetryAt(at) => Some(*at),
-            _ => None,
-        };
-        let last_error = match to {
-            State::Accepted | State::Pending => None,
-            _ => Some(detail),
-        };
-        tx.execute(
-            "UPDATE units SET state = ?2, lease_owner = NULL, lease_until = NULL, next_at = ?3, \
-             last_error = ?4, remote_reference = COALESCE(?5, remote_reference), updated_at = ?6 \
-             WHERE key = ?1",
-            params![key, to.as_str(), next_at, last_error, remote_reference, now],
-        )
-        .map_err(db)?;
-        audit(&tx, key, now, Some(unit.state), to, unit.attempts, detail)?;
         tx.commit().map_err(db)?;
-        Ok(to)
+        Ok(results)
     }
 
     /// Units whose lease ran out by `now` (their worker died): `in_doubt`, or `retry_wait`
@@ -357,7 +362,9 @@ impl Ledger for SqliteLedger {
 fn load(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<Unit, LedgerError> {
     let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1");
     let row = tx
-        .query_row(&sql, params![key], unit_from)
+        .prepare_cached(&sql)
+        .map_err(db)?
+        .query_row(params![key], unit_from)
         .optional()
         .map_err(db)?;
     match row {
@@ -384,10 +391,91 @@ fn audit(
     attempt: u32,
     detail: &str,
 ) -> Result<(), LedgerError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![key, at, from.map(State::as_str), to.as_str(), attempt, detail],
     )
+    .map_err(db)?
+    .execute(params![key, at, from.map(State::as_str), to.as_str(), attempt, detail])
     .map_err(db)?;
     Ok(())
+}
+
+/// Adds one unit inside a transaction.
+fn enqueue_in(
+    tx: &rusqlite::Transaction<'_>,
+    unit: &NewUnit,
+    now: i64,
+) -> Result<Enqueued, LedgerError> {
+    let known: Option<(String, String)> = tx
+        .prepare_cached("SELECT payload_sha256, state FROM units WHERE key = ?1")
+        .map_err(db)?
+        .query_row(params![unit.key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(db)?;
+    Ok(match known {
+        Some((recorded, _)) if recorded != unit.payload_sha256 => Enqueued::Conflict { recorded },
+        Some((_, state)) => Enqueued::Known(state.parse()?),
+        None => {
+            let (interchange, group, transaction) = &unit.control_numbers;
+            tx.prepare_cached(
+                "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, created_at, updated_at) \
+                 VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7)",
+            )
+            .map_err(db)?
+            .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now])
+            .map_err(db)?;
+            audit(tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
+            Enqueued::New
+        }
+    })
+}
+
+/// Records one outcome inside a transaction.
+fn record_in(
+    tx: &rusqlite::Transaction<'_>,
+    record: &Record<'_>,
+    now: i64,
+) -> Result<State, LedgerError> {
+    let key = record.key;
+    let unit = load(tx, key)?;
+    if let Some(owner) = record.owner
+        && unit.state == State::InFlight
+        && unit.lease_owner.as_deref() != Some(owner)
+    {
+        return Err(LedgerError::NotLeaseHolder(key.to_string()));
+    }
+    let to = moved(&unit, &record.event)?;
+    let next_at = match record.event {
+        Event::RetryAt(at) => Some(at),
+        _ => None,
+    };
+    let last_error = match to {
+        State::Accepted | State::Pending => None,
+        _ => Some(record.detail),
+    };
+    tx.prepare_cached(
+        "UPDATE units SET state = ?2, lease_owner = NULL, lease_until = NULL, next_at = ?3, \
+         last_error = ?4, remote_reference = COALESCE(?5, remote_reference), updated_at = ?6 \
+         WHERE key = ?1",
+    )
+    .map_err(db)?
+    .execute(params![
+        key,
+        to.as_str(),
+        next_at,
+        last_error,
+        record.remote_reference,
+        now
+    ])
+    .map_err(db)?;
+    audit(
+        tx,
+        key,
+        now,
+        Some(unit.state),
+        to,
+        unit.attempts,
+        record.detail,
+    )?;
+    Ok(to)
 }
