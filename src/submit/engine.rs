@@ -1,0 +1,922 @@
+//! The submission loop: lease due units from the ledger, send them, record what happened.
+//!
+//! One control loop owns the decisions; attempts run as tasks beside it, at most
+//! `concurrency` at a time. Every attempt is committed to the ledger (state `in_flight`,
+//! attempt counted, lease taken) before its first byte is sent, and every outcome is
+//! committed before the unit can be leased again. Outcomes that arrive together are
+//! recorded in one transaction (group commit), so the ledger's disk syncs do not grow with
+//! the request rate.
+//!
+//! Rules:
+//! - transient failures (408, 429, 409 for a key still processing, 5xx, connection
+//!   failures) are retried with full-jitter backoff or the receiver's `Retry-After`, until
+//!   the retry policy's attempts or elapsed time run out (then `dead`);
+//! - a request sent without an answer (timeout, reset) is retried with the same key only
+//!   when the receiver deduplicates by key and the unit is inside the receiver's window;
+//!   otherwise it is `in_doubt` for an operator: never resent blindly;
+//! - rejections (syntax, business) and conflicts (422) are final: attempted once;
+//! - 401/403/404 stop the run (the unit goes back to wait: nothing was accepted);
+//! - a circuit breaker pauses the queue after consecutive transient failures.
+//!
+//! Time comes from [`Clock`], which follows `tokio::time`: under a paused test runtime the
+//! whole loop runs in virtual time.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::finding::Code;
+use crate::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State, Unit};
+
+use super::classify::{Outcome, classify};
+use super::policy::{Breaker, RetryPolicy};
+use super::prepare::{Gate, PreparedUnit};
+use super::transport::{Delivery, Transport, json_body};
+
+/// A ledger shared between the loop and its blocking calls.
+pub type SharedLedger = Arc<Mutex<Box<dyn Ledger>>>;
+
+/// Wall-clock milliseconds that advance with `tokio::time` (virtual under a paused runtime).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    origin: Instant,
+    origin_unix_ms: i64,
+}
+
+impl Clock {
+    /// The system clock, now.
+    pub fn system() -> Self {
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Clock::starting_at(unix_ms)
+    }
+
+    /// A clock that reads `unix_ms` now and advances with `tokio::time`.
+    pub fn starting_at(unix_ms: i64) -> Self {
+        Clock {
+            origin: Instant::now(),
+            origin_unix_ms: unix_ms,
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.origin_unix_ms + self.since_origin().as_millis() as i64
+    }
+
+    /// Time since the clock started (the breaker's time line).
+    pub fn since_origin(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.origin)
+    }
+
+    /// The `tokio::time` instant of a wall-clock millisecond.
+    fn instant_of(&self, unix_ms: i64) -> Instant {
+        let offset = unix_ms.saturating_sub(self.origin_unix_ms).max(0) as u64;
+        self.origin + Duration::from_millis(offset)
+    }
+}
+
+/// How the loop behaves.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// This worker's id (lease owner): unique per process.
+    pub worker: String,
+    /// Backoff and give-up rules.
+    pub policy: RetryPolicy,
+    /// Consecutive transient failures that open the breaker.
+    pub breaker_threshold: u32,
+    /// How long the breaker stays open before a probe.
+    pub breaker_cool_down: Duration,
+    /// Attempts in flight at most.
+    pub concurrency: usize,
+    /// Attempts started per second at most (`None`: no limit).
+    pub rate_per_second: Option<f64>,
+    /// How long a lease lasts: longer than a request's timeout, so only a dead worker's
+    /// leases expire.
+    pub lease: Duration,
+    /// The receiver deduplicates by key for this long: a request sent without an answer is
+    /// retried with the same key inside it. `None`: such a unit is in doubt.
+    pub dedup_window: Option<Duration>,
+    /// Seed of the backoff jitter.
+    pub seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            worker: "worker".into(),
+            policy: RetryPolicy::default(),
+            breaker_threshold: 8,
+            breaker_cool_down: Duration::from_secs(5),
+            concurrency: 16,
+            rate_per_second: None,
+            lease: Duration::from_secs(90),
+            dedup_window: None,
+            seed: 0,
+        }
+    }
+}
+
+/// What the loop reports as it goes (for progress bars); logs are written with `tracing`.
+#[derive(Clone, Debug)]
+pub enum EngineEvent<'a> {
+    /// The units are in the ledger: how many will be sent by this run.
+    Queued {
+        /// Units to send.
+        to_send: usize,
+    },
+    /// An attempt starts.
+    Attempt {
+        /// The unit.
+        key: &'a str,
+        /// Attempt number (ledger count).
+        attempt: u32,
+    },
+    /// An attempt ended and its outcome is committed.
+    Recorded {
+        /// The unit.
+        key: &'a str,
+        /// Its new state.
+        state: State,
+        /// What happened (codes and statuses).
+        detail: &'a str,
+    },
+    /// The breaker is open: the queue pauses.
+    Paused {
+        /// For how long.
+        wait: Duration,
+    },
+}
+
+/// Why a run stopped before its work was done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The receiver refused the credentials or the endpoint (401, 403, 404).
+    Configuration {
+        /// HTTP status.
+        status: u16,
+    },
+    /// Asked to stop (Ctrl-C).
+    Interrupted,
+}
+
+/// One unit's fate at the end of the run, for the operator.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Fate {
+    /// The key.
+    pub key: String,
+    /// ISA13.
+    pub interchange: String,
+    /// GS06.
+    pub group: String,
+    /// ST02.
+    pub transaction: String,
+    /// Source file.
+    pub source: String,
+    /// Where it is.
+    pub state: State,
+    /// Attempts in the ledger.
+    pub attempts: u32,
+    /// The last error (codes and statuses).
+    pub last_error: Option<String>,
+    /// It was already in this state before this run (not sent again).
+    pub earlier: bool,
+}
+
+/// The end of a run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Report {
+    /// Every unit of the input, in input order.
+    pub units: Vec<Fate>,
+    /// Attempts this run started.
+    pub attempts: u64,
+    /// Of those, retries (attempts after a unit's first of this run).
+    pub retries: u64,
+    /// Sets that appeared twice in the input with the same key and payload (sent once).
+    pub duplicates: u64,
+    /// Why the run stopped early, if it did.
+    #[serde(skip)]
+    pub stopped: Option<Stop>,
+}
+
+impl Report {
+    /// Units per state, every state listed.
+    pub fn counts(&self) -> Vec<(State, usize)> {
+        State::ALL
+            .iter()
+            .map(|s| (*s, self.units.iter().filter(|u| u.state == *s).count()))
+            .collect()
+    }
+
+    /// Units in `state`.
+    pub fn count(&self, state: State) -> usize {
+        self.units.iter().filter(|u| u.state == state).count()
+    }
+}
+
+/// A failure of the run itself (not of a unit).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The ledger failed: the run stops, nothing is sent without a committed attempt.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Runs a blocking ledger call off the async threads.
+pub async fn with_ledger<R, F>(ledger: &SharedLedger, f: F) -> Result<R, LedgerError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Ledger) -> Result<R, LedgerError> + Send + 'static,
+{
+    let ledger = Arc::clone(ledger);
+    tokio::task::spawn_blocking(move || {
+        let mut guard = ledger
+            .lock()
+            .map_err(|_| LedgerError::Database("the ledger lock was poisoned".into()))?;
+        f(guard.as_mut())
+    })
+    .await
+    .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))?
+}
+
+/// SplitMix64: the jitter's random numbers, seeded for reproducible tests.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What the loop keeps of a unit it may send.
+struct Sendable {
+    body: Vec<u8>,
+}
+
+/// An attempt under way.
+struct InFlight {
+    attempt: u32,
+    created_at: i64,
+}
+
+/// A finished attempt, from its task.
+struct Finished {
+    key: String,
+    delivery: Delivery,
+}
+
+/// What an outcome means for the ledger and the run.
+struct Decision {
+    event: Event,
+    detail: String,
+    reference: Option<String>,
+    /// A transient failure (for the breaker); `None` says nothing of the endpoint.
+    transient: Option<bool>,
+    stop: Option<Stop>,
+}
+
+fn duration_text(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The submission loop.
+pub struct Engine<T> {
+    ledger: SharedLedger,
+    transport: Arc<T>,
+    config: EngineConfig,
+    clock: Clock,
+    breaker: Breaker,
+    random: u64,
+}
+
+impl<T: Transport> Engine<T> {
+    /// A loop over `ledger` and `transport`.
+    pub fn new(
+        ledger: SharedLedger,
+        transport: Arc<T>,
+        config: EngineConfig,
+        clock: Clock,
+    ) -> Self {
+        let breaker = Breaker::new(config.breaker_threshold, config.breaker_cool_down);
+        let random = config.seed ^ 0x5851_f42d_4c95_7f2d;
+        Engine {
+            ledger,
+            transport,
+            config,
+            clock,
+            breaker,
+            random,
+        }
+    }
+
+    /// Enqueues `units`, records the gate's rejections, sends the rest until each is final,
+    /// in doubt, or the run stops (`stop` turns true: finish the attempts in flight, start
+    /// no new ones). Units leased by other workers are left to them.
+    pub async fn run(
+        &mut self,
+        units: Vec<PreparedUnit>,
+        mut stop: watch::Receiver<bool>,
+        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+    ) -> Result<Report, EngineError> {
+        let mut report = Report::default();
+        // One unit per key; the same key twice with the same payload is one unit.
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut order: Vec<PreparedUnit> = Vec::with_capacity(units.len());
+        let mut input_conflicts: Vec<PreparedUnit> = Vec::new();
+        for unit in units {
+            match seen.get(&unit.key) {
+                Some(hash) if *hash == unit.payload_sha256 => report.duplicates += 1,
+                Some(_) => input_conflicts.push(unit),
+                None => {
+                    seen.insert(unit.key.clone(), unit.payload_sha256.clone());
+                    order.push(unit);
+                }
+            }
+        }
+        for unit in &input_conflicts {
+            tracing::error!(
+                key = %unit.key,
+                interchange = %unit.control_numbers.0,
+                group = %unit.control_numbers.1,
+                transaction = %unit.control_numbers.2,
+                "the input holds this key twice with different payloads; the second is not sent"
+            );
+        }
+
+        let now = self.clock.now_ms();
+        let new_units: Vec<NewUnit> = order
+            .iter()
+            .map(|u| NewUnit {
+                key: u.key.clone(),
+                payload_sha256: u.payload_sha256.clone(),
+                control_numbers: u.control_numbers.clone(),
+                source: u.source.clone(),
+            })
+            .collect();
+        let enqueued = with_ledger(&self.ledger, move |l| l.enqueue_all(&new_units, now)).await?;
+
+        let mut sendable: HashMap<String, Sendable> = HashMap::new();
+        let mut gate_records: Vec<(String, Event, String)> = Vec::new();
+        let mut earlier: HashSet<String> = HashSet::new();
+        for (unit, result) in order.iter().zip(&enqueued) {
+            let open = match result {
+                Enqueued::New | Enqueued::Known(State::Pending) => true,
+                Enqueued::Known(State::RetryWait | State::InFlight) => true,
+                Enqueued::Known(state) => {
+                    tracing::info!(key = %unit.key, state = %state, "already in the ledger; not sent again");
+                    earlier.insert(unit.key.clone());
+                    false
+                }
+                Enqueued::Conflict { recorded } => {
+                    tracing::error!(
+                        key = %unit.key,
+                        recorded_sha256 = %recorded,
+                        payload_sha256 = %unit.payload_sha256,
+                        "the ledger holds this key with another payload; not sent (a changed file must get new control numbers)"
+                    );
+                    earlier.insert(unit.key.clone());
+                    false
+                }
+            };
+            if !open {
+                continue;
+            }
+            match &unit.gate {
+                Gate::RejectSyntax(why) => gate_records.push((
+                    unit.key.clone(),
+                    Event::RejectedSyntax,
+                    format!("gate: {why}"),
+                )),
+                Gate::RejectBusiness(why) => gate_records.push((
+                    unit.key.clone(),
+                    Event::RejectedBusiness,
+                    format!("gate: {why}"),
+                )),
+                Gate::Submit => match json_body(&unit.payload) {
+                    Some(body) => {
+                        sendable.insert(unit.key.clone(), Sendable { body });
+                    }
+                    None => gate_records.push((
+                        unit.key.clone(),
+                        Event::RejectedSyntax,
+                        "gate: the payload is not UTF-8 text".into(),
+                    )),
+                },
+            }
+        }
+        if !gate_records.is_empty() {
+            let now = self.clock.now_ms();
+            let results = with_ledger(&self.ledger, move |l| {
+                let records: Vec<Record<'_>> = gate_records
+                    .iter()
+                    .map(|(key, event, detail)| Record {
+                        key,
+                        owner: None,
+                        event: event.clone(),
+                        detail,
+                        remote_reference: None,
+                    })
+                    .collect();
+                let results = l.record_all(&records, now)?;
+                Ok(gate_records
+                    .iter()
+                    .zip(results)
+                    .map(|((key, _, detail), r)| (key.clone(), detail.clone(), r))
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+            for (key, detail, result) in results {
+                match result {
+                    Ok(state) => {
+                        tracing::warn!(key = %key, state = %state, detail = %detail, "rejected by the gate; not sent");
+                        on_event(&EngineEvent::Recorded {
+                            key: &key,
+                            state,
+                            detail: &detail,
+                        });
+                    }
+                    Err(e) => tracing::warn!(key = %key, error = %e, "gate rejection not recorded"),
+                }
+            }
+        }
+
+        on_event(&EngineEvent::Queued {
+            to_send: sendable.len(),
+        });
+        report.stopped = self
+            .send_all(&mut sendable, &mut report, &mut stop, on_event)
+            .await?;
+
+        // The fate of every input unit, as the ledger has it now.
+        let keys: Vec<(String, (String, String, String), String)> = order
+            .iter()
+            .map(|u| (u.key.clone(), u.control_numbers.clone(), u.source.clone()))
+            .collect();
+        let units = with_ledger(&self.ledger, move |l| {
+            keys.into_iter()
+                .map(|(key, control, source)| Ok((l.get(&key)?, key, control, source)))
+                .collect::<Result<Vec<_>, LedgerError>>()
+        })
+        .await?;
+        for (unit, key, (interchange, group, transaction), source) in units {
+            let Some(unit) = unit else {
+                return Err(LedgerError::NotFound(key).into());
+            };
+            report.units.push(Fate {
+                earlier: earlier.contains(&key),
+                key,
+                interchange,
+                group,
+                transaction,
+                source,
+                state: unit.state,
+                attempts: unit.attempts,
+                last_error: unit.last_error,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Sends until every unit in `sendable` is final or in doubt, or the run stops.
+    async fn send_all(
+        &mut self,
+        sendable: &mut HashMap<String, Sendable>,
+        report: &mut Report,
+        stop: &mut watch::Receiver<bool>,
+        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+    ) -> Result<Option<Stop>, EngineError> {
+        let mut tasks: JoinSet<Finished> = JoinSet::new();
+        let mut in_flight: HashMap<String, InFlight> = HashMap::new();
+        let mut attempts_this_run: HashMap<String, u32> = HashMap::new();
+        let mut first_attempt: HashMap<String, Duration> = HashMap::new();
+        let mut wake_times: Vec<i64> = Vec::new();
+        let mut stopped: Option<Stop> = None;
+        let mut next_slot = Instant::now();
+        let mut last_expiry = i64::MIN;
+        let poll = (self.config.lease / 4).clamp(Duration::from_millis(50), Duration::from_secs(2));
+
+        loop {
+            if *stop.borrow() && stopped.is_none() {
+                stopped = Some(Stop::Interrupted);
+            }
+            if sendable.is_empty() && in_flight.is_empty() {
+                break;
+            }
+            if stopped.is_some() && in_flight.is_empty() {
+                break;
+            }
+            let now = self.clock.now_ms();
+
+            // Leases of dead workers (or of this worker's earlier, killed process).
+            if now.saturating_sub(last_expiry) >= poll.as_millis() as i64 {
+                last_expiry = now;
+                let dedup = self.config.dedup_window.is_some();
+                let expired =
+                    with_ledger(&self.ledger, move |l| l.expire_leases(now, dedup)).await?;
+                for key in expired {
+                    tracing::warn!(key = %key, dedup, "a lease ran out (its worker is gone)");
+                }
+            }
+
+            // Lease as many as there is room for, unless the breaker holds the queue.
+            let mut breaker_wait = None;
+            let mut leased_any = false;
+            let room = self
+                .config
+                .concurrency
+                .max(1)
+                .saturating_sub(in_flight.len());
+            if stopped.is_none() && room > 0 {
+                let since = self.clock.since_origin();
+                match self.breaker.admit(since) {
+                    Ok(()) => {
+                        let probing = self.breaker.state() == super::policy::BreakerState::HalfOpen;
+                        let limit = if probing { 1 } else { room };
+                        let among: Vec<String> = sendable
+                            .keys()
+                            .filter(|k| !in_flight.contains_key(*k))
+                            .cloned()
+                            .collect();
+                        let owner = self.config.worker.clone();
+                        let lease_ms = self.config.lease.as_millis() as i64;
+                        let leased = if among.is_empty() {
+                            Vec::new()
+                        } else {
+                            with_ledger(&self.ledger, move |l| {
+                                l.lease_due(&owner, now, lease_ms, limit, Some(&among))
+                            })
+                            .await?
+                        };
+                        leased_any = !leased.is_empty();
+                        if probing && leased.is_empty() {
+                            self.breaker.release_probe(since);
+                        }
+                        for unit in leased {
+                            *attempts_this_run.entry(unit.key.clone()).or_insert(0) += 1;
+                            first_attempt.entry(unit.key.clone()).or_insert(since);
+                            on_event(&EngineEvent::Attempt {
+                                key: &unit.key,
+                                attempt: unit.attempts,
+                            });
+                            self.start(unit, sendable, &mut tasks, &mut in_flight, &mut next_slot);
+                        }
+                    }
+                    Err(wait) => {
+                        on_event(&EngineEvent::Paused { wait });
+                        breaker_wait = Some(wait);
+                    }
+                }
+            }
+            // When to look again: the next retry, a breaker probe, or a poll for other
+            // workers' changes (and expired leases).
+            let mut wake = Instant::now() + poll;
+            if let Some(wait) = breaker_wait {
+                wake = wake.min(Instant::now() + wait);
+            }
+            wake_times.retain(|t| *t > now);
+            if let Some(t) = wake_times.iter().min() {
+                wake = wake.min(self.clock.instant_of(*t));
+            }
+            if in_flight.is_empty() {
+                // Nothing of ours under way: look at the ledger for what is left.
+                let (remaining, next) = self.remaining(sendable).await?;
+                if remaining == 0 {
+                    break;
+                }
+                if let Some(t) = next {
+                    wake = wake.min(self.clock.instant_of(t));
+                }
+            }
+            if let Some(wait) = breaker_wait {
+                // Nothing may start before the breaker lets a probe through.
+                wake = wake.max(Instant::now() + wait);
+            }
+            if !leased_any && wake <= Instant::now() {
+                // Due work that could not be leased (taken by another worker meanwhile):
+                // look again shortly rather than spin.
+                wake = Instant::now() + Duration::from_millis(10);
+            }
+
+            let mut finished = Vec::new();
+            tokio::select! {
+                done = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Some(done) = done {
+                        match done {
+                            Ok(f) => finished.push(f),
+                            Err(e) => tracing::error!(error = %e, "an attempt task failed"),
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = stop.changed(), if stopped.is_none() => {}
+            }
+            while let Some(done) = tasks.try_join_next() {
+                match done {
+                    Ok(f) => finished.push(f),
+                    Err(e) => tracing::error!(error = %e, "an attempt task failed"),
+                }
+            }
+            if finished.is_empty() {
+                continue;
+            }
+            let now = self.clock.now_ms();
+            let mut records: Vec<(String, Decision, u32)> = Vec::with_capacity(finished.len());
+            for f in finished {
+                let Some(flight) = in_flight.remove(&f.key) else {
+                    continue;
+                };
+                report.attempts += 1;
+                let run_attempts = attempts_this_run.get(&f.key).copied().unwrap_or(1);
+                if run_attempts > 1 {
+                    report.retries += 1;
+                }
+                let first = first_attempt
+                    .get(&f.key)
+                    .copied()
+                    .unwrap_or_else(|| self.clock.since_origin());
+                let elapsed = self.clock.since_origin().saturating_sub(first);
+                let decision =
+                    self.decide(&f.delivery, now, run_attempts, elapsed, flight.created_at);
+                if let Some(transient) = decision.transient {
+                    if transient {
+                        self.breaker.failure(self.clock.since_origin());
+                    } else {
+                        self.breaker.success();
+                    }
+                }
+                if let Some(s) = &decision.stop
+                    && stopped.is_none()
+                {
+                    stopped = Some(s.clone());
+                }
+                if let Event::RetryAt(at) = decision.event {
+                    wake_times.push(at);
+                }
+                records.push((f.key, decision, flight.attempt));
+            }
+            let owner = self.config.worker.clone();
+            let (records, results) = with_ledger(&self.ledger, move |l| {
+                let batch: Vec<Record<'_>> = records
+                    .iter()
+                    .map(|(key, d, _)| Record {
+                        key,
+                        owner: Some(&owner),
+                        event: d.event.clone(),
+                        detail: &d.detail,
+                        remote_reference: d.reference.as_deref(),
+                    })
+                    .collect();
+                let results = l.record_all(&batch, now)?;
+                drop(batch);
+                Ok((records, results))
+            })
+            .await?;
+            for ((key, decision, attempt), result) in records.into_iter().zip(results) {
+                match result {
+                    Ok(state) => {
+                        log_outcome(&key, attempt, state, &decision);
+                        on_event(&EngineEvent::Recorded {
+                            key: &key,
+                            state,
+                            detail: &decision.detail,
+                        });
+                        if state != State::RetryWait && state != State::Pending {
+                            sendable.remove(&key);
+                        }
+                    }
+                    Err(e) => {
+                        // The lease ran out and the unit was taken back (a stall longer than
+                        // the lease): its state is the ledger's now; say what was seen.
+                        tracing::error!(key = %key, attempt, error = %e, seen = %decision.detail, "outcome not recorded");
+                    }
+                }
+            }
+        }
+        Ok(stopped)
+    }
+
+    /// Starts one attempt of a leased unit.
+    fn start(
+        &mut self,
+        unit: Unit,
+        sendable: &HashMap<String, Sendable>,
+        tasks: &mut JoinSet<Finished>,
+        in_flight: &mut HashMap<String, InFlight>,
+        next_slot: &mut Instant,
+    ) {
+        let Some(item) = sendable.get(&unit.key) else {
+            return;
+        };
+        let mut at = Instant::now();
+        if let Some(rate) = self.config.rate_per_second.filter(|r| *r > 0.0) {
+            at = at.max(*next_slot);
+            *next_slot = at + Duration::from_secs_f64(1.0 / rate);
+        }
+        tracing::debug!(key = %unit.key, attempt = unit.attempts, "sending");
+        let transport = Arc::clone(&self.transport);
+        let body = item.body.clone();
+        let key = unit.key.clone();
+        tasks.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            let delivery = transport.send(&key, body).await;
+            Finished { key, delivery }
+        });
+        in_flight.insert(
+            unit.key,
+            InFlight {
+                attempt: unit.attempts,
+                created_at: unit.created_at,
+            },
+        );
+    }
+
+    /// How many of our units are still open in the ledger, and when the next one is due
+    /// (a retry time, or the end of another worker's lease).
+    async fn remaining(
+        &self,
+        sendable: &mut HashMap<String, Sendable>,
+    ) -> Result<(usize, Option<i64>), EngineError> {
+        let keys: Vec<String> = sendable.keys().cloned().collect();
+        let units = with_ledger(&self.ledger, move |l| {
+            keys.iter()
+                .map(|k| Ok((k.clone(), l.get(k)?)))
+                .collect::<Result<Vec<_>, LedgerError>>()
+        })
+        .await?;
+        let now = self.clock.now_ms();
+        let mut next: Option<i64> = None;
+        for (key, unit) in units {
+            let due = match unit {
+                Some(u) => match u.state {
+                    State::Pending => Some(now),
+                    State::RetryWait => Some(u.next_at.unwrap_or(now)),
+                    State::InFlight => Some(u.lease_until.unwrap_or(now).saturating_add(1)),
+                    _ => None,
+                },
+                None => None,
+            };
+            match due {
+                Some(t) => next = Some(next.map_or(t, |n: i64| n.min(t))),
+                None => {
+                    sendable.remove(&key);
+                }
+            }
+        }
+        Ok((sendable.len(), next))
+    }
+
+    /// What an attempt's delivery means.
+    fn decide(
+        &mut self,
+        delivery: &Delivery,
+        now: i64,
+        run_attempts: u32,
+        elapsed: Duration,
+        created_at: i64,
+    ) -> Decision {
+        let seen = delivery.describe();
+        let decision = |event, detail: String| Decision {
+            event,
+            detail,
+            reference: None,
+            transient: Some(false),
+            stop: None,
+        };
+        match classify(delivery.seen(), now.div_euclid(1000)) {
+            Outcome::Accepted { reference } => Decision {
+                reference,
+                ..decision(Event::Accepted, format!("accepted ({seen})"))
+            },
+            Outcome::RejectedBusiness { codes } => decision(
+                Event::RejectedBusiness,
+                format!("receiver claim edits ({seen}): {}", codes.join(", ")),
+            ),
+            Outcome::RejectedSyntax { status } => decision(
+                Event::RejectedSyntax,
+                format!("receiver found the file malformed (HTTP {status})"),
+            ),
+            Outcome::Conflict => decision(
+                Event::GiveUp,
+                format!(
+                    "{seen}: the receiver holds this key with another payload (conflict); never retried"
+                ),
+            ),
+            Outcome::Configuration { status } => Decision {
+                event: Event::RetryAt(now),
+                detail: format!(
+                    "HTTP {status}: credentials or endpoint refused; nothing was accepted, the run stops"
+                ),
+                reference: None,
+                transient: None,
+                stop: Some(Stop::Configuration { status }),
+            },
+            Outcome::Transient { code, retry_after } => {
+                self.retry_or_give_up(code, retry_after, &seen, now, run_attempts, elapsed)
+            }
+            Outcome::InDoubt => {
+                let inside_window = self.config.dedup_window.is_some_and(|window| {
+                    now.saturating_sub(created_at) < window.as_millis() as i64
+                });
+                if inside_window {
+                    let mut d = self.retry_or_give_up(
+                        Code::TransportFailure,
+                        None,
+                        &format!("{seen}; the receiver deduplicates by key"),
+                        now,
+                        run_attempts,
+                        elapsed,
+                    );
+                    if d.event == Event::GiveUp {
+                        // Out of retries with the outcome unknown: an operator decides.
+                        d.event = Event::Unknown;
+                    }
+                    d
+                } else {
+                    Decision {
+                        event: Event::Unknown,
+                        detail: format!(
+                            "{seen}: it may have arrived; not resent (the receiver does not deduplicate by key, or its window passed): an operator decides"
+                        ),
+                        reference: None,
+                        transient: Some(true),
+                        stop: None,
+                    }
+                }
+            }
+        }
+    }
+
+    fn retry_or_give_up(
+        &mut self,
+        code: Code,
+        retry_after: Option<Duration>,
+        seen: &str,
+        now: i64,
+        run_attempts: u32,
+        elapsed: Duration,
+    ) -> Decision {
+        let random = next_random(&mut self.random);
+        let wait = self.config.policy.delay(run_attempts, random, retry_after);
+        let (event, detail) = if self.config.policy.allows(run_attempts, elapsed, wait) {
+            let after = if retry_after.is_some() {
+                " (Retry-After)"
+            } else {
+                ""
+            };
+            (
+                Event::RetryAt(now.saturating_add(wait.as_millis() as i64)),
+                format!(
+                    "{} {seen}: retry in {}{after}",
+                    code.id(),
+                    duration_text(wait)
+                ),
+            )
+        } else {
+            (
+                Event::GiveUp,
+                format!(
+                    "{} {seen}: gave up after {run_attempts} attempts in this run",
+                    code.id()
+                ),
+            )
+        };
+        Decision {
+            event,
+            detail,
+            reference: None,
+            transient: Some(true),
+            stop: None,
+        }
+    }
+}
+
+fn log_outcome(key: &str, attempt: u32, state: State, decision: &Decision) {
+    let category = match (&decision.event, decision.transient) {
+        (Event::RejectedSyntax, _) => "syntax",
+        (Event::RejectedBusiness, _) => "business",
+        (_, Some(true)) => "transient",
+        _ => "none",
+    };
+    match state {
+        State::Accepted => {
+            tracing::info!(key, attempt, state = %state, category, detail = %decision.detail, "attempt recorded")
+        }
+        State::RetryWait | State::Pending => {
+            tracing::info!(key, attempt, state = %state, category, detail = %decision.detail, "attempt recorded")
+        }
+        _ => {
+            tracing::warn!(key, attempt, state = %state, category, detail = %decision.detail, "attempt recorded")
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The submission loop against a scripted transport, in virtual time (tokio's paused clock):
+//! what is retried, what is attempted once, how long retries wait.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use x12pipe::ledger::sqlite::SqliteLedger;
+use x12pipe::ledger::{Ledger, State};
+use x12pipe::submit::engine::{Clock, Engine, EngineConfig, Report, SharedLedger, Stop};
+use x12pipe::submit::policy::RetryPolicy;
+use x12pipe::submit::transport::{Delivery, Response, Transport};
+use x12pipe::submit::{Gate, PreparedUnit, prepare};
+use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
+use x12pipe::validate::ValidateOptions;
+
+/// Answers from a script per key (the last answer repeats), and remembers every send.
+#[derive(Default)]
+struct Script {
+    answers: Mutex<HashMap<String, VecDeque<Delivery>>>,
+    default: Mutex<Option<Delivery>>,
+    sends: Mutex<Vec<(String, Instant)>>,
+}
+
+impl Script {
+    fn sends_of(&self, key: &str) -> Vec<Instant> {
+        let sends = self.sends.lock().expect("lock");
+        sends
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+    fn total(&self) -> usize {
+        self.sends.lock().expect("lock").len()
+    }
+}
+
+impl Transport for Script {
+    async fn send(&self, key: &str, _body: Vec<u8>) -> Delivery {
+        self.sends
+            .lock()
+            .expect("lock")
+            .push((key.to_string(), Instant::now()));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let mut answers = self.answers.lock().expect("lock");
+        match answers.get_mut(key) {
+            Some(queue) if queue.len() > 1 => queue.pop_front().expect("queue"),
+            Some(queue) => queue.front().cloned().expect("queue"),
+            None => self
+                .default
+                .lock()
+                .expect("lock")
+                .clone()
+                .unwrap_or_else(|| ok("SIM-1")),
+        }
+    }
+}
+
+fn respond(status: u16, retry_after: Option<&str>, body: &str) -> Delivery {
+    Delivery::Response(Response {
+        status,
+        retry_after: retry_after.map(str::to_string),
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+fn ok(id: &str) -> Delivery {
+    respond(200, None, &format!(r#"{{"status":"SUCCESS","id":"{id}"}}"#))
+}
+
+fn units(sets: u64) -> Vec<PreparedUnit> {
+    let mut options = GenOptions::new(ClaimKind::Professional, sets, 11);
+    options.claims_per_transaction = 1;
+    let mut file = Vec::new();
+    write_interchange(&mut file, &options).expect("generate");
+    let mut validate = ValidateOptions::new();
+    validate.today = time::Date::from_calendar_date(2026, time::Month::November, 23).expect("date");
+    let units = prepare(&file[..], "batch.x12", &validate).expect("prepare");
+    assert_eq!(units.len() as u64, sets);
+    assert!(units.iter().all(|u| u.gate == Gate::Submit));
+    units
+}
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        worker: "test-worker".into(),
+        policy: RetryPolicy {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(2),
+            max_attempts: 5,
+            max_elapsed: Duration::from_secs(3600),
+            retry_after_cap: Duration::from_secs(600),
+        },
+        breaker_threshold: 100,
+        breaker_cool_down: Duration::from_secs(10),
+        concurrency: 4,
+        rate_per_second: None,
+        lease: Duration::from_secs(60),
+        dedup_window: None,
+        seed: 7,
+    }
+}
+
+async fn run(
+    script: Arc<Script>,
+    units: Vec<PreparedUnit>,
+    config: EngineConfig,
+) -> (Report, SharedLedger) {
+    let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+    let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+    let mut engine = Engine::new(
+        Arc::clone(&shared),
+        script,
+        config,
+        Clock::starting_at(1_790_000_000_000),
+    );
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let report = engine.run(units, stop_rx, &mut |_| {}).await.expect("run");
+    (report, shared)
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_seconds_is_honoured_in_virtual_time() {
+    let units = units(1);
+    let key = units[0].key.clone();
+    let script = Arc::new(Script::default());
+    script.answers.lock().expect("lock").insert(
+        key.clone(),
+        VecDeque::from([respond(429, Some("120"), "{}"), ok("A-1")]),
+    );
+    let (report, _) = run(Arc::clone(&script), units, config()).await;
+    assert_eq!(report.count(State::Accepted), 1);
+    let sends = script.sends_of(&key);
+    assert_eq!(sends.len(), 2);
+    let waited = sends[1] - sends[0];
+    assert!(
+        waited >= Duration::from_secs(120) && waited < Duration::from_secs(122),
+        "waited {waited:?} for Retry-After: 120"
+    );
+    assert_eq!((report.attempts, report.retries), (2, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_as_an_http_date_and_its_cap() {
+    let units = units(2);
+    let (a, b) = (units[0].key.clone(), units[1].key.clone());
+    let script = Arc::new(Script::default());
+    // The clock starts at 1_790_000_000 s: Mon, 21 Sep 2026 14:13:20 GMT; 30 s later:
+    script.answers.lock().expect("lock").insert(
+        a.clone(),
+        VecDeque::from([
+            respond(503, Some("Mon, 21 Sep 2026 14:13:50 GMT"), "{}"),
+            ok("A"),
+        ]),
+    );
+    // Asking for an hour is capped at retry_after_cap.
+    script.answers.lock().expect("lock").insert(
+        b.clone(),
+        VecDeque::from([respond(429, Some("3600"), "{}"), ok("B")]),
+    );
+    let mut config = config();
+    config.policy.retry_after_cap = Duration::from_secs(90);
+    let (report, _) = run(Arc::clone(&script), units, config).await;
+    assert_eq!(report.count(State::Accepted), 2);
+    let sa = script.sends_of(&a);
+    let waited = sa[1] - sa[0];
+    assert!(
+        waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31),
+        "HTTP-date Retry-After: waited {waited:?}"
+    );
+    let sb = script.sends_of(&b);
+    let waited = sb[1] - sb[0];
+    assert!(
+        waited >= Duration::from_secs(90) && waited < Duration::from_secs(92),
+        "capped Retry-After: waited {waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_errors_are_attempted_exactly_once() {
+    let units = units(5);
+    let keys: Vec<String> = units.iter().map(|u| u.key.clone()).collect();
+    let script = Arc::new(Script::default());
+    {
+        let mut answers = script.answers.lock().expect("lock");
+        answers.insert(
+            keys[0].clone(),
+            VecDeque::from([respond(400, None, r#"{"status":"INVALID"}"#)]),
+        );
+        answers.insert(
+            keys[1].clone(),
+            VecDeque::from([respond(
+                200,
+                None,
+                r#"{"status":"ERROR","errors":[{"code":"E-17","field":"CLM02"}]}"#,
+            )]),
+        );
+        answers.insert(
+            keys[2].clone(),
+            VecDeque::from([respond(
+                400,
+                None,
+                r#"{"status":"ERROR","errors":[{"code":"E-3"}]}"#,
+            )]),
+        );
+        answers.insert(
+            keys[3].clone(),
+            VecDeque::from([respond(422, None, r#"{"status":"CONFLICT"}"#)]),
+        );
+        answers.insert(keys[4].clone(), VecDeque::from([respond(418, None, "")]));
+    }
+    let (report, shared) = run(Arc::clone(&script), units, config()).await;
+    for key in &keys {
+        assert_eq!(script.sends_of(key).len(), 1, "attempted once: {key}");
+    }
+    let state = |k: &str| {
+        let ledger = shared.lock().expect("lock");
+        ledger.get(k).expect("get").expect("unit")
+    };
+    assert_eq!(state(&keys[0]).state, State::RejectedSyntax);
+    let business = state(&keys[1]);
+    assert_eq!(business.state, State::RejectedBusiness);
+    assert!(
+        business
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("E-17"))
+    );
+    assert_eq!(state(&keys[2]).state, State::RejectedBusiness);
+    assert_eq!(
+        state(&keys[3]).state,
+        State::Dead,
+        "422 conflict: never retried"
+    );
+    assert_eq!(state(&keys[4]).state, State::RejectedSyntax);
+    assert_eq!(report.retries, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_without_an_answer_is_in_doubt_unless_the_receiver_deduplicates() {
+    let script = Arc::new(Script::default());
+    *script.default.lock().expect("lock") = Some(Delivery::SentNoResponse("timeout".into()));
+    let (report, _) = run(Arc::clone(&script), units(3), config()).await;
+    assert_eq!(report.count(State::InDoubt), 3);
+    assert_eq!(script.total(), 3, "never resent blindly");
+
+    // The same with a receiver that deduplicates: retried with the same key, then accepted.
+    let units = units(3);
+    let script = Arc::new(Script::default());
+    for u in &units {
+        script.answers.lock().expect("lock").insert(
+            u.key.clone(),
+            VecDeque::from([Delivery::SentNoResponse("reset".into()), ok("R")]),
+        );
+    }
+    let mut config = config();
+    config.dedup_window = Some(Duration::from_secs(86_400));
+    let (report, _) = run(Arc::clone(&script), units, config).await;
+    assert_eq!(report.count(State::Accepted), 3);
+    assert_eq!(script.total(), 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_failures_retry_until_the_policy_gives_up() {
+    let units = units(2);
+    let script = Arc::new(Script::default());
+    script.answers.lock().expect("lock").insert(
+        units[0].key.clone(),
+        VecDeque::from([
+            respond(502, None, ""),
+            Delivery::NotSent("connection failed".into()),
+            respond(504, None, ""),
+            ok("X"),
+        ]),
+    );
+    script.answers.lock().expect("lock").insert(
+        units[1].key.clone(),
+        VecDeque::from([respond(500, None, "")]),
+    );
+    let (key0, key1) = (units[0].key.clone(), units[1].key.clone());
+    let (report, shared) = run(Arc::clone(&script), units, config()).await;
+    assert_eq!(script.sends_of(&key0).len(), 4);
+    assert_eq!(script.sends_of(&key1).len(), 5, "max_attempts = 5");
+    let ledger = shared.lock().expect("lock");
+    assert_eq!(
+        ledger.get(&key0).expect("get").map(|u| u.state),
+        Some(State::Accepted)
+    );
+    let dead = ledger.get(&key1).expect("get").expect("unit");
+    assert_eq!((dead.state, dead.attempts), (State::Dead, 5));
+    assert_eq!(report.count(State::Dead), 1);
+    // Backoff waits grow but stay under the cap (full jitter: from zero to the ceiling).
+    let sends = script.sends_of(&key1);
+    for pair in sends.windows(2) {
+        assert!(pair[1] - pair[0] <= Duration::from_secs(2) + Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_pauses_the_queue_instead_of_burning_attempts() {
+    let units = units(20);
+    let script = Arc::new(Script::default());
+    *script.default.lock().expect("lock") = Some(respond(503, None, ""));
+    let mut config = config();
+    config.breaker_threshold = 3;
+    config.breaker_cool_down = Duration::from_secs(30);
+    config.concurrency = 1;
+    config.policy.max_elapsed = Duration::from_secs(65);
+    config.policy.max_attempts = 100;
+    let start = Instant::now();
+    let (report, _) = run(Arc::clone(&script), units, config).await;
+    // Three consecutive failures open the breaker; from then on one probe per cool-down,
+    // whichever set it is: never a burst of retries.
+    let mut times: Vec<Instant> = script
+        .sends
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, t)| *t)
+        .collect();
+    times.sort();
+    assert!(times.len() > 4, "probes continue: {}", times.len());
+    for pair in times[2..].windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_secs(30),
+            "a send {:?} after the previous one while the breaker was open",
+            pair[1] - pair[0]
+        );
+    }
+    let elapsed = Instant::now() - start;
+    assert!(times.len() as u64 <= 3 + elapsed.as_secs() / 30 + 1);
+    assert_eq!(report.count(State::Accepted), 0);
+    assert_eq!(
+        report.count(State::Dead),
+        20,
+        "each set gives up after its max elapsed time"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_configuration_error_stops_the_run_and_loses_nothing() {
+    let units = units(10);
+    let script = Arc::new(Script::default());
+    *script.default.lock().expect("lock") = Some(respond(401, None, ""));
+    let mut config = config();
+    config.concurrency = 1;
+    let (report, _) = run(Arc::clone(&script), units, config).await;
+    assert_eq!(report.stopped, Some(Stop::Configuration { status: 401 }));
+    assert_eq!(script.total(), 1, "the run stops at the first 401");
+    assert_eq!(report.count(State::Accepted), 0);
+    assert_eq!(
+        report.count(State::Pending) + report.count(State::RetryWait),
+        10,
+        "every set is still waiting: {:?}",
+        report.counts()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_run_sends_nothing_that_was_accepted() {
+    let units = units(4);
+    let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+    let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+    let script = Arc::new(Script::default());
+    for _ in 0..2 {
+        let mut engine = Engine::new(
+            Arc::clone(&shared),
+            Arc::clone(&script),
+            config(),
+            Clock::starting_at(1_790_000_000_000),
+        );
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let report = engine
+            .run(units.clone(), rx, &mut |_| {})
+            .await
+            .expect("run");
+        assert_eq!(report.count(State::Accepted), 4);
+    }
+    assert_eq!(script.total(), 4);
+}
