@@ -178,7 +178,17 @@ impl std::fmt::Debug for PostgresLedger {
 fn db(e: postgres::Error) -> LedgerError {
     LedgerError::Database(match e.as_db_error() {
         Some(d) => format!("{} {}: {}", d.severity(), d.code().code(), d.message()),
-        None => e.to_string(),
+        None => {
+            // The client's own errors name their cause (connection refused, which option is
+            // invalid) only in their source chain; none of them quotes the connection string.
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        }
     })
 }
 
@@ -782,6 +792,10 @@ mod tests {
         let url = "postgres://clerk:s3cret-pw@127.0.0.1:1/ledger?connect_timeout=2";
         let error = PostgresLedger::connect(url).expect_err("nothing listens on port 1");
         let message = error.to_string();
+        assert!(
+            message.contains("error connecting to server: "),
+            "{message}"
+        );
         assert!(!message.contains("s3cret-pw"), "{message}");
         assert!(!message.contains("clerk"), "{message}");
     }
