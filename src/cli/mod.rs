@@ -1,10 +1,11 @@
-//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`.
+//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`, `ledger`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
 
 mod ack_cmd;
 mod gen_cmd;
+mod ledger_cmd;
 mod parse_cmd;
 mod validate_cmd;
 
@@ -33,6 +34,7 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     Ack(ack_cmd::AckArgs),
     Gen(gen_cmd::GenArgs),
+    Ledger(ledger_cmd::LedgerArgs),
 }
 
 /// Opens a file, or standard input for `-`.
@@ -82,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
     };
     outcome.into()
 }

@@ -11,12 +11,17 @@
 //!   the receiver deduplicates by key, never silently `pending`;
 //! - final states (accepted, rejected_*, dead) never change except by an operator.
 //!
-//! Backends: [`sqlite::SqliteLedger`] (embedded default). Times are milliseconds since the
-//! Unix epoch, passed in, so tests run on a virtual clock.
+//! Backends: [`sqlite::SqliteLedger`] (embedded default, one machine) and
+//! [`postgres::PostgresLedger`] (shared by many workers on many machines). [`open`] picks
+//! one from a spec such as `sqlite:ledger.sqlite` or `postgres://user@host/db`. Every
+//! backend passes the same conformance suite (`tests/ledger_conformance.rs`). Times are
+//! milliseconds since the Unix epoch, passed in, so tests run on a virtual clock.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -152,6 +157,57 @@ pub enum LedgerError {
     /// The database failed.
     #[error("ledger database error: {0}")]
     Database(String),
+    /// The ledger spec or its settings are unusable (see [`open`]).
+    #[error("ledger configuration: {0}")]
+    Config(String),
+}
+
+/// The environment variable naming the PostgreSQL schema [`open`] uses (default `public`).
+pub const SCHEMA_ENV: &str = "X12PIPE_LEDGER_SCHEMA";
+
+/// Opens the ledger a spec names:
+/// - `sqlite:PATH`, or a bare path ending `.sqlite` or `.db`: a SQLite file;
+/// - `postgres://...` or `postgresql://...`: a PostgreSQL database (no TLS yet), in the
+///   schema named by the `X12PIPE_LEDGER_SCHEMA` environment variable, `public` if unset.
+///
+/// With `create` false (read-only tools), a ledger that does not exist yet is a
+/// [`LedgerError::Config`] rather than an empty new one.
+pub fn open(spec: &str, create: bool) -> Result<Box<dyn Ledger>, LedgerError> {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let schema = match std::env::var(SCHEMA_ENV) {
+            Ok(schema) if !schema.is_empty() => schema,
+            _ => postgres::DEFAULT_SCHEMA.to_string(),
+        };
+        let ledger = if create {
+            postgres::PostgresLedger::connect_in_schema(spec, &schema)?
+        } else {
+            postgres::PostgresLedger::connect_existing(spec, &schema)?
+        };
+        return Ok(Box::new(ledger));
+    }
+    let path = match spec.strip_prefix("sqlite:") {
+        Some(path) => path,
+        None if spec.ends_with(".sqlite") || spec.ends_with(".db") => spec,
+        None => {
+            return Err(LedgerError::Config(format!(
+                "{spec:?} is not a ledger spec: use sqlite:PATH (or a path ending .sqlite or \
+                 .db) or postgres://USER@HOST:PORT/DATABASE"
+            )));
+        }
+    };
+    if path.is_empty() {
+        return Err(LedgerError::Config(
+            "sqlite: needs a path, as in sqlite:x12pipe-ledger.sqlite".into(),
+        ));
+    }
+    let path = Path::new(path);
+    if !create && !path.exists() {
+        return Err(LedgerError::Config(format!(
+            "no ledger at {}; `x12pipe submit` creates one",
+            path.display()
+        )));
+    }
+    Ok(Box::new(sqlite::SqliteLedger::open(path)?))
 }
 
 /// The state a unit moves to, or why it may not: the rules every backend applies.
@@ -375,6 +431,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn open_names_the_accepted_specs_and_does_not_create_a_ledger_to_read() {
+        let Err(LedgerError::Config(message)) = open("mysql://db/ledger", true) else {
+            panic!("an unknown spec is a configuration error");
+        };
+        assert!(message.contains("sqlite:PATH") && message.contains("postgres://"));
+        let dir = std::env::temp_dir().join(format!("x12pipe-open-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("ledger.sqlite");
+        let spec = format!("sqlite:{}", path.display());
+        let Err(LedgerError::Config(message)) = open(&spec, false) else {
+            panic!("a missing ledger is not created for reading");
+        };
+        assert!(message.contains("no ledger at"), "{message}");
+        assert!(!path.exists());
+        let ledger = open(&spec, true).expect("created");
+        assert!(ledger.counts().expect("counts").is_empty());
+        drop(ledger);
+        assert!(open(&spec, false).is_ok());
+        assert!(
+            open(&path.display().to_string(), false).is_ok(),
+            "a bare .sqlite path"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
