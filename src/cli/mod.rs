@@ -1,4 +1,4 @@
-//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`.
+//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`, `sim`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
@@ -6,6 +6,7 @@
 mod ack_cmd;
 mod gen_cmd;
 mod parse_cmd;
+mod sim_cmd;
 mod validate_cmd;
 
 use std::fs::File;
@@ -33,6 +34,7 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     Ack(ack_cmd::AckArgs),
     Gen(gen_cmd::GenArgs),
+    Sim(sim_cmd::SimArgs),
 }
 
 /// Opens a file, or standard input for `-`.
@@ -82,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
+        Command::Sim(args) => sim_cmd::run(&args),
     };
     outcome.into()
 }

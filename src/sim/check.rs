@@ -13,7 +13,7 @@ use crate::validate::{GroupInfo, InterchangeInfo, Observer, SetResult, ValidateO
 /// A business error as the simulator reports it: the finding code and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusinessError {
-    /// The finding code id (`claim-total-mismatch`) or the injected `SIM-EDIT-1`.
+    /// The finding code id (`claim-out-of-balance`) or the injected `SIM-EDIT-1`.
     pub code: String,
     /// The segment and element position (`CLM02`), or the segment id.
     pub field: String,

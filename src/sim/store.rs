@@ -60,6 +60,15 @@ struct Keys {
     records: HashMap<String, Record>,
 }
 
+/// One journal line, fields in this order.
+#[derive(serde::Serialize)]
+struct JournalLine<'a> {
+    key: &'a str,
+    payload_sha256: &'a str,
+    at_ms: u64,
+    reference: &'a str,
+}
+
 /// The journal file and the reference counter, behind one lock so that references follow
 /// journal order and lines never interleave.
 struct Journal {
@@ -140,13 +149,13 @@ impl Store {
             let at_ms = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64);
-            let mut line = serde_json::json!({
-                "key": key,
-                "payload_sha256": payload_sha256,
-                "at_ms": at_ms,
-                "reference": reference,
+            let mut line = serde_json::to_string(&JournalLine {
+                key,
+                payload_sha256,
+                at_ms,
+                reference: &reference,
             })
-            .to_string();
+            .map_err(io::Error::other)?;
             line.push('\n');
             file.write_all(line.as_bytes())?;
             file.sync_data()?;
