@@ -618,3 +618,61 @@ async fn the_sim_command_prints_its_address_and_journals() {
     assert_eq!(lines[0]["reference"], answer.json["id"]);
     let _ = std::fs::remove_file(journal);
 }
+
+/// A client that retries everything transient or in doubt with the same key, as the
+/// submitter will: against 30% faults of every transient kind, every set ends accepted and
+/// the journal holds each key exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_with_the_same_key_through_faults_commits_each_set_exactly_once() {
+    let journal = journal_path("exactly-once");
+    let sim = start(SimConfig {
+        journal: Some(journal.clone()),
+        slow: Duration::from_millis(600),
+        ..faults(0.3, &FaultKind::TRANSIENT, 21)
+    })
+    .await;
+    let url = sim.url();
+    let units = (0..30).map(|i| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let key = format!("unit-{i}");
+            let payload = body(&interchange(1, 100 + i));
+            let client = client(Duration::from_millis(300));
+            for _ in 0..60 {
+                let seen = post_with(&client, &url, Some(&key), None, payload.clone()).await;
+                // An error is a timeout (slow) or a closed connection (drop): in doubt, so
+                // retry with the same key.
+                if let Ok(answer) = seen {
+                    match answer.outcome {
+                        Outcome::Accepted { reference } => return (key, reference),
+                        Outcome::Transient { .. } | Outcome::InDoubt => {}
+                        other => panic!("{key}: {other:?}"),
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            panic!("{key}: never accepted");
+        })
+    });
+    let mut accepted = Vec::new();
+    for unit in units.collect::<Vec<_>>() {
+        accepted.push(unit.await.expect("unit"));
+    }
+    let lines = journal_lines(&journal);
+    let mut keys: Vec<&str> = lines.iter().filter_map(|l| l["key"].as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!((lines.len(), keys.len()), (30, 30), "{lines:?}");
+    for (key, reference) in &accepted {
+        let line = lines
+            .iter()
+            .find(|l| l["key"] == key.as_str())
+            .expect("journaled");
+        assert_eq!(line["reference"].as_str(), reference.as_deref(), "{key}");
+    }
+    let stats = sim.stats();
+    assert_eq!(stats.commits, 30);
+    assert!(stats.faults.values().sum::<u64>() > 0);
+    sim.shutdown().await;
+    let _ = std::fs::remove_file(journal);
+}
