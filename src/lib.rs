@@ -9,6 +9,8 @@
 //! - [`json`]: the envelope tree as JSON, streamed.
 //! - [`npi`]: National Provider Identifier check digits.
 //! - [`synth`]: deterministic synthetic 837 interchanges for samples, tests and benchmarks.
+//! - [`sim`]: a local clearinghouse speaking the claim submission contract, with faults, for
+//!   testing the submitter.
 //!
 //! ```
 //! use x12pipe::envelope::{Document, ParseOptions};
@@ -34,6 +36,7 @@ pub mod json;
 pub mod ledger;
 pub mod npi;
 pub mod schema;
+pub mod sim;
 pub mod submit;
 pub mod syntax;
 pub mod synth;

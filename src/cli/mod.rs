@@ -1,4 +1,4 @@
-//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`, `ledger`.
+//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`, `submit`, `ledger`, `sim`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
@@ -7,6 +7,8 @@ mod ack_cmd;
 mod gen_cmd;
 mod ledger_cmd;
 mod parse_cmd;
+mod sim_cmd;
+mod submit_cmd;
 mod validate_cmd;
 
 use std::fs::File;
@@ -20,7 +22,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "x12pipe", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 success, 1 the input has errors, 2 usage or I/O error.\n\
+    after_help = "Exit codes: 0 success, 1 the input has errors, 2 usage or I/O error,\n\
+3 (submit) some sets need an operator or the run was interrupted.\n\
 Run 'x12pipe <command> --help' for a command's options and examples."
 )]
 struct Cli {
@@ -33,8 +36,10 @@ enum Command {
     Parse(parse_cmd::ParseArgs),
     Validate(validate_cmd::ValidateArgs),
     Ack(ack_cmd::AckArgs),
-    Gen(gen_cmd::GenArgs),
+    Submit(submit_cmd::SubmitArgs),
     Ledger(ledger_cmd::LedgerArgs),
+    Sim(sim_cmd::SimArgs),
+    Gen(gen_cmd::GenArgs),
 }
 
 /// Opens a file, or standard input for `-`.
@@ -64,6 +69,8 @@ pub enum Outcome {
     InputErrors,
     /// Usage or I/O error (exit code 2).
     Failure,
+    /// Work left for an operator: sets in doubt or dead, or an interrupted run (exit code 3).
+    Incomplete,
 }
 
 impl From<Outcome> for ExitCode {
@@ -72,6 +79,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::InputErrors => ExitCode::from(1),
             Outcome::Failure => ExitCode::from(2),
+            Outcome::Incomplete => ExitCode::from(3),
         }
     }
 }
@@ -85,6 +93,8 @@ pub fn run() -> ExitCode {
         Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
+        Command::Sim(args) => sim_cmd::run(&args),
+        Command::Submit(args) => submit_cmd::run(&args),
     };
     outcome.into()
 }
