@@ -56,7 +56,13 @@ pub struct SubmitArgs {
     inputs: Vec<PathBuf>,
 
     /// The clearinghouse endpoint (POST {"x12": ...} with an Idempotency-Key header).
-    #[arg(long, env = "X12PIPE_ENDPOINT", value_name = "URL", required_unless_present = "simulate", conflicts_with = "simulate")]
+    #[arg(
+        long,
+        env = "X12PIPE_ENDPOINT",
+        value_name = "URL",
+        required_unless_present = "simulate",
+        conflicts_with = "simulate"
+    )]
     endpoint: Option<String>,
 
     /// Start a local clearinghouse simulator in this process and send to it, with a mild
@@ -65,7 +71,12 @@ pub struct SubmitArgs {
     simulate: bool,
 
     /// The simulator's transient fault rate (0 to 1), with --simulate.
-    #[arg(long, value_name = "RATE", default_value_t = 0.2, requires = "simulate")]
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value_t = 0.2,
+        requires = "simulate"
+    )]
     sim_faults: f64,
 
     /// The simulator's fault seed, with --simulate.
@@ -192,7 +203,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (use ms, s, m or h)"
+            ));
+        }
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is out of range"))
 }
@@ -206,9 +221,9 @@ fn input_files(inputs: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.is_file()
-                        && p.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "x12" | "edi" | "837"))
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            matches!(e.to_ascii_lowercase().as_str(), "x12" | "edi" | "837")
+                        })
                 })
                 .collect();
             found.sort();
@@ -292,7 +307,11 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for BarWriter {
 
 fn init_logs(format: LogFormat, verbose: bool, bar: Option<ProgressBar>) {
     use tracing_subscriber::EnvFilter;
-    let default = if verbose || bar.is_none() { "info" } else { "warn" };
+    let default = if verbose || bar.is_none() {
+        "info"
+    } else {
+        "warn"
+    };
     let filter = EnvFilter::try_from_env("X12PIPE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let writer = BarWriter(bar);
     let result = match format {
@@ -315,6 +334,27 @@ fn init_logs(format: LogFormat, verbose: bool, bar: Option<ProgressBar>) {
 
 /// Runs `x12pipe submit`.
 pub fn run(args: &SubmitArgs) -> Outcome {
+    // The ledger first, outside the async runtime: without it nothing may be sent, and a
+    // blocking database client must be opened and closed where blocking is allowed.
+    let mut temporary: Option<PathBuf> = None;
+    let spec = match (&args.ledger, args.simulate) {
+        (Some(spec), _) => spec.clone(),
+        (None, true) => {
+            let path = std::env::temp_dir()
+                .join(format!("x12pipe-simulate-{}.sqlite", std::process::id()));
+            temporary = Some(path.clone());
+            format!("sqlite:{}", path.display())
+        }
+        (None, false) => default_ledger(&args.inputs),
+    };
+    let opened: Box<dyn Ledger> = match ledger::open(&spec, true) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("x12pipe submit: cannot open the ledger: {e}");
+            return Outcome::Failure;
+        }
+    };
+    let shared: SharedLedger = Arc::new(Mutex::new(opened));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -326,10 +366,18 @@ pub fn run(args: &SubmitArgs) -> Outcome {
             return Outcome::Failure;
         }
     };
-    runtime.block_on(submit(args))
+    let outcome = runtime.block_on(submit(args, Arc::clone(&shared), &spec));
+    drop(runtime);
+    drop(shared);
+    if let Some(path) = temporary {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    outcome
 }
 
-async fn submit(args: &SubmitArgs) -> Outcome {
+async fn submit(args: &SubmitArgs, shared: SharedLedger, spec: &str) -> Outcome {
     let mut options = ValidateOptions::new();
     options.parse = ParseOptions {
         lenient: args.lenient,
@@ -357,35 +405,14 @@ async fn submit(args: &SubmitArgs) -> Outcome {
     };
     let authorization = std::env::var(&args.auth_env).ok().filter(|v| !v.is_empty());
 
-    // The ledger first: without it nothing may be sent.
-    let mut temporary: Option<PathBuf> = None;
-    let spec = match (&args.ledger, args.simulate) {
-        (Some(spec), _) => spec.clone(),
-        (None, true) => {
-            let path = std::env::temp_dir().join(format!(
-                "x12pipe-simulate-{}.sqlite",
-                std::process::id()
-            ));
-            temporary = Some(path.clone());
-            format!("sqlite:{}", path.display())
-        }
-        (None, false) => default_ledger(&args.inputs),
-    };
-    let opened: Box<dyn Ledger> = match ledger::open(&spec, true) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("x12pipe submit: cannot open the ledger: {e}");
-            return Outcome::Failure;
-        }
-    };
-    let shared: SharedLedger = Arc::new(Mutex::new(opened));
-
     // Read and gate every file before anything is sent.
     let mut units: Vec<PreparedUnit> = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
     for file in &files {
         let name = file.display().to_string();
         let read = open_input(file).and_then(|input| prepare(input, &name, &options));
         match read {
+            Ok(found) if found.is_empty() => unreadable.push(name),
             Ok(mut found) => units.append(&mut found),
             Err(e) => {
                 eprintln!("x12pipe submit: {name}: {e}");
@@ -469,7 +496,9 @@ async fn submit(args: &SubmitArgs) -> Outcome {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("x12pipe submit: stopping: finishing the requests in flight (Ctrl-C again to quit now)");
+            eprintln!(
+                "x12pipe submit: stopping: finishing the requests in flight (Ctrl-C again to quit now)"
+            );
             let _ = stop_tx.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
@@ -496,9 +525,10 @@ async fn submit(args: &SubmitArgs) -> Outcome {
                     bar.inc(1);
                 }
             }
-            EngineEvent::Paused { wait } => {
-                bar.set_message(format!("(breaker open: pausing {:.1} s)", wait.as_secs_f64()))
-            }
+            EngineEvent::Paused { wait } => bar.set_message(format!(
+                "(breaker open: pausing {:.1} s)",
+                wait.as_secs_f64()
+            )),
         }
     };
     let result = engine
@@ -521,22 +551,23 @@ async fn submit(args: &SubmitArgs) -> Outcome {
     let shown_spec = if args.simulate && args.ledger.is_none() {
         format!("{spec} (temporary, --simulate)")
     } else {
-        spec.clone()
+        spec.to_string()
     };
     let printed = match args.format {
-        SummaryFormat::Text => print_text(&report, &endpoint, args.simulate, &shown_spec),
-        SummaryFormat::Json => print_json(&report, &endpoint, &spec),
-    };
-    if let Some(path) = temporary {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        SummaryFormat::Text => {
+            print_text(&report, &endpoint, args.simulate, &shown_spec, &unreadable)
         }
-    }
+        SummaryFormat::Json => print_json(&report, &endpoint, spec, &unreadable),
+    };
     if let Err(e) = printed {
         eprintln!("x12pipe submit: cannot write the summary: {e}");
         return Outcome::Failure;
     }
-    outcome(&report)
+    match outcome(&report) {
+        // A file without a readable transaction set is an input error too.
+        Outcome::Success if !unreadable.is_empty() => Outcome::InputErrors,
+        other => other,
+    }
 }
 
 /// The exit code a report earns.
@@ -548,9 +579,12 @@ fn outcome(report: &Report) -> Outcome {
         return Outcome::Failure;
     }
     let needs_operator = report.units.iter().any(|u| {
-        matches!(u.state, State::InDoubt | State::Dead | State::Pending | State::RetryWait | State::InFlight)
+        matches!(
+            u.state,
+            State::InDoubt | State::Dead | State::Pending | State::RetryWait | State::InFlight
+        )
     });
-    if needs_operator || report.stopped.is_some() {
+    if needs_operator || report.stopped.is_some() || !report.conflicts.is_empty() {
         return Outcome::Incomplete;
     }
     if report
@@ -563,7 +597,13 @@ fn outcome(report: &Report) -> Outcome {
     Outcome::Success
 }
 
-fn print_text(report: &Report, endpoint: &str, simulate: bool, ledger: &str) -> io::Result<()> {
+fn print_text(
+    report: &Report,
+    endpoint: &str,
+    simulate: bool,
+    ledger: &str,
+    unreadable: &[String],
+) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let to = if simulate {
         format!("{endpoint} (local simulator)")
@@ -596,6 +636,14 @@ fn print_text(report: &Report, endpoint: &str, simulate: bool, ledger: &str) -> 
         "  {:<18} {:>6}  ({} attempts in all)",
         "retries spent", report.retries, report.attempts
     )?;
+    if !report.conflicts.is_empty() {
+        writeln!(
+            out,
+            "  {:<18} {:>6}  (control numbers already used by another payload: not sent)",
+            "conflict",
+            report.conflicts.len()
+        )?;
+    }
     if report.duplicates > 0 {
         writeln!(
             out,
@@ -627,11 +675,38 @@ fn print_text(report: &Report, endpoint: &str, simulate: bool, ledger: &str) -> 
             )?;
         }
     }
+    if !report.conflicts.is_empty() {
+        writeln!(
+            out,
+            "\nconflicts (ISA13/GS06/ST02, file, why): give these sets new control numbers"
+        )?;
+        for c in &report.conflicts {
+            writeln!(
+                out,
+                "  {}/{}/{}  {}  {}\n    key {}",
+                c.interchange, c.group, c.transaction, c.source, c.reason, c.key
+            )?;
+        }
+    }
+    if !unreadable.is_empty() {
+        writeln!(
+            out,
+            "\nfiles without a readable transaction set (nothing recorded; `x12pipe validate FILE` says why):"
+        )?;
+        for name in unreadable {
+            writeln!(out, "  {name}")?;
+        }
+    }
     writeln!(out, "\nledger: {ledger}")?;
     out.flush()
 }
 
-fn print_json(report: &Report, endpoint: &str, ledger: &str) -> io::Result<()> {
+fn print_json(
+    report: &Report,
+    endpoint: &str,
+    ledger: &str,
+    unreadable: &[String],
+) -> io::Result<()> {
     let counts: serde_json::Map<String, serde_json::Value> = report
         .counts()
         .into_iter()
@@ -644,6 +719,8 @@ fn print_json(report: &Report, endpoint: &str, ledger: &str) -> io::Result<()> {
         "attempts": report.attempts,
         "retries": report.retries,
         "duplicates": report.duplicates,
+        "conflicts": report.conflicts,
+        "unreadable_files": unreadable,
         "interrupted": report.stopped == Some(Stop::Interrupted),
         "units": report.units,
     });

@@ -189,10 +189,32 @@ pub struct Fate {
     pub earlier: bool,
 }
 
+/// A set that was not recorded because its key is taken by another payload.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Conflict {
+    /// The key.
+    pub key: String,
+    /// ISA13.
+    pub interchange: String,
+    /// GS06.
+    pub group: String,
+    /// ST02.
+    pub transaction: String,
+    /// Source file.
+    pub source: String,
+    /// Hex SHA-256 of this set's payload.
+    pub payload_sha256: String,
+    /// Where the other payload is: earlier in this input, or in the ledger.
+    pub reason: String,
+}
+
 /// The end of a run.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Report {
-    /// Every unit of the input, in input order.
+    /// Sets whose key another payload holds (same ISA13/GS06/ST02 and partners, different
+    /// content): never sent; the file needs new control numbers.
+    pub conflicts: Vec<Conflict>,
+    /// Every unit of the input recorded in the ledger, in input order.
     pub units: Vec<Fate>,
     /// Attempts this run started.
     pub attempts: u64,
@@ -344,14 +366,27 @@ impl<T: Transport> Engine<T> {
                 }
             }
         }
+        let conflict = |unit: &PreparedUnit, reason: &str| Conflict {
+            key: unit.key.clone(),
+            interchange: unit.control_numbers.0.clone(),
+            group: unit.control_numbers.1.clone(),
+            transaction: unit.control_numbers.2.clone(),
+            source: unit.source.clone(),
+            payload_sha256: unit.payload_sha256.clone(),
+            reason: reason.to_string(),
+        };
         for unit in &input_conflicts {
-            tracing::error!(
+            tracing::warn!(
                 key = %unit.key,
                 interchange = %unit.control_numbers.0,
                 group = %unit.control_numbers.1,
                 transaction = %unit.control_numbers.2,
-                "the input holds this key twice with different payloads; the second is not sent"
+                "conflict: an earlier set of the input has this key with another payload; not sent"
             );
+            report.conflicts.push(conflict(
+                unit,
+                "an earlier set of this input has the same control numbers and partners with another payload",
+            ));
         }
 
         let now = self.clock.now_ms();
@@ -369,6 +404,7 @@ impl<T: Transport> Engine<T> {
         let mut sendable: HashMap<String, Sendable> = HashMap::new();
         let mut gate_records: Vec<(String, Event, String)> = Vec::new();
         let mut earlier: HashSet<String> = HashSet::new();
+        let mut conflicted: HashSet<String> = HashSet::new();
         for (unit, result) in order.iter().zip(&enqueued) {
             let open = match result {
                 Enqueued::New | Enqueued::Known(State::Pending) => true,
@@ -379,13 +415,17 @@ impl<T: Transport> Engine<T> {
                     false
                 }
                 Enqueued::Conflict { recorded } => {
-                    tracing::error!(
+                    tracing::warn!(
                         key = %unit.key,
                         recorded_sha256 = %recorded,
                         payload_sha256 = %unit.payload_sha256,
-                        "the ledger holds this key with another payload; not sent (a changed file must get new control numbers)"
+                        "conflict: the ledger holds this key with another payload; not sent (a changed file must get new control numbers)"
                     );
-                    earlier.insert(unit.key.clone());
+                    report.conflicts.push(conflict(
+                        unit,
+                        "the ledger holds these control numbers and partners with another payload",
+                    ));
+                    conflicted.insert(unit.key.clone());
                     false
                 }
             };
@@ -461,6 +501,7 @@ impl<T: Transport> Engine<T> {
         // The fate of every input unit, as the ledger has it now.
         let keys: Vec<(String, (String, String, String), String)> = order
             .iter()
+            .filter(|u| !conflicted.contains(&u.key))
             .map(|u| (u.key.clone(), u.control_numbers.clone(), u.source.clone()))
             .collect();
         let units = with_ledger(&self.ledger, move |l| {
