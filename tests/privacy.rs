@@ -131,3 +131,80 @@ fn no_report_or_acknowledgment_quotes_patient_data() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn run_in(args: &[&str], env: &[(&str, &str)]) -> (String, std::process::ExitStatus) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_x12pipe"));
+    command.args(args).env_remove("X12PIPE_LEDGER");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().expect("run x12pipe");
+    (
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        output.status,
+    )
+}
+
+#[test]
+fn submitting_never_logs_or_records_patient_data() {
+    let sample =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/837p.x12")).expect("sample");
+    let values = patient_values(&sample);
+    assert!(values.len() >= 20, "patient data to look for: {values:?}");
+    let dir = std::env::temp_dir().join(format!("x12pipe-privacy-submit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // One file accepted, one rejected by the gate for findings on patient segments.
+    std::fs::write(dir.join("good.x12"), &sample).expect("write");
+    // Its own control numbers (ISA13 = GS06 in generated files), so it is its own unit.
+    let text = String::from_utf8_lossy(&sample).into_owned();
+    let isa13 = text.split('*').nth(13).expect("ISA13").to_string();
+    let renumbered = format!("{}{}", &isa13[..8], if isa13.ends_with('9') { '0' } else { '9' });
+    let broken_text = broken(&text).replace(&isa13, &renumbered);
+    std::fs::write(dir.join("broken.x12"), &broken_text).expect("write");
+    let mut corrupted = patient_values(broken_text.as_bytes());
+    corrupted.retain(|v| !values.contains(v));
+    let ledger = format!("sqlite:{}", dir.join("ledger.sqlite").display());
+    let dir_arg = dir.to_str().expect("utf-8");
+    let debug = [("X12PIPE_LOG", "debug")];
+    let mut outputs = Vec::new();
+    for (format, log) in [("json", "json"), ("text", "text")] {
+        let (out, status) = run_in(
+            &[
+                "submit", dir_arg, "--simulate", "--sim-faults", "0.5", "--ledger", &ledger,
+                "--today", "2026-11-23", "--format", format, "--log-format", log, "-v",
+            ],
+            &debug,
+        );
+        assert!(status.code().is_some(), "{out}");
+        outputs.push(out);
+    }
+    assert!(outputs[0].contains("accepted"), "{}", outputs[0]);
+    assert!(outputs[0].contains("rejected_"), "the broken file is rejected: {}", outputs[0]);
+    let (list, _) = run_in(&["ledger", "list", "--format", "json", "--ledger", &ledger], &[]);
+    let units: serde_json::Value =
+        serde_json::from_str(list.trim_end()).unwrap_or(serde_json::Value::Null);
+    let keys: Vec<String> = units
+        .as_array()
+        .map(|a| a.iter().filter_map(|u| u["key"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert!(keys.len() >= 2, "both files are in the ledger: {list}");
+    outputs.push(list);
+    for key in &keys {
+        outputs.push(run_in(&["ledger", "show", key, "--format", "json", "--ledger", &ledger], &[]).0);
+    }
+    outputs.push(run_in(&["ledger", "status", "--ledger", &ledger], &[]).0);
+    for output in &outputs {
+        for value in values.iter().chain(&corrupted) {
+            assert!(
+                !output.contains(value.as_str()),
+                "patient value {value:?} leaked:\n{output}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

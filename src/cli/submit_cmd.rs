@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use x12pipe::envelope::ParseOptions;
 use x12pipe::ledger::{self, Ledger, State};
-use x12pipe::sim::{RunningSim, SimConfig};
+use x12pipe::sim::{FaultKind, RunningSim, SimConfig};
 use x12pipe::submit::engine::{
     Clock, Engine, EngineConfig, EngineEvent, Report, SharedLedger, Stop,
 };
@@ -426,10 +426,16 @@ async fn submit(args: &SubmitArgs, shared: SharedLedger, spec: &str) -> Outcome 
     let endpoint = match (&args.endpoint, args.simulate) {
         (Some(url), _) => url.clone(),
         (None, _) => {
+            // Every transient kind but `slow`, which would make a demo wait out the whole
+            // request timeout; `drop` still shows a request that is sent and not answered.
             let config = SimConfig {
                 fault_rate: args.sim_faults.clamp(0.0, 1.0),
+                fault_kinds: FaultKind::TRANSIENT
+                    .iter()
+                    .copied()
+                    .filter(|k| *k != FaultKind::Slow)
+                    .collect(),
                 seed: args.sim_seed,
-                slow: args.timeout + Duration::from_secs(1),
                 ..SimConfig::default()
             };
             match RunningSim::start(config).await {

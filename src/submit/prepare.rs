@@ -85,10 +85,10 @@ fn codes(findings: &[&Finding], category: Category) -> Option<String> {
         .filter(|f| f.severity == Severity::Error && f.category() == category)
         .map(|f| {
             let mut part = f.code.id().to_string();
-            if let Some(segment) = f.location.segment_in_set {
-                part.push_str(&format!(" at segment {segment}"));
-            } else {
-                part.push_str(&format!(" at segment {}", f.location.position.segment));
+            match (f.location.segment_in_set, f.location.position.segment) {
+                (Some(segment), _) => part.push_str(&format!(" at segment {segment}")),
+                (None, 0) => {}
+                (None, ordinal) => part.push_str(&format!(" at segment {ordinal} of the file")),
             }
             if let Some(element) = f.location.element {
                 part.push_str(&format!(" element {element}"));
@@ -96,6 +96,9 @@ fn codes(findings: &[&Finding], category: Category) -> Option<String> {
             part
         })
         .collect();
+    // A claim's finding can be reported at set level too: say it once.
+    let mut seen = std::collections::HashSet::new();
+    parts.retain(|p| seen.insert(p.clone()));
     if parts.is_empty() {
         return None;
     }
@@ -185,13 +188,16 @@ impl Observer for Collector {
         Ok(())
     }
 
+    /// The file cannot be read further. Nothing of it is sent, not even its complete
+    /// interchanges: a file that breaks off (or carries data after its last IEA) may be a
+    /// concatenation or transfer error, and the validator rejects it as a whole.
     fn fatal(&mut self, _info: Option<&InterchangeInfo>, findings: &[Finding]) -> io::Result<()> {
         self.open.append(&mut self.group);
+        self.done.append(&mut self.open);
         let all: Vec<&Finding> = findings.iter().collect();
         let why = codes(&all, Category::Syntax)
-            .unwrap_or_else(|| "the interchange could not be read to its end".to_string());
-        Self::reject_all(&mut self.open, &format!("unreadable interchange: {why}"));
-        self.done.append(&mut self.open);
+            .unwrap_or_else(|| "the file could not be read to its end".to_string());
+        Self::reject_all(&mut self.done, &format!("unreadable file: {why}"));
         Ok(())
     }
 }
@@ -262,6 +268,19 @@ mod tests {
         let mut keys: Vec<&str> = units.iter().map(|u| u.key.as_str()).collect();
         keys.dedup();
         assert_eq!(keys.len(), 3, "every set has its own key");
+    }
+
+    #[test]
+    fn data_after_the_last_interchange_rejects_the_whole_file() {
+        let mut file = generate(&GenOptions::new(ClaimKind::Professional, 2, 1));
+        file.extend_from_slice(b"THIS IS NOT AN INTERCHANGE\n");
+        let units = prepare(&file[..], "f.x12", &options()).expect("read");
+        assert_eq!(units.len(), 1);
+        assert!(
+            matches!(&units[0].gate, Gate::RejectSyntax(why) if why.starts_with("unreadable file")),
+            "{:?}",
+            units[0].gate
+        );
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! Submission throughput to the local simulator (no faults), with the ledger against the
+//! same requests without one, in the same run.
+//!
+//! - `baseline`: the same HTTP requests, 16 in flight, no ledger;
+//! - `sqlite`: the submitter with the SQLite ledger at `synchronous=FULL` (every attempt and
+//!   outcome committed to disk; outcomes that arrive together share one commit);
+//! - `postgres`: the same with the PostgreSQL ledger, when `X12PIPE_TEST_POSTGRES_URL` is set.
+//!
+//! The simulator runs in this process and does not deduplicate (every request is a new
+//! commit), so each iteration sends the same units again through a fresh ledger. Its
+//! validation of each payload is part of every variant.
+//!
+//! Run: `cargo bench --bench submit`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+// Only the estimate reader is used here; the generated inputs serve the other benches.
+#[allow(dead_code)]
+mod common;
+
+use common::mean_ns;
+use criterion::{BenchmarkId, Criterion, Throughput};
+use tokio::task::JoinSet;
+use x12pipe::ledger::Ledger;
+use x12pipe::ledger::postgres::PostgresLedger;
+use x12pipe::ledger::sqlite::SqliteLedger;
+use x12pipe::sim::{RunningSim, SimConfig};
+use x12pipe::submit::engine::{Clock, Engine, EngineConfig, SharedLedger};
+use x12pipe::submit::transport::{Delivery, HttpTransport, Transport, json_body};
+use x12pipe::submit::{PreparedUnit, prepare};
+use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
+use x12pipe::validate::ValidateOptions;
+
+const GROUP: &str = "submit";
+const UNITS: u64 = 1000;
+const CONCURRENCY: usize = 16;
+
+fn units() -> Vec<PreparedUnit> {
+    let mut options = GenOptions::new(ClaimKind::Professional, UNITS, 5);
+    options.claims_per_transaction = 1;
+    let mut file = Vec::new();
+    write_interchange(&mut file, &options).expect("generate");
+    let mut validate = ValidateOptions::new();
+    validate.today = time::Date::from_calendar_date(2026, time::Month::November, 23).expect("date");
+    prepare(&file[..], "bench.x12", &validate).expect("prepare")
+}
+
+/// The same requests as the submitter sends, 16 at a time, without a ledger.
+async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, Vec<u8>)]) -> usize {
+    let mut tasks = JoinSet::new();
+    let mut accepted = 0;
+    let mut next = bodies.iter();
+    loop {
+        while tasks.len() < CONCURRENCY {
+            let Some((key, body)) = next.next() else { break };
+            let (t, key, body) = (Arc::clone(transport), key.clone(), body.clone());
+            tasks.spawn(async move { t.send(&key, body).await });
+        }
+        match tasks.join_next().await {
+            Some(Ok(Delivery::Response(r))) if r.status == 200 => accepted += 1,
+            Some(_) => {}
+            None => break,
+        }
+    }
+    accepted
+}
+
+async fn with_ledger(
+    ledger: Box<dyn Ledger>,
+    transport: &Arc<HttpTransport>,
+    units: &[PreparedUnit],
+) -> usize {
+    let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+    let config = EngineConfig {
+        worker: "bench".into(),
+        concurrency: CONCURRENCY,
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(Arc::clone(&shared), Arc::clone(transport), config, Clock::system());
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = engine.run(units.to_vec(), rx, &mut |_| {}).await.expect("run");
+    drop(engine);
+    // A blocking client is closed off the async threads.
+    let _ = tokio::task::spawn_blocking(move || drop(shared)).await;
+    report.count(x12pipe::ledger::State::Accepted)
+}
+
+fn main() {
+    let since = SystemTime::now();
+    let mut criterion = Criterion::default().configure_from_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let units = units();
+    let bodies: Vec<(String, Vec<u8>)> = units
+        .iter()
+        .map(|u| (u.key.clone(), json_body(&u.payload).expect("utf-8")))
+        .collect();
+    let sim = runtime
+        .block_on(RunningSim::start(SimConfig {
+            dedup: false,
+            ..SimConfig::default()
+        }))
+        .expect("simulator");
+    let transport = Arc::new(
+        HttpTransport::new(&sim.url(), Duration::from_secs(30), None).expect("transport"),
+    );
+    let dir = std::env::temp_dir().join(format!("x12pipe-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let postgres = std::env::var("X12PIPE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let label = format!("{UNITS}units");
+    let mut fresh = 0u64;
+
+    let mut group = criterion.benchmark_group(GROUP);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(UNITS));
+    group.bench_function(BenchmarkId::new("baseline", &label), |b| {
+        b.iter(|| assert_eq!(runtime.block_on(baseline(&transport, &bodies)), UNITS as usize))
+    });
+    group.bench_function(BenchmarkId::new("sqlite", &label), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                fresh += 1;
+                let path = dir.join(format!("ledger-{fresh}.sqlite"));
+                let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::open(&path).expect("ledger"));
+                let start = Instant::now();
+                let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                total += start.elapsed();
+                assert_eq!(accepted, UNITS as usize);
+            }
+            total
+        })
+    });
+    if let Some(url) = &postgres {
+        group.bench_function(BenchmarkId::new("postgres", &label), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    fresh += 1;
+                    let schema = format!("x12pipe_bench_{}_{fresh}", std::process::id());
+                    let ledger: Box<dyn Ledger> =
+                        Box::new(PostgresLedger::connect_in_schema(url, &schema).expect("ledger"));
+                    let start = Instant::now();
+                    let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                    total += start.elapsed();
+                    assert_eq!(accepted, UNITS as usize);
+                    if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
+                        let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+                    }
+                }
+                total
+            })
+        });
+    } else {
+        eprintln!("postgres: skipped (set X12PIPE_TEST_POSTGRES_URL to include it)");
+    }
+    group.finish();
+    criterion.final_summary();
+    runtime.block_on(sim.shutdown());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("\nunits per second (mean), same run:");
+    let Some(base) = mean_ns(GROUP, "baseline", &label, since) else {
+        return;
+    };
+    let per_second = |ns: f64| UNITS as f64 / ns * 1e9;
+    println!("  baseline (no ledger) {:>8.0} units/s", per_second(base));
+    for name in ["sqlite", "postgres"] {
+        if let Some(ns) = mean_ns(GROUP, name, &label, since) {
+            println!(
+                "  {name:<20} {:>8.0} units/s | {:.2} of baseline (ledger cost {:.0}%)",
+                per_second(ns),
+                base / ns,
+                (1.0 - base / ns) * 100.0
+            );
+        }
+    }
+}
