@@ -53,7 +53,9 @@ async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, Vec<u8>)]) 
     let mut next = bodies.iter();
     loop {
         while tasks.len() < CONCURRENCY {
-            let Some((key, body)) = next.next() else { break };
+            let Some((key, body)) = next.next() else {
+                break;
+            };
             let (t, key, body) = (Arc::clone(transport), key.clone(), body.clone());
             tasks.spawn(async move { t.send(&key, body).await });
         }
@@ -77,9 +79,17 @@ async fn with_ledger(
         concurrency: CONCURRENCY,
         ..EngineConfig::default()
     };
-    let mut engine = Engine::new(Arc::clone(&shared), Arc::clone(transport), config, Clock::system());
+    let mut engine = Engine::new(
+        Arc::clone(&shared),
+        Arc::clone(transport),
+        config,
+        Clock::system(),
+    );
     let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = engine.run(units.to_vec(), rx, &mut |_| {}).await.expect("run");
+    let report = engine
+        .run(units.to_vec(), rx, &mut |_| {})
+        .await
+        .expect("run");
     drop(engine);
     // A blocking client is closed off the async threads.
     let _ = tokio::task::spawn_blocking(move || drop(shared)).await;
@@ -105,12 +115,13 @@ fn main() {
             ..SimConfig::default()
         }))
         .expect("simulator");
-    let transport = Arc::new(
-        HttpTransport::new(&sim.url(), Duration::from_secs(30), None).expect("transport"),
-    );
+    let transport =
+        Arc::new(HttpTransport::new(&sim.url(), Duration::from_secs(30), None).expect("transport"));
     let dir = std::env::temp_dir().join(format!("x12pipe-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let postgres = std::env::var("X12PIPE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let postgres = std::env::var("X12PIPE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let label = format!("{UNITS}units");
     let mut fresh = 0u64;
 
@@ -121,7 +132,12 @@ fn main() {
         .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(UNITS));
     group.bench_function(BenchmarkId::new("baseline", &label), |b| {
-        b.iter(|| assert_eq!(runtime.block_on(baseline(&transport, &bodies)), UNITS as usize))
+        b.iter(|| {
+            assert_eq!(
+                runtime.block_on(baseline(&transport, &bodies)),
+                UNITS as usize
+            )
+        })
     });
     group.bench_function(BenchmarkId::new("sqlite", &label), |b| {
         b.iter_custom(|iters| {

@@ -163,7 +163,11 @@ fn submitting_never_logs_or_records_patient_data() {
     // Its own control numbers (ISA13 = GS06 in generated files), so it is its own unit.
     let text = String::from_utf8_lossy(&sample).into_owned();
     let isa13 = text.split('*').nth(13).expect("ISA13").to_string();
-    let renumbered = format!("{}{}", &isa13[..8], if isa13.ends_with('9') { '0' } else { '9' });
+    let renumbered = format!(
+        "{}{}",
+        &isa13[..8],
+        if isa13.ends_with('9') { '0' } else { '9' }
+    );
     let broken_text = broken(&text).replace(&isa13, &renumbered);
     std::fs::write(dir.join("broken.x12"), &broken_text).expect("write");
     let mut corrupted = patient_values(broken_text.as_bytes());
@@ -175,8 +179,20 @@ fn submitting_never_logs_or_records_patient_data() {
     for (format, log) in [("json", "json"), ("text", "text")] {
         let (out, status) = run_in(
             &[
-                "submit", dir_arg, "--simulate", "--sim-faults", "0.5", "--ledger", &ledger,
-                "--today", "2026-11-23", "--format", format, "--log-format", log, "-v",
+                "submit",
+                dir_arg,
+                "--simulate",
+                "--sim-faults",
+                "0.5",
+                "--ledger",
+                &ledger,
+                "--today",
+                "2026-11-23",
+                "--format",
+                format,
+                "--log-format",
+                log,
+                "-v",
             ],
             &debug,
         );
@@ -184,18 +200,37 @@ fn submitting_never_logs_or_records_patient_data() {
         outputs.push(out);
     }
     assert!(outputs[0].contains("accepted"), "{}", outputs[0]);
-    assert!(outputs[0].contains("rejected_"), "the broken file is rejected: {}", outputs[0]);
-    let (list, _) = run_in(&["ledger", "list", "--format", "json", "--ledger", &ledger], &[]);
+    assert!(
+        outputs[0].contains("rejected_"),
+        "the broken file is rejected: {}",
+        outputs[0]
+    );
+    let (list, _) = run_in(
+        &["ledger", "list", "--format", "json", "--ledger", &ledger],
+        &[],
+    );
     let units: serde_json::Value =
         serde_json::from_str(list.trim_end()).unwrap_or(serde_json::Value::Null);
     let keys: Vec<String> = units
         .as_array()
-        .map(|a| a.iter().filter_map(|u| u["key"].as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u["key"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(keys.len() >= 2, "both files are in the ledger: {list}");
     outputs.push(list);
     for key in &keys {
-        outputs.push(run_in(&["ledger", "show", key, "--format", "json", "--ledger", &ledger], &[]).0);
+        outputs.push(
+            run_in(
+                &[
+                    "ledger", "show", key, "--format", "json", "--ledger", &ledger,
+                ],
+                &[],
+            )
+            .0,
+        );
     }
     outputs.push(run_in(&["ledger", "status", "--ledger", &ledger], &[]).0);
     for output in &outputs {

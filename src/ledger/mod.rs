@@ -337,7 +337,8 @@ pub trait Ledger: Send {
     }
     /// Leases up to `limit` due units to `owner` (attempt counted and committed first),
     /// oldest first. With `among`, only units whose key is in it (the units this worker
-    /// holds payloads for); units leased by others are skipped, never waited for.
+    /// holds payloads for and believes due), in the order given where the backend can keep
+    /// it; units leased by others are skipped, never waited for.
     fn lease_due(
         &mut self,
         owner: &str,

@@ -151,41 +151,63 @@ impl Ledger for SqliteLedger {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let wanted: Option<std::collections::HashSet<&str>> =
-            among.map(|keys| keys.iter().map(String::as_str).collect());
-        let keys: Vec<String> = {
-            // One writer at a time (immediate transaction): nothing else can lease these
-            // rows between the select and the update. The due units are filtered here,
-            // in order, rather than in SQL, so a long `among` costs no statement size.
-            let mut statement = tx
-                .prepare_cached(
-                    "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
-                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key",
-                )
-                .map_err(db)?;
-            let mut rows = statement.query(params![now]).map_err(db)?;
-            let mut keys = Vec::new();
-            while keys.len() < limit {
-                let Some(row) = rows.next().map_err(db)? else {
-                    break;
-                };
-                let key: String = row.get(0).map_err(db)?;
-                if wanted.as_ref().is_none_or(|w| w.contains(key.as_str())) {
-                    keys.push(key);
+        // One writer at a time (immediate transaction): nothing else can lease these rows
+        // between the select and the update.
+        let keys: Vec<String> = match among {
+            // The keys asked for, each looked up by primary key, in the order given: the
+            // cost follows the request, not the size of the ledger.
+            Some(among) => {
+                let mut statement = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
+                         AND (next_at IS NULL OR next_at <= ?2)",
+                    )
+                    .map_err(db)?;
+                let mut keys = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                for key in among {
+                    if keys.len() >= limit {
+                        break;
+                    }
+                    if seen.insert(key.as_str())
+                        && statement.exists(params![key, now]).map_err(db)?
+                    {
+                        keys.push(key.clone());
+                    }
                 }
+                keys
             }
-            keys
+            None => {
+                let mut statement = tx
+                    .prepare_cached(
+                        "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
+                         AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
+                    )
+                    .map_err(db)?;
+                let rows = statement
+                    .query_map(params![now, limit as i64], |row| row.get(0))
+                    .map_err(db)?;
+                rows.collect::<Result<_, _>>().map_err(db)?
+            }
         };
         let mut leased = Vec::with_capacity(keys.len());
         for key in keys {
             let unit = load(&tx, &key)?;
             let to = moved(&unit, &Event::Lease)?;
             let attempt = unit.attempts + 1;
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE units SET state = ?2, attempts = ?3, lease_owner = ?4, lease_until = ?5, \
                  next_at = NULL, updated_at = ?6 WHERE key = ?1",
-                params![key, to.as_str(), attempt, owner, now + lease_ms, now],
             )
+            .map_err(db)?
+            .execute(params![
+                key,
+                to.as_str(),
+                attempt,
+                owner,
+                now + lease_ms,
+                now
+            ])
             .map_err(db)?;
             audit(
                 &tx,

@@ -21,7 +21,7 @@
 //! Time comes from [`Clock`], which follows `tokio::time`: under a paused test runtime the
 //! whole loop runs in virtual time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -277,6 +277,9 @@ fn next_random(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How long the loop waits for more outcomes after one arrives, to record them together.
+const GATHER: Duration = Duration::from_millis(1);
+
 /// What the loop keeps of a unit it may send.
 struct Sendable {
     body: Vec<u8>,
@@ -309,6 +312,58 @@ fn duration_text(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The units this worker believes due, so a lease asks the ledger about a few keys rather
+/// than every open unit. What it cannot know (another worker's changes) the ledger tells
+/// when the loop is idle ([`Engine::remaining`]).
+#[derive(Default)]
+struct Queue {
+    due: VecDeque<String>,
+    queued: HashSet<String>,
+    /// Keys due at a later time (a retry, the end of someone's lease).
+    later: HashMap<String, i64>,
+}
+
+impl Queue {
+    fn push(&mut self, key: &str) {
+        if self.queued.insert(key.to_string()) {
+            self.due.push_back(key.to_string());
+        }
+    }
+
+    fn at(&mut self, key: &str, time: i64) {
+        self.later.insert(key.to_string(), time);
+    }
+
+    /// Moves the keys whose time has come to the due queue.
+    fn promote(&mut self, now: i64) {
+        let ready: Vec<String> = self
+            .later
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in ready {
+            self.later.remove(&key);
+            self.push(&key);
+        }
+    }
+
+    /// The first `n` due keys, taken off the queue: the ones the ledger does not lease
+    /// are not due there, and come back through [`Engine::remaining`].
+    fn take(&mut self, n: usize) -> Vec<String> {
+        let n = n.min(self.due.len());
+        let keys: Vec<String> = self.due.drain(..n).collect();
+        for key in &keys {
+            self.queued.remove(key);
+        }
+        keys
+    }
+
+    fn next_time(&self) -> Option<i64> {
+        self.later.values().min().copied()
     }
 }
 
@@ -494,8 +549,14 @@ impl<T: Transport> Engine<T> {
         on_event(&EngineEvent::Queued {
             to_send: sendable.len(),
         });
+        let mut queue = Queue::default();
+        for unit in &order {
+            if sendable.contains_key(&unit.key) {
+                queue.push(&unit.key);
+            }
+        }
         report.stopped = self
-            .send_all(&mut sendable, &mut report, &mut stop, on_event)
+            .send_all(&mut sendable, &mut queue, &mut report, &mut stop, on_event)
             .await?;
 
         // The fate of every input unit, as the ledger has it now.
@@ -533,6 +594,7 @@ impl<T: Transport> Engine<T> {
     async fn send_all(
         &mut self,
         sendable: &mut HashMap<String, Sendable>,
+        queue: &mut Queue,
         report: &mut Report,
         stop: &mut watch::Receiver<bool>,
         on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
@@ -541,7 +603,6 @@ impl<T: Transport> Engine<T> {
         let mut in_flight: HashMap<String, InFlight> = HashMap::new();
         let mut attempts_this_run: HashMap<String, u32> = HashMap::new();
         let mut first_attempt: HashMap<String, Duration> = HashMap::new();
-        let mut wake_times: Vec<i64> = Vec::new();
         let mut stopped: Option<Stop> = None;
         let mut next_slot = Instant::now();
         let mut last_expiry = i64::MIN;
@@ -573,22 +634,22 @@ impl<T: Transport> Engine<T> {
             // Lease as many as there is room for, unless the breaker holds the queue.
             let mut breaker_wait = None;
             let mut leased_any = false;
+            // Lease in batches (a quarter of the slots at least, or whatever is free when
+            // nothing is in flight): each lease is a commit, and commits cost a disk sync.
             let room = self
                 .config
                 .concurrency
                 .max(1)
                 .saturating_sub(in_flight.len());
-            if stopped.is_none() && room > 0 {
+            let batch = (self.config.concurrency / 4).max(1);
+            if stopped.is_none() && room > 0 && (room >= batch || in_flight.is_empty()) {
                 let since = self.clock.since_origin();
                 match self.breaker.admit(since) {
                     Ok(()) => {
                         let probing = self.breaker.state() == super::policy::BreakerState::HalfOpen;
                         let limit = if probing { 1 } else { room };
-                        let among: Vec<String> = sendable
-                            .keys()
-                            .filter(|k| !in_flight.contains_key(*k))
-                            .cloned()
-                            .collect();
+                        queue.promote(now);
+                        let among: Vec<String> = queue.take(limit.saturating_mul(2));
                         let owner = self.config.worker.clone();
                         let lease_ms = self.config.lease.as_millis() as i64;
                         let leased = if among.is_empty() {
@@ -625,19 +686,17 @@ impl<T: Transport> Engine<T> {
             if let Some(wait) = breaker_wait {
                 wake = wake.min(Instant::now() + wait);
             }
-            wake_times.retain(|t| *t > now);
-            if let Some(t) = wake_times.iter().min() {
-                wake = wake.min(self.clock.instant_of(*t));
-            }
-            if in_flight.is_empty() {
-                // Nothing of ours under way: look at the ledger for what is left.
-                let (remaining, next) = self.remaining(sendable).await?;
-                if remaining == 0 {
+            if in_flight.is_empty() && queue.due.is_empty() {
+                // Nothing of ours under way or known due: ask the ledger what is left.
+                if self.remaining(sendable, queue).await? == 0 {
                     break;
                 }
-                if let Some(t) = next {
-                    wake = wake.min(self.clock.instant_of(t));
-                }
+            }
+            if let Some(t) = queue.next_time() {
+                wake = wake.min(self.clock.instant_of(t));
+            }
+            if !queue.due.is_empty() && in_flight.len() < self.config.concurrency.max(1) {
+                wake = Instant::now();
             }
             if let Some(wait) = breaker_wait {
                 // Nothing may start before the breaker lets a probe through.
@@ -661,6 +720,18 @@ impl<T: Transport> Engine<T> {
                 }
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = stop.changed(), if stopped.is_none() => {}
+            }
+            // Group commit: gather the outcomes that arrive within a moment of the first, so
+            // one commit records them all (and the freed slots are leased together).
+            if !finished.is_empty() {
+                let window = Instant::now() + GATHER;
+                while finished.len() < batch && !tasks.is_empty() {
+                    match tokio::time::timeout_at(window, tasks.join_next()).await {
+                        Ok(Some(Ok(f))) => finished.push(f),
+                        Ok(Some(Err(e))) => tracing::error!(error = %e, "an attempt task failed"),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
             }
             while let Some(done) = tasks.try_join_next() {
                 match done {
@@ -702,7 +773,7 @@ impl<T: Transport> Engine<T> {
                     stopped = Some(s.clone());
                 }
                 if let Event::RetryAt(at) = decision.event {
-                    wake_times.push(at);
+                    queue.at(&f.key, at);
                 }
                 records.push((f.key, decision, flight.attempt));
             }
@@ -787,7 +858,8 @@ impl<T: Transport> Engine<T> {
     async fn remaining(
         &self,
         sendable: &mut HashMap<String, Sendable>,
-    ) -> Result<(usize, Option<i64>), EngineError> {
+        queue: &mut Queue,
+    ) -> Result<usize, EngineError> {
         let keys: Vec<String> = sendable.keys().cloned().collect();
         let units = with_ledger(&self.ledger, move |l| {
             keys.iter()
@@ -796,7 +868,6 @@ impl<T: Transport> Engine<T> {
         })
         .await?;
         let now = self.clock.now_ms();
-        let mut next: Option<i64> = None;
         for (key, unit) in units {
             let due = match unit {
                 Some(u) => match u.state {
@@ -808,13 +879,14 @@ impl<T: Transport> Engine<T> {
                 None => None,
             };
             match due {
-                Some(t) => next = Some(next.map_or(t, |n: i64| n.min(t))),
+                Some(t) if t <= now => queue.push(&key),
+                Some(t) => queue.at(&key, t),
                 None => {
                     sendable.remove(&key);
                 }
             }
         }
-        Ok((sendable.len(), next))
+        Ok(sendable.len())
     }
 
     /// What an attempt's delivery means.
