@@ -395,3 +395,57 @@ fn three_workers_share_one_postgres_ledger_and_commit_each_set_once() {
         "the workers share the batch: attempts {attempts:?}"
     );
 }
+
+#[test]
+fn ctrl_c_records_the_attempts_in_flight_and_a_rerun_finishes() {
+    let scratch = Scratch::new("sigint");
+    let input = scratch.path("batch.x12");
+    generate(&input, 600, 25);
+    let journal_path = scratch.path("journal.jsonl");
+    let sim = Sim::start(&["--journal", journal_path.to_str().expect("utf-8")]);
+    let ledger = format!("sqlite:{}", scratch.path("ledger.sqlite").display());
+    // Slow enough (100 sets a second) to be interrupted in the middle.
+    let child = submit(&input, &sim.url, &ledger)
+        .args(["--rate", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("submit");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while journal(&journal_path).len() < 50 {
+        assert!(Instant::now() < deadline, "nothing was committed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let summary = json(&output);
+    assert_eq!(output.status.code(), Some(3), "interrupted runs exit 3");
+    assert_eq!(summary["interrupted"], true);
+    let units = ledger_units(&ledger, None);
+    assert_eq!(units.len(), 600, "every set was enqueued before sending");
+    let commits = journal(&journal_path);
+    assert!(commits.len() < 600, "the run was cut short");
+    for (key, (state, _, _)) in &units {
+        assert_ne!(
+            state, "in_flight",
+            "{key}: an attempt in flight was not recorded"
+        );
+        if commits.contains_key(key) {
+            assert_eq!(
+                state, "accepted",
+                "{key}: committed by the receiver, not recorded"
+            );
+        }
+    }
+    // The same command again finishes the batch, sending only what is left.
+    let output = submit(&input, &sim.url, &ledger).output().expect("submit");
+    assert!(output.status.success());
+    let again = json(&output);
+    assert_eq!(again["counts"]["accepted"], 600);
+    assert_eq!(again["attempts"].as_u64(), Some(600 - commits.len() as u64));
+    assert_exactly_once(&journal(&journal_path), &ledger_units(&ledger, None), 600);
+}
