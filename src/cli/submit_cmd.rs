@@ -140,7 +140,8 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     dedup_window: Option<Duration>,
 
-    /// How long an attempt's lease lasts (default: twice the timeout plus 10s). A worker
+    /// How long an attempt's lease lasts (default: twice the timeout plus 10s, plus the wait
+    /// --rate imposes on a full queue). A worker
     /// that dies leaves its leases to expire: then its sets are in doubt, or retried when
     /// the receiver deduplicates.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -490,9 +491,18 @@ async fn submit(args: &SubmitArgs, shared: SharedLedger, spec: &str) -> Outcome 
         breaker_cool_down: args.breaker_cool_down,
         concurrency: args.concurrency.max(1),
         rate_per_second: args.rate,
-        lease: args
-            .lease
-            .unwrap_or(args.timeout * 2 + Duration::from_secs(10)),
+        // Long enough for a request to wait its turn under --rate and then time out: only
+        // a dead worker's leases expire.
+        lease: args.lease.unwrap_or_else(|| {
+            let queued = args
+                .rate
+                .filter(|r| *r > 0.0)
+                .map(|r| {
+                    Duration::from_secs_f64((args.concurrency.max(1) as f64 / r).min(86_400.0))
+                })
+                .unwrap_or_default();
+            args.timeout * 2 + Duration::from_secs(10) + queued
+        }),
         dedup_window,
         seed: std::process::id() as u64,
     };
