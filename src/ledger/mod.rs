@@ -325,15 +325,18 @@ pub struct Record<'a> {
 }
 
 /// What every ledger backend provides. The rules are [`transition`]'s; a backend only stores.
-/// The methods block; the async submitter calls them from a blocking task. The batch
-/// methods exist so that a worker commits many outcomes with one disk sync (group commit);
-/// backends override them to use one transaction.
+/// The methods block; the async submitter calls them from a blocking task. Backends write
+/// in batches, one transaction each, so that a worker commits many outcomes with one disk
+/// sync (group commit); the one-unit methods are those batches of one.
 pub trait Ledger: Send {
+    /// Adds units in one transaction; for each, in order, that it is new, or what the
+    /// ledger already knows of its key (a known key with another payload is refused).
+    fn enqueue_all(&mut self, units: &[NewUnit], now: i64) -> Result<Vec<Enqueued>, LedgerError>;
     /// Adds a unit, or reports what the ledger already knows of its key.
-    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError>;
-    /// [`enqueue`](Ledger::enqueue) for many units, in order.
-    fn enqueue_all(&mut self, units: &[NewUnit], now: i64) -> Result<Vec<Enqueued>, LedgerError> {
-        units.iter().map(|unit| self.enqueue(unit, now)).collect()
+    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
+        self.enqueue_all(std::slice::from_ref(unit), now)?
+            .pop()
+            .ok_or_else(|| LedgerError::Corrupt("enqueue returned nothing".into()))
     }
     /// Leases up to `limit` due units to `owner` (attempt counted and committed first),
     /// oldest first. With `among`, only units whose key is in it (the units this worker
@@ -347,25 +350,17 @@ pub trait Ledger: Send {
         limit: usize,
         among: Option<&[String]>,
     ) -> Result<Vec<Unit>, LedgerError>;
-    /// [`record`](Ledger::record) for many outcomes; one result per record, in order. A
-    /// refused record does not stop the others; a database failure fails them all.
+    /// Records outcomes in one transaction; one result per record, in order. An in-flight
+    /// unit's outcome is accepted only from the worker holding its lease (`owner`); gate
+    /// rejections and operator decisions pass `None`. `detail` (codes and statuses only)
+    /// goes to the last error and the audit. A refused record does not stop the others; a
+    /// database failure fails them all.
     fn record_all(
         &mut self,
         records: &[Record<'_>],
         now: i64,
-    ) -> Result<Vec<Result<State, LedgerError>>, LedgerError> {
-        let mut results = Vec::with_capacity(records.len());
-        for r in records {
-            match self.record(r.key, r.owner, &r.event, now, r.detail, r.remote_reference) {
-                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
-                other => results.push(other),
-            }
-        }
-        Ok(results)
-    }
-    /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
-    /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
-    /// `None`. `detail` (codes and statuses only) goes to the last error and the audit.
+    ) -> Result<Vec<Result<State, LedgerError>>, LedgerError>;
+    /// Records what happened to one unit (see [`record_all`](Ledger::record_all)).
     fn record(
         &mut self,
         key: &str,
@@ -374,7 +369,18 @@ pub trait Ledger: Send {
         now: i64,
         detail: &str,
         remote_reference: Option<&str>,
-    ) -> Result<State, LedgerError>;
+    ) -> Result<State, LedgerError> {
+        let record = Record {
+            key,
+            owner,
+            event: event.clone(),
+            detail,
+            remote_reference,
+        };
+        self.record_all(std::slice::from_ref(&record), now)?
+            .pop()
+            .ok_or_else(|| LedgerError::Corrupt("record returned nothing".into()))?
+    }
     /// Moves units whose lease ran out to `in_doubt` (or `retry_wait` when `dedup`).
     fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError>;
     /// One unit.

@@ -469,14 +469,6 @@ fn apply_record(
 }
 
 impl Ledger for PostgresLedger {
-    /// Adds a unit, or reports what the ledger already knows of its key.
-    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
-        let mut results = self.enqueue_all(std::slice::from_ref(unit), now)?;
-        results
-            .pop()
-            .ok_or_else(|| corrupt("enqueue returned nothing"))
-    }
-
     /// Adds many units in one transaction: new keys are inserted (in key order, so two
     /// workers enqueueing overlapping batches wait for each other instead of deadlocking),
     /// then every key is read back to say what the ledger holds.
@@ -600,29 +592,6 @@ impl Ledger for PostgresLedger {
         audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
         Ok(units)
-    }
-
-    /// Records what happened to a unit (see [`Ledger::record`]).
-    fn record(
-        &mut self,
-        key: &str,
-        owner: Option<&str>,
-        event: &Event,
-        now: i64,
-        detail: &str,
-        remote_reference: Option<&str>,
-    ) -> Result<State, LedgerError> {
-        let record = Record {
-            key,
-            owner,
-            event: event.clone(),
-            detail,
-            remote_reference,
-        };
-        let mut results = self.record_all(std::slice::from_ref(&record), now)?;
-        results
-            .pop()
-            .ok_or_else(|| corrupt("record returned nothing"))?
     }
 
     /// Records many outcomes in one transaction: the units are locked in key order, each

@@ -115,14 +115,6 @@ impl SqliteLedger {
 }
 
 impl Ledger for SqliteLedger {
-    /// Adds a unit, or reports what the ledger already knows of its key.
-    fn enqueue(&mut self, unit: &NewUnit, now: i64) -> Result<Enqueued, LedgerError> {
-        let mut results = self.enqueue_all(std::slice::from_ref(unit), now)?;
-        results
-            .pop()
-            .ok_or_else(|| LedgerError::Corrupt("enqueue returned nothing".into()))
-    }
-
     /// Adds many units in one transaction (one disk sync).
     fn enqueue_all(&mut self, units: &[NewUnit], now: i64) -> Result<Vec<Enqueued>, LedgerError> {
         let tx = self
@@ -222,31 +214,6 @@ impl Ledger for SqliteLedger {
         }
         tx.commit().map_err(db)?;
         Ok(leased)
-    }
-
-    /// Records what happened to a unit. An in-flight unit's outcome is accepted only from
-    /// the worker holding its lease (`owner`); gate rejections and operator decisions pass
-    /// `None`. `detail` goes to the unit's last error (for failures) and the audit.
-    fn record(
-        &mut self,
-        key: &str,
-        owner: Option<&str>,
-        event: &Event,
-        now: i64,
-        detail: &str,
-        remote_reference: Option<&str>,
-    ) -> Result<State, LedgerError> {
-        let record = Record {
-            key,
-            owner,
-            event: event.clone(),
-            detail,
-            remote_reference,
-        };
-        let mut results = self.record_all(std::slice::from_ref(&record), now)?;
-        results
-            .pop()
-            .ok_or_else(|| LedgerError::Corrupt("record returned nothing".into()))?
     }
 
     /// Records many outcomes in one transaction (one disk sync: group commit).
