@@ -324,6 +324,19 @@ pub struct Record<'a> {
     pub remote_reference: Option<&'a str>,
 }
 
+/// A lease asked for together with records (see [`Ledger::record_then_lease`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseRequest<'a> {
+    /// The worker.
+    pub owner: &'a str,
+    /// How long the lease lasts.
+    pub lease_ms: i64,
+    /// Units at most.
+    pub limit: usize,
+    /// Only these keys (see [`Ledger::lease_due`]).
+    pub among: Option<&'a [String]>,
+}
+
 /// What every ledger backend provides. The rules are [`transition`]'s; a backend only stores.
 /// The methods block; the async submitter calls them from a blocking task. Backends write
 /// in batches, one transaction each, so that a worker commits many outcomes with one disk
@@ -360,6 +373,26 @@ pub trait Ledger: Send {
         records: &[Record<'_>],
         now: i64,
     ) -> Result<Vec<Result<State, LedgerError>>, LedgerError>;
+    /// Records outcomes, then leases (when asked): what a worker does each time attempts
+    /// end and slots free up. Backends that can do both in one transaction (one disk sync)
+    /// override this; the records always apply first.
+    fn record_then_lease(
+        &mut self,
+        records: &[Record<'_>],
+        now: i64,
+        lease: Option<&LeaseRequest<'_>>,
+    ) -> Result<(Vec<Result<State, LedgerError>>, Vec<Unit>), LedgerError> {
+        let results = if records.is_empty() {
+            Vec::new()
+        } else {
+            self.record_all(records, now)?
+        };
+        let leased = match lease {
+            Some(l) => self.lease_due(l.owner, now, l.lease_ms, l.limit, l.among)?,
+            None => Vec::new(),
+        };
+        Ok((results, leased))
+    }
     /// Records what happened to one unit (see [`record_all`](Ledger::record_all)).
     fn record(
         &mut self,

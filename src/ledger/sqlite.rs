@@ -11,7 +11,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
-    AuditEntry, Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State, Unit, transition,
+    AuditEntry, Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State, Unit,
+    transition,
 };
 
 const SCHEMA: &str = "
@@ -143,77 +144,35 @@ impl Ledger for SqliteLedger {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        // One writer at a time (immediate transaction): nothing else can lease these rows
-        // between the select and the update.
-        let keys: Vec<String> = match among {
-            // The keys asked for, each looked up by primary key, in the order given: the
-            // cost follows the request, not the size of the ledger.
-            Some(among) => {
-                let mut statement = tx
-                    .prepare_cached(
-                        "SELECT 1 FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
-                         AND (next_at IS NULL OR next_at <= ?2)",
-                    )
-                    .map_err(db)?;
-                let mut keys = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                for key in among {
-                    if keys.len() >= limit {
-                        break;
-                    }
-                    if seen.insert(key.as_str())
-                        && statement.exists(params![key, now]).map_err(db)?
-                    {
-                        keys.push(key.clone());
-                    }
-                }
-                keys
-            }
-            None => {
-                let mut statement = tx
-                    .prepare_cached(
-                        "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
-                         AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
-                    )
-                    .map_err(db)?;
-                let rows = statement
-                    .query_map(params![now, limit as i64], |row| row.get(0))
-                    .map_err(db)?;
-                rows.collect::<Result<_, _>>().map_err(db)?
-            }
-        };
-        let mut leased = Vec::with_capacity(keys.len());
-        for key in keys {
-            let unit = load(&tx, &key)?;
-            let to = moved(&unit, &Event::Lease)?;
-            let attempt = unit.attempts + 1;
-            tx.prepare_cached(
-                "UPDATE units SET state = ?2, attempts = ?3, lease_owner = ?4, lease_until = ?5, \
-                 next_at = NULL, updated_at = ?6 WHERE key = ?1",
-            )
-            .map_err(db)?
-            .execute(params![
-                key,
-                to.as_str(),
-                attempt,
-                owner,
-                now + lease_ms,
-                now
-            ])
-            .map_err(db)?;
-            audit(
-                &tx,
-                &key,
-                now,
-                Some(unit.state),
-                to,
-                attempt,
-                &format!("leased by {owner}"),
-            )?;
-            leased.push(load(&tx, &key)?);
-        }
+        let leased = lease_in(&tx, owner, now, lease_ms, limit, among)?;
         tx.commit().map_err(db)?;
         Ok(leased)
+    }
+
+    /// Records, then leases, in one transaction: one disk sync per turn of the worker.
+    fn record_then_lease(
+        &mut self,
+        records: &[Record<'_>],
+        now: i64,
+        lease: Option<&LeaseRequest<'_>>,
+    ) -> Result<(Vec<Result<State, LedgerError>>, Vec<Unit>), LedgerError> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let mut results = Vec::with_capacity(records.len());
+        for record in records {
+            match record_in(&tx, record, now) {
+                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
+                other => results.push(other),
+            }
+        }
+        let leased = match lease {
+            Some(l) => lease_in(&tx, l.owner, now, l.lease_ms, l.limit, l.among)?,
+            None => Vec::new(),
+        };
+        tx.commit().map_err(db)?;
+        Ok((results, leased))
     }
 
     /// Records many outcomes in one transaction (one disk sync: group commit).
@@ -467,4 +426,83 @@ fn record_in(
         record.detail,
     )?;
     Ok(to)
+}
+
+/// Leases due units inside a transaction (see [`Ledger::lease_due`]).
+fn lease_in(
+    tx: &rusqlite::Transaction<'_>,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+    limit: usize,
+    among: Option<&[String]>,
+) -> Result<Vec<Unit>, LedgerError> {
+    // One writer at a time (immediate transaction): nothing else can lease these rows
+    // between the select and the update.
+    let keys: Vec<String> = match among {
+        // The keys asked for, each looked up by primary key, in the order given: the
+        // cost follows the request, not the size of the ledger.
+        Some(among) => {
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT 1 FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
+                     AND (next_at IS NULL OR next_at <= ?2)",
+                )
+                .map_err(db)?;
+            let mut keys = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for key in among {
+                if keys.len() >= limit {
+                    break;
+                }
+                if seen.insert(key.as_str()) && statement.exists(params![key, now]).map_err(db)? {
+                    keys.push(key.clone());
+                }
+            }
+            keys
+        }
+        None => {
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
+                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![now, limit as i64], |row| row.get(0))
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)?
+        }
+    };
+    let mut leased = Vec::with_capacity(keys.len());
+    for key in keys {
+        let unit = load(tx, &key)?;
+        let to = moved(&unit, &Event::Lease)?;
+        let attempt = unit.attempts + 1;
+        tx.prepare_cached(
+            "UPDATE units SET state = ?2, attempts = ?3, lease_owner = ?4, lease_until = ?5, \
+             next_at = NULL, updated_at = ?6 WHERE key = ?1",
+        )
+        .map_err(db)?
+        .execute(params![
+            key,
+            to.as_str(),
+            attempt,
+            owner,
+            now + lease_ms,
+            now
+        ])
+        .map_err(db)?;
+        audit(
+            tx,
+            &key,
+            now,
+            Some(unit.state),
+            to,
+            attempt,
+            &format!("leased by {owner}"),
+        )?;
+        leased.push(load(tx, &key)?);
+    }
+    Ok(leased)
 }

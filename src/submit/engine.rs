@@ -30,7 +30,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::finding::Code;
-use crate::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State, Unit};
+use crate::ledger::{
+    Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State, Unit,
+};
 
 use super::classify::{Outcome, classify};
 use super::policy::{Breaker, RetryPolicy};
@@ -608,15 +610,12 @@ impl<T: Transport> Engine<T> {
         let mut last_expiry = i64::MIN;
         let poll = (self.config.lease / 4).clamp(Duration::from_millis(50), Duration::from_secs(2));
 
+        // Outcomes decided but not yet committed: they go with the next lease, in one
+        // transaction, before anything else happens to their units.
+        let mut unrecorded: Vec<(String, Decision, u32)> = Vec::new();
         loop {
             if *stop.borrow() && stopped.is_none() {
                 stopped = Some(Stop::Interrupted);
-            }
-            if sendable.is_empty() && in_flight.is_empty() {
-                break;
-            }
-            if stopped.is_some() && in_flight.is_empty() {
-                break;
             }
             let now = self.clock.now_ms();
 
@@ -650,16 +649,15 @@ impl<T: Transport> Engine<T> {
                         let limit = if probing { 1 } else { room };
                         queue.promote(now);
                         let among: Vec<String> = queue.take(limit.saturating_mul(2));
-                        let owner = self.config.worker.clone();
-                        let lease_ms = self.config.lease.as_millis() as i64;
-                        let leased = if among.is_empty() {
-                            Vec::new()
-                        } else {
-                            with_ledger(&self.ledger, move |l| {
-                                l.lease_due(&owner, now, lease_ms, limit, Some(&among))
-                            })
-                            .await?
-                        };
+                        let leased = self
+                            .commit(
+                                std::mem::take(&mut unrecorded),
+                                now,
+                                Some((limit, among)),
+                                sendable,
+                                on_event,
+                            )
+                            .await?;
                         leased_any = !leased.is_empty();
                         if probing && leased.is_empty() {
                             self.breaker.release_probe(since);
@@ -680,6 +678,24 @@ impl<T: Transport> Engine<T> {
                     }
                 }
             }
+            if !unrecorded.is_empty() {
+                // No lease this turn (breaker, stop, no room): the outcomes still go now.
+                self.commit(
+                    std::mem::take(&mut unrecorded),
+                    now,
+                    None,
+                    sendable,
+                    on_event,
+                )
+                .await?;
+            }
+            if sendable.is_empty() && in_flight.is_empty() {
+                break;
+            }
+            if stopped.is_some() && in_flight.is_empty() {
+                break;
+            }
+
             // When to look again: the next retry, a breaker probe, or a poll for other
             // workers' changes (and expired leases).
             let mut wake = Instant::now() + poll;
@@ -777,45 +793,70 @@ impl<T: Transport> Engine<T> {
                 }
                 records.push((f.key, decision, flight.attempt));
             }
-            let owner = self.config.worker.clone();
-            let (records, results) = with_ledger(&self.ledger, move |l| {
-                let batch: Vec<Record<'_>> = records
-                    .iter()
-                    .map(|(key, d, _)| Record {
-                        key,
-                        owner: Some(&owner),
-                        event: d.event.clone(),
-                        detail: &d.detail,
-                        remote_reference: d.reference.as_deref(),
-                    })
-                    .collect();
-                let results = l.record_all(&batch, now)?;
-                drop(batch);
-                Ok((records, results))
-            })
-            .await?;
-            for ((key, decision, attempt), result) in records.into_iter().zip(results) {
-                match result {
-                    Ok(state) => {
-                        log_outcome(&key, attempt, state, &decision);
-                        on_event(&EngineEvent::Recorded {
-                            key: &key,
-                            state,
-                            detail: &decision.detail,
-                        });
-                        if state != State::RetryWait && state != State::Pending {
-                            sendable.remove(&key);
-                        }
+            unrecorded.append(&mut records);
+        }
+        Ok(stopped)
+    }
+
+    /// Commits outcomes and, when asked, leases `(limit, among)` in the same transaction;
+    /// reports the outcomes and returns the leased units.
+    async fn commit(
+        &mut self,
+        records: Vec<(String, Decision, u32)>,
+        now: i64,
+        lease: Option<(usize, Vec<String>)>,
+        sendable: &mut HashMap<String, Sendable>,
+        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+    ) -> Result<Vec<Unit>, EngineError> {
+        let lease = lease.filter(|(_, among)| !among.is_empty());
+        if records.is_empty() && lease.is_none() {
+            return Ok(Vec::new());
+        }
+        let owner = self.config.worker.clone();
+        let lease_ms = self.config.lease.as_millis() as i64;
+        let (records, results, leased) = with_ledger(&self.ledger, move |l| {
+            let batch: Vec<Record<'_>> = records
+                .iter()
+                .map(|(key, d, _)| Record {
+                    key,
+                    owner: Some(&owner),
+                    event: d.event.clone(),
+                    detail: &d.detail,
+                    remote_reference: d.reference.as_deref(),
+                })
+                .collect();
+            let request = lease.as_ref().map(|(limit, among)| LeaseRequest {
+                owner: &owner,
+                lease_ms,
+                limit: *limit,
+                among: Some(among),
+            });
+            let (results, leased) = l.record_then_lease(&batch, now, request.as_ref())?;
+            drop(batch);
+            Ok((records, results, leased))
+        })
+        .await?;
+        for ((key, decision, attempt), result) in records.into_iter().zip(results) {
+            match result {
+                Ok(state) => {
+                    log_outcome(&key, attempt, state, &decision);
+                    on_event(&EngineEvent::Recorded {
+                        key: &key,
+                        state,
+                        detail: &decision.detail,
+                    });
+                    if state != State::RetryWait && state != State::Pending {
+                        sendable.remove(&key);
                     }
-                    Err(e) => {
-                        // The lease ran out and the unit was taken back (a stall longer than
-                        // the lease): its state is the ledger's now; say what was seen.
-                        tracing::error!(key = %key, attempt, error = %e, seen = %decision.detail, "outcome not recorded");
-                    }
+                }
+                Err(e) => {
+                    // The lease ran out and the unit was taken back (a stall longer than
+                    // the lease): its state is the ledger's now; say what was seen.
+                    tracing::error!(key = %key, attempt, error = %e, seen = %decision.detail, "outcome not recorded");
                 }
             }
         }
-        Ok(stopped)
+        Ok(leased)
     }
 
     /// Starts one attempt of a leased unit.
