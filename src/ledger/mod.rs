@@ -324,6 +324,9 @@ pub struct Record<'a> {
     pub remote_reference: Option<&'a str>,
 }
 
+/// One result per record, in order (see [`Ledger::record_all`]).
+pub type Recorded = Vec<Result<State, LedgerError>>;
+
 /// A lease asked for together with records (see [`Ledger::record_then_lease`]).
 #[derive(Clone, Copy, Debug)]
 pub struct LeaseRequest<'a> {
@@ -381,7 +384,7 @@ pub trait Ledger: Send {
         records: &[Record<'_>],
         now: i64,
         lease: Option<&LeaseRequest<'_>>,
-    ) -> Result<(Vec<Result<State, LedgerError>>, Vec<Unit>), LedgerError> {
+    ) -> Result<(Recorded, Vec<Unit>), LedgerError> {
         let results = if records.is_empty() {
             Vec::new()
         } else {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
-    AuditEntry, Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State, Unit,
-    transition,
+    AuditEntry, Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, Recorded,
+    State, Unit, transition,
 };
 
 const SCHEMA: &str = "
@@ -155,7 +155,7 @@ impl Ledger for SqliteLedger {
         records: &[Record<'_>],
         now: i64,
         lease: Option<&LeaseRequest<'_>>,
-    ) -> Result<(Vec<Result<State, LedgerError>>, Vec<Unit>), LedgerError> {
+    ) -> Result<(Recorded, Vec<Unit>), LedgerError> {
         let tx = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
