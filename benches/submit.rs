@@ -4,6 +4,7 @@
 //! - `baseline`: the same HTTP requests, 16 in flight, no ledger;
 //! - `sqlite`: the submitter with the SQLite ledger at `synchronous=FULL` (every attempt and
 //!   outcome committed to disk; outcomes that arrive together share one commit);
+//! - `sqlite_memory`: the same ledger in memory (no disk syncs), to tell the syncs' share;
 //! - `postgres`: the same with the PostgreSQL ledger, when `X12PIPE_TEST_POSTGRES_URL` is set.
 //!
 //! The simulator runs in this process and does not deduplicate (every request is a new
@@ -154,6 +155,20 @@ fn main() {
             total
         })
     });
+    // The same ledger without disk syncs: how much of the cost is the syncs.
+    group.bench_function(BenchmarkId::new("sqlite_memory", &label), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+                let start = Instant::now();
+                let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                total += start.elapsed();
+                assert_eq!(accepted, UNITS as usize);
+            }
+            total
+        })
+    });
     if let Some(url) = &postgres {
         group.bench_function(BenchmarkId::new("postgres", &label), |b| {
             b.iter_custom(|iters| {
@@ -188,7 +203,7 @@ fn main() {
     };
     let per_second = |ns: f64| UNITS as f64 / ns * 1e9;
     println!("  baseline (no ledger) {:>8.0} units/s", per_second(base));
-    for name in ["sqlite", "postgres"] {
+    for name in ["sqlite", "sqlite_memory", "postgres"] {
         if let Some(ns) = mean_ns(GROUP, name, &label, since) {
             println!(
                 "  {name:<20} {:>8.0} units/s | {:.2} of baseline (ledger cost {:.0}%)",

@@ -871,17 +871,21 @@ impl<T: Transport> Engine<T> {
         let Some(item) = sendable.get(&unit.key) else {
             return;
         };
-        let mut at = Instant::now();
-        if let Some(rate) = self.config.rate_per_second.filter(|r| *r > 0.0) {
-            at = at.max(*next_slot);
+        // Under a rate limit the attempt waits for its slot; otherwise it starts now (a
+        // timer, even one already due, would cost a tick of the timer wheel).
+        let at = self.config.rate_per_second.filter(|r| *r > 0.0).map(|rate| {
+            let at = Instant::now().max(*next_slot);
             *next_slot = at + Duration::from_secs_f64(1.0 / rate);
-        }
+            at
+        });
         tracing::debug!(key = %unit.key, attempt = unit.attempts, "sending");
         let transport = Arc::clone(&self.transport);
         let body = item.body.clone();
         let key = unit.key.clone();
         tasks.spawn(async move {
-            tokio::time::sleep_until(at).await;
+            if let Some(at) = at {
+                tokio::time::sleep_until(at).await;
+            }
             let delivery = transport.send(&key, body).await;
             Finished { key, delivery }
         });
