@@ -35,7 +35,7 @@ use crate::ledger::{
 };
 
 use super::classify::{Outcome, classify};
-use super::policy::{Breaker, RetryPolicy};
+use super::policy::{Breaker, BreakerState, RetryPolicy};
 use super::prepare::{Gate, PreparedUnit};
 use super::transport::{Delivery, Transport, json_body};
 
@@ -297,6 +297,15 @@ struct InFlight {
 struct Finished {
     key: String,
     delivery: Delivery,
+}
+
+/// The attempts under way and what the run counts of them.
+struct Slots<'a> {
+    tasks: &'a mut JoinSet<Finished>,
+    in_flight: &'a mut HashMap<String, InFlight>,
+    attempts_this_run: &'a mut HashMap<String, u32>,
+    first_attempt: &'a mut HashMap<String, Duration>,
+    next_slot: &'a mut Instant,
 }
 
 /// What an outcome means for the ledger and the run.
@@ -607,6 +616,7 @@ impl<T: Transport> Engine<T> {
         let mut first_attempt: HashMap<String, Duration> = HashMap::new();
         let mut stopped: Option<Stop> = None;
         let mut next_slot = Instant::now();
+        let mut ready: VecDeque<Unit> = VecDeque::new();
         let mut last_expiry = i64::MIN;
         let poll = (self.config.lease / 4).clamp(Duration::from_millis(50), Duration::from_secs(2));
 
@@ -630,64 +640,82 @@ impl<T: Transport> Engine<T> {
                 }
             }
 
-            // Lease as many as there is room for, unless the breaker holds the queue.
+            let concurrency = self.config.concurrency.max(1);
+            let batch = (concurrency / 4).max(1);
             let mut breaker_wait = None;
             let mut leased_any = false;
-            // Lease in batches (a quarter of the slots at least, or whatever is free when
-            // nothing is in flight): each lease is a commit, and commits cost a disk sync.
-            let room = self
-                .config
-                .concurrency
-                .max(1)
-                .saturating_sub(in_flight.len());
-            let batch = (self.config.concurrency / 4).max(1);
-            if stopped.is_none() && room > 0 && (room >= batch || in_flight.is_empty()) {
-                let since = self.clock.since_origin();
-                match self.breaker.admit(since) {
-                    Ok(()) => {
-                        let probing = self.breaker.state() == super::policy::BreakerState::HalfOpen;
-                        let limit = if probing { 1 } else { room };
-                        queue.promote(now);
-                        let among: Vec<String> = queue.take(limit.saturating_mul(2));
-                        let leased = self
-                            .commit(
-                                std::mem::take(&mut unrecorded),
-                                now,
-                                Some((limit, among)),
-                                sendable,
-                                on_event,
-                            )
-                            .await?;
-                        leased_any = !leased.is_empty();
-                        if probing && leased.is_empty() {
-                            self.breaker.release_probe(since);
-                        }
-                        for unit in leased {
-                            *attempts_this_run.entry(unit.key.clone()).or_insert(0) += 1;
-                            first_attempt.entry(unit.key.clone()).or_insert(since);
-                            on_event(&EngineEvent::Attempt {
-                                key: &unit.key,
-                                attempt: unit.attempts,
-                            });
-                            self.start(unit, sendable, &mut tasks, &mut in_flight, &mut next_slot);
-                        }
-                    }
-                    Err(wait) => {
-                        on_event(&EngineEvent::Paused { wait });
-                        breaker_wait = Some(wait);
-                    }
+            let breaker_closed = matches!(self.breaker.state(), BreakerState::Closed { .. });
+
+            // Units leased and not sent go back when the run stops or the breaker opens,
+            // so that no lease is left to expire on a unit that never left.
+            if (stopped.is_some() || !breaker_closed) && !ready.is_empty() {
+                let why = if stopped.is_some() {
+                    "leased, not sent: the run stopped"
+                } else {
+                    "leased, not sent: the circuit breaker opened"
+                };
+                for unit in ready.drain(..) {
+                    queue.push(&unit.key);
+                    unrecorded.push((
+                        unit.key,
+                        Decision {
+                            event: Event::RetryAt(now),
+                            detail: why.to_string(),
+                            reference: None,
+                            transient: None,
+                            stop: None,
+                        },
+                        unit.attempts,
+                    ));
                 }
             }
-            if !unrecorded.is_empty() {
-                // No lease this turn (breaker, stop, no room): the outcomes still go now.
-                self.commit(
-                    std::mem::take(&mut unrecorded),
-                    now,
-                    None,
-                    sendable,
-                    on_event,
-                )
-                .await?;
+
+            // Keep the slots busy and as many units again leased and ready, so a finished
+            // attempt is replaced at once and the ledger's commits overlap the requests.
+            // Lease in batches (a quarter of the slots at least): each lease is a commit.
+            // While the breaker is not closed, lease only a unit for its probe.
+            let want = if stopped.is_some() {
+                0
+            } else if breaker_closed {
+                (2 * concurrency).saturating_sub(in_flight.len() + ready.len())
+            } else {
+                usize::from(ready.is_empty() && in_flight.is_empty())
+            };
+            let idle = in_flight.is_empty() && ready.is_empty();
+            let lease = if want > 0 && (want >= batch || idle) {
+                queue.promote(now);
+                let among = queue.take(want.saturating_mul(2));
+                (!among.is_empty()).then_some((want, among))
+            } else {
+                None
+            };
+            if lease.is_some() || !unrecorded.is_empty() {
+                let leased = self
+                    .commit(
+                        std::mem::take(&mut unrecorded),
+                        now,
+                        lease,
+                        sendable,
+                        on_event,
+                    )
+                    .await?;
+                leased_any = !leased.is_empty();
+                ready.extend(leased);
+            }
+            if let Some(wait) = self.fill(
+                &mut ready,
+                &mut Slots {
+                    tasks: &mut tasks,
+                    in_flight: &mut in_flight,
+                    attempts_this_run: &mut attempts_this_run,
+                    first_attempt: &mut first_attempt,
+                    next_slot: &mut next_slot,
+                },
+                sendable,
+                &mut unrecorded,
+                on_event,
+            ) {
+                breaker_wait = Some(wait);
             }
             if sendable.is_empty() && in_flight.is_empty() {
                 break;
@@ -702,7 +730,7 @@ impl<T: Transport> Engine<T> {
             if let Some(wait) = breaker_wait {
                 wake = wake.min(Instant::now() + wait);
             }
-            if in_flight.is_empty() && queue.due.is_empty() {
+            if in_flight.is_empty() && ready.is_empty() && queue.due.is_empty() {
                 // Nothing of ours under way or known due: ask the ledger what is left.
                 if self.remaining(sendable, queue).await? == 0 {
                     break;
@@ -794,6 +822,23 @@ impl<T: Transport> Engine<T> {
                 records.push((f.key, decision, flight.attempt));
             }
             unrecorded.append(&mut records);
+            // Replace the finished attempts at once from the units already leased; their
+            // outcomes are committed at the top of the loop, with the next lease.
+            if stopped.is_none() && !*stop.borrow() {
+                self.fill(
+                    &mut ready,
+                    &mut Slots {
+                        tasks: &mut tasks,
+                        in_flight: &mut in_flight,
+                        attempts_this_run: &mut attempts_this_run,
+                        first_attempt: &mut first_attempt,
+                        next_slot: &mut next_slot,
+                    },
+                    sendable,
+                    &mut unrecorded,
+                    on_event,
+                );
+            }
         }
         Ok(stopped)
     }
@@ -859,28 +904,74 @@ impl<T: Transport> Engine<T> {
         Ok(leased)
     }
 
-    /// Starts one attempt of a leased unit.
-    fn start(
+    /// Starts leased units while there are free slots and the breaker lets requests
+    /// through; returns how long the breaker holds the rest.
+    fn fill(
         &mut self,
-        unit: Unit,
+        ready: &mut VecDeque<Unit>,
+        slots: &mut Slots<'_>,
         sendable: &HashMap<String, Sendable>,
-        tasks: &mut JoinSet<Finished>,
-        in_flight: &mut HashMap<String, InFlight>,
-        next_slot: &mut Instant,
-    ) {
-        let Some(item) = sendable.get(&unit.key) else {
-            return;
-        };
+        unrecorded: &mut Vec<(String, Decision, u32)>,
+        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+    ) -> Option<Duration> {
+        while slots.in_flight.len() < self.config.concurrency.max(1) && !ready.is_empty() {
+            let since = self.clock.since_origin();
+            if let Err(wait) = self.breaker.admit(since) {
+                on_event(&EngineEvent::Paused { wait });
+                return Some(wait);
+            }
+            let Some(unit) = ready.pop_front() else {
+                break;
+            };
+            let Some(item) = sendable.get(&unit.key) else {
+                // Not ours to send any more (cannot happen: leases are asked only for
+                // open units); give the lease back rather than let it expire.
+                tracing::error!(key = %unit.key, "leased a unit this run does not hold");
+                unrecorded.push((
+                    unit.key,
+                    Decision {
+                        event: Event::RetryAt(self.clock.now_ms()),
+                        detail: "leased, not sent: not held by this run".into(),
+                        reference: None,
+                        transient: None,
+                        stop: None,
+                    },
+                    unit.attempts,
+                ));
+                continue;
+            };
+            *slots.attempts_this_run.entry(unit.key.clone()).or_insert(0) += 1;
+            slots.first_attempt.entry(unit.key.clone()).or_insert(since);
+            on_event(&EngineEvent::Attempt {
+                key: &unit.key,
+                attempt: unit.attempts,
+            });
+            let body = item.body.clone();
+            self.start(unit, body, slots);
+        }
+        None
+    }
+
+    /// Starts one attempt of a leased unit.
+    fn start(&mut self, unit: Unit, body: Vec<u8>, slots: &mut Slots<'_>) {
+        let (tasks, in_flight, next_slot) = (
+            &mut *slots.tasks,
+            &mut *slots.in_flight,
+            &mut *slots.next_slot,
+        );
         // Under a rate limit the attempt waits for its slot; otherwise it starts now (a
         // timer, even one already due, would cost a tick of the timer wheel).
-        let at = self.config.rate_per_second.filter(|r| *r > 0.0).map(|rate| {
-            let at = Instant::now().max(*next_slot);
-            *next_slot = at + Duration::from_secs_f64(1.0 / rate);
-            at
-        });
+        let at = self
+            .config
+            .rate_per_second
+            .filter(|r| *r > 0.0)
+            .map(|rate| {
+                let at = Instant::now().max(*next_slot);
+                *next_slot = at + Duration::from_secs_f64(1.0 / rate);
+                at
+            });
         tracing::debug!(key = %unit.key, attempt = unit.attempts, "sending");
         let transport = Arc::clone(&self.transport);
-        let body = item.body.clone();
         let key = unit.key.clone();
         tasks.spawn(async move {
             if let Some(at) = at {
