@@ -31,7 +31,7 @@ use tokio::time::Instant;
 
 use crate::finding::Code;
 use crate::ledger::{
-    Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State, Unit,
+    Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, Recorded, State, Unit,
 };
 
 use super::classify::{Outcome, classify};
@@ -279,9 +279,6 @@ fn next_random(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// How long the loop waits for more outcomes after one arrives, to record them together.
-const GATHER: Duration = Duration::from_millis(1);
-
 /// What the loop keeps of a unit it may send.
 struct Sendable {
     body: Vec<u8>,
@@ -297,6 +294,14 @@ struct InFlight {
 struct Finished {
     key: String,
     delivery: Delivery,
+}
+
+/// What a commit did: the outcomes it recorded (with their results) and the units it
+/// leased.
+struct Committed {
+    records: Vec<(String, Decision, u32)>,
+    results: Recorded,
+    leased: Vec<Unit>,
 }
 
 /// The attempts under way and what the run counts of them.
@@ -617,6 +622,7 @@ impl<T: Transport> Engine<T> {
         let mut stopped: Option<Stop> = None;
         let mut next_slot = Instant::now();
         let mut ready: VecDeque<Unit> = VecDeque::new();
+        let mut committing: Option<tokio::task::JoinHandle<Result<Committed, LedgerError>>> = None;
         let mut last_expiry = i64::MIN;
         let poll = (self.config.lease / 4).clamp(Duration::from_millis(50), Duration::from_secs(2));
 
@@ -643,7 +649,6 @@ impl<T: Transport> Engine<T> {
             let concurrency = self.config.concurrency.max(1);
             let batch = (concurrency / 4).max(1);
             let mut breaker_wait = None;
-            let mut leased_any = false;
             let breaker_closed = matches!(self.breaker.state(), BreakerState::Closed { .. });
 
             // Units leased and not sent go back when the run stops or the breaker opens,
@@ -674,33 +679,32 @@ impl<T: Transport> Engine<T> {
             // attempt is replaced at once and the ledger's commits overlap the requests.
             // Lease in batches (a quarter of the slots at least): each lease is a commit.
             // While the breaker is not closed, lease only a unit for its probe.
+            let hold = self.breaker.hold(self.clock.since_origin());
+            if let Some(wait) = hold {
+                breaker_wait = Some(wait);
+            }
             let want = if stopped.is_some() {
                 0
             } else if breaker_closed {
                 (2 * concurrency).saturating_sub(in_flight.len() + ready.len())
-            } else {
+            } else if hold.is_none() {
+                // The cool-down is over: one unit for the probe.
                 usize::from(ready.is_empty() && in_flight.is_empty())
+            } else {
+                0
             };
             let idle = in_flight.is_empty() && ready.is_empty();
-            let lease = if want > 0 && (want >= batch || idle) {
+            let lease = if committing.is_none() && want > 0 && (want >= batch || idle) {
                 queue.promote(now);
                 let among = queue.take(want.saturating_mul(2));
                 (!among.is_empty()).then_some((want, among))
             } else {
                 None
             };
-            if lease.is_some() || !unrecorded.is_empty() {
-                let leased = self
-                    .commit(
-                        std::mem::take(&mut unrecorded),
-                        now,
-                        lease,
-                        sendable,
-                        on_event,
-                    )
-                    .await?;
-                leased_any = !leased.is_empty();
-                ready.extend(leased);
+            // One commit at a time, in the background: the loop keeps starting ready units
+            // and gathering outcomes while the ledger syncs.
+            if committing.is_none() && (lease.is_some() || !unrecorded.is_empty()) {
+                committing = Some(self.start_commit(std::mem::take(&mut unrecorded), now, lease));
             }
             if let Some(wait) = self.fill(
                 &mut ready,
@@ -717,10 +721,11 @@ impl<T: Transport> Engine<T> {
             ) {
                 breaker_wait = Some(wait);
             }
-            if sendable.is_empty() && in_flight.is_empty() {
+            let settled = in_flight.is_empty() && committing.is_none() && unrecorded.is_empty();
+            if sendable.is_empty() && settled {
                 break;
             }
-            if stopped.is_some() && in_flight.is_empty() {
+            if stopped.is_some() && settled && ready.is_empty() {
                 break;
             }
 
@@ -730,7 +735,7 @@ impl<T: Transport> Engine<T> {
             if let Some(wait) = breaker_wait {
                 wake = wake.min(Instant::now() + wait);
             }
-            if in_flight.is_empty() && ready.is_empty() && queue.due.is_empty() {
+            if settled && ready.is_empty() && queue.due.is_empty() {
                 // Nothing of ours under way or known due: ask the ledger what is left.
                 if self.remaining(sendable, queue).await? == 0 {
                     break;
@@ -739,14 +744,20 @@ impl<T: Transport> Engine<T> {
             if let Some(t) = queue.next_time() {
                 wake = wake.min(self.clock.instant_of(t));
             }
-            if !queue.due.is_empty() && in_flight.len() < self.config.concurrency.max(1) {
+            if !queue.due.is_empty()
+                && in_flight.len() < self.config.concurrency.max(1)
+                && committing.is_none()
+            {
                 wake = Instant::now();
             }
             if let Some(wait) = breaker_wait {
                 // Nothing may start before the breaker lets a probe through.
                 wake = wake.max(Instant::now() + wait);
             }
-            if !leased_any && wake <= Instant::now() {
+            if !unrecorded.is_empty() && committing.is_none() {
+                wake = Instant::now();
+            }
+            if wake <= Instant::now() && committing.is_none() && unrecorded.is_empty() {
                 // Due work that could not be leased (taken by another worker meanwhile):
                 // look again shortly rather than spin.
                 wake = Instant::now() + Duration::from_millis(10);
@@ -762,21 +773,37 @@ impl<T: Transport> Engine<T> {
                         }
                     }
                 }
+                done = async {
+                    match committing.as_mut() {
+                        Some(handle) => handle.await,
+                        None => std::future::pending().await,
+                    }
+                }, if committing.is_some() => {
+                    committing = None;
+                    let output = done
+                        .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))??;
+                    let leased = self.finish_commit(output, sendable, on_event);
+                    ready.extend(leased);
+                    if stopped.is_none() && !*stop.borrow() {
+                        self.fill(
+                            &mut ready,
+                            &mut Slots {
+                                tasks: &mut tasks,
+                                in_flight: &mut in_flight,
+                                attempts_this_run: &mut attempts_this_run,
+                                first_attempt: &mut first_attempt,
+                                next_slot: &mut next_slot,
+                            },
+                            sendable,
+                            &mut unrecorded,
+                            on_event,
+                        );
+                    }
+                }
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = stop.changed(), if stopped.is_none() => {}
             }
-            // Group commit: gather the outcomes that arrive within a moment of the first, so
-            // one commit records them all (and the freed slots are leased together).
-            if !finished.is_empty() {
-                let window = Instant::now() + GATHER;
-                while finished.len() < batch && !tasks.is_empty() {
-                    match tokio::time::timeout_at(window, tasks.join_next()).await {
-                        Ok(Some(Ok(f))) => finished.push(f),
-                        Ok(Some(Err(e))) => tracing::error!(error = %e, "an attempt task failed"),
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-            }
+            // Group commit: every outcome that has arrived goes into the next commit.
             while let Some(done) = tasks.try_join_next() {
                 match done {
                     Ok(f) => finished.push(f),
@@ -843,23 +870,21 @@ impl<T: Transport> Engine<T> {
         Ok(stopped)
     }
 
-    /// Commits outcomes and, when asked, leases `(limit, among)` in the same transaction;
-    /// reports the outcomes and returns the leased units.
-    async fn commit(
-        &mut self,
+    /// Starts committing outcomes and, when asked, leasing `(limit, among)` in the same
+    /// transaction, on a blocking thread.
+    fn start_commit(
+        &self,
         records: Vec<(String, Decision, u32)>,
         now: i64,
         lease: Option<(usize, Vec<String>)>,
-        sendable: &mut HashMap<String, Sendable>,
-        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
-    ) -> Result<Vec<Unit>, EngineError> {
-        let lease = lease.filter(|(_, among)| !among.is_empty());
-        if records.is_empty() && lease.is_none() {
-            return Ok(Vec::new());
-        }
+    ) -> tokio::task::JoinHandle<Result<Committed, LedgerError>> {
+        let ledger = Arc::clone(&self.ledger);
         let owner = self.config.worker.clone();
         let lease_ms = self.config.lease.as_millis() as i64;
-        let (records, results, leased) = with_ledger(&self.ledger, move |l| {
+        tokio::task::spawn_blocking(move || {
+            let mut guard = ledger
+                .lock()
+                .map_err(|_| LedgerError::Database("the ledger lock was poisoned".into()))?;
             let batch: Vec<Record<'_>> = records
                 .iter()
                 .map(|(key, d, _)| Record {
@@ -876,12 +901,26 @@ impl<T: Transport> Engine<T> {
                 limit: *limit,
                 among: Some(among),
             });
-            let (results, leased) = l.record_then_lease(&batch, now, request.as_ref())?;
+            let (results, leased) = guard.record_then_lease(&batch, now, request.as_ref())?;
             drop(batch);
-            Ok((records, results, leased))
+            Ok(Committed {
+                records,
+                results,
+                leased,
+            })
         })
-        .await?;
-        for ((key, decision, attempt), result) in records.into_iter().zip(results) {
+    }
+
+    /// Reports the outcomes of a finished commit and returns the units it leased.
+    fn finish_commit(
+        &mut self,
+        committed: Committed,
+        sendable: &mut HashMap<String, Sendable>,
+        on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+    ) -> Vec<Unit> {
+        for ((key, decision, attempt), result) in
+            committed.records.into_iter().zip(committed.results)
+        {
             match result {
                 Ok(state) => {
                     log_outcome(&key, attempt, state, &decision);
@@ -901,7 +940,7 @@ impl<T: Transport> Engine<T> {
                 }
             }
         }
-        Ok(leased)
+        committed.leased
     }
 
     /// Starts leased units while there are free slots and the breaker lets requests

@@ -116,6 +116,17 @@ impl Breaker {
         self.state
     }
 
+    /// How long the breaker still holds requests at `now`, without changing its state
+    /// (`None`: a request may go, possibly as the half-open probe).
+    pub fn hold(&self, now: Duration) -> Option<Duration> {
+        match self.state {
+            BreakerState::Closed { .. } => None,
+            BreakerState::Open { until } if now >= until => None,
+            BreakerState::Open { until } => Some(until - now),
+            BreakerState::HalfOpen => Some(self.cool_down),
+        }
+    }
+
     /// Whether a request may go at `now`; `Err(wait)` says how long the queue must pause.
     /// When it lets a probe through it becomes half-open, and refuses others until the
     /// probe's outcome is recorded.
@@ -250,5 +261,26 @@ mod tests {
         assert_eq!(breaker.admit(t(64)), Ok(()));
         breaker.success();
         assert_eq!(breaker.state(), BreakerState::Closed { failures: 0 });
+    }
+
+    #[test]
+    fn hold_tells_the_wait_without_taking_the_probe() {
+        let mut breaker = Breaker::new(1, Duration::from_secs(10));
+        assert_eq!(breaker.hold(Duration::ZERO), None);
+        breaker.failure(Duration::from_secs(1));
+        assert_eq!(
+            breaker.hold(Duration::from_secs(4)),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(breaker.hold(Duration::from_secs(11)), None);
+        assert!(
+            matches!(breaker.state(), BreakerState::Open { .. }),
+            "hold changes nothing"
+        );
+        assert_eq!(breaker.admit(Duration::from_secs(11)), Ok(()));
+        assert_eq!(
+            breaker.hold(Duration::from_secs(11)),
+            Some(Duration::from_secs(10))
+        );
     }
 }
