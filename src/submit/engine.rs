@@ -37,7 +37,7 @@ use crate::ledger::{
 use super::classify::{Outcome, classify};
 use super::policy::{Breaker, BreakerState, RetryPolicy};
 use super::prepare::{Gate, PreparedUnit};
-use super::transport::{Delivery, Transport, json_body};
+use super::transport::{Transport, json_body};
 
 /// A ledger shared between the loop and its blocking calls.
 pub type SharedLedger = Arc<Mutex<Box<dyn Ledger>>>;
@@ -293,7 +293,11 @@ struct InFlight {
 /// A finished attempt, from its task.
 struct Finished {
     key: String,
-    delivery: Delivery,
+    /// What the transport saw, in short (status or failure kind).
+    seen: String,
+    /// What it means, classified in the attempt's task (the body is parsed there, off the
+    /// control loop, and dropped).
+    outcome: Outcome,
 }
 
 /// What a commit did: the outcomes it recorded (with their results) and the units it
@@ -829,8 +833,14 @@ impl<T: Transport> Engine<T> {
                     .copied()
                     .unwrap_or_else(|| self.clock.since_origin());
                 let elapsed = self.clock.since_origin().saturating_sub(first);
-                let decision =
-                    self.decide(&f.delivery, now, run_attempts, elapsed, flight.created_at);
+                let decision = self.decide(
+                    &f.seen,
+                    f.outcome,
+                    now,
+                    run_attempts,
+                    elapsed,
+                    flight.created_at,
+                );
                 if let Some(transient) = decision.transient {
                     if transient {
                         self.breaker.failure(self.clock.since_origin());
@@ -1011,13 +1021,16 @@ impl<T: Transport> Engine<T> {
             });
         tracing::debug!(key = %unit.key, attempt = unit.attempts, "sending");
         let transport = Arc::clone(&self.transport);
+        let clock = self.clock;
         let key = unit.key.clone();
         tasks.spawn(async move {
             if let Some(at) = at {
                 tokio::time::sleep_until(at).await;
             }
             let delivery = transport.send(&key, body).await;
-            Finished { key, delivery }
+            let seen = delivery.describe();
+            let outcome = classify(delivery.seen(), clock.now_ms().div_euclid(1000));
+            Finished { key, seen, outcome }
         });
         in_flight.insert(
             unit.key,
@@ -1067,13 +1080,13 @@ impl<T: Transport> Engine<T> {
     /// What an attempt's delivery means.
     fn decide(
         &mut self,
-        delivery: &Delivery,
+        seen: &str,
+        outcome: Outcome,
         now: i64,
         run_attempts: u32,
         elapsed: Duration,
         created_at: i64,
     ) -> Decision {
-        let seen = delivery.describe();
         let decision = |event, detail: String| Decision {
             event,
             detail,
@@ -1081,7 +1094,7 @@ impl<T: Transport> Engine<T> {
             transient: Some(false),
             stop: None,
         };
-        match classify(delivery.seen(), now.div_euclid(1000)) {
+        match outcome {
             Outcome::Accepted { reference } => Decision {
                 reference,
                 ..decision(Event::Accepted, format!("accepted ({seen})"))
@@ -1110,7 +1123,7 @@ impl<T: Transport> Engine<T> {
                 stop: Some(Stop::Configuration { status }),
             },
             Outcome::Transient { code, retry_after } => {
-                self.retry_or_give_up(code, retry_after, &seen, now, run_attempts, elapsed)
+                self.retry_or_give_up(code, retry_after, seen, now, run_attempts, elapsed)
             }
             Outcome::InDoubt => {
                 let inside_window = self.config.dedup_window.is_some_and(|window| {
