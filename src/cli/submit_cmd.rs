@@ -491,14 +491,16 @@ async fn submit(args: &SubmitArgs, shared: SharedLedger, spec: &str) -> Outcome 
         breaker_cool_down: args.breaker_cool_down,
         concurrency: args.concurrency.max(1),
         rate_per_second: args.rate,
-        // Long enough for a request to wait its turn under --rate and then time out: only
-        // a dead worker's leases expire.
+        // Long enough for a unit leased ahead to wait its turn under --rate (up to twice
+        // --concurrency units queue) and then time out: only a dead worker's leases expire.
         lease: args.lease.unwrap_or_else(|| {
             let queued = args
                 .rate
                 .filter(|r| *r > 0.0)
                 .map(|r| {
-                    Duration::from_secs_f64((args.concurrency.max(1) as f64 / r).min(86_400.0))
+                    Duration::from_secs_f64(
+                        (2.0 * args.concurrency.max(1) as f64 / r).min(86_400.0),
+                    )
                 })
                 .unwrap_or_default();
             args.timeout * 2 + Duration::from_secs(10) + queued
