@@ -148,14 +148,6 @@ impl Breaker {
         self.state = BreakerState::Closed { failures: 0 };
     }
 
-    /// A probe was admitted but nothing was sent (no work was due): the breaker goes back
-    /// to open with its cool-down already over, so the next request is a probe again.
-    pub fn release_probe(&mut self, now: Duration) {
-        if self.state == BreakerState::HalfOpen {
-            self.state = BreakerState::Open { until: now };
-        }
-    }
-
     /// A request failed transiently at `now`.
     pub fn failure(&mut self, now: Duration) {
         self.state = match self.state {
