@@ -160,13 +160,7 @@ impl Ledger for SqliteLedger {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let mut results = Vec::with_capacity(records.len());
-        for record in records {
-            match record_in(&tx, record, now) {
-                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
-                other => results.push(other),
-            }
-        }
+        let results = record_many_in(&tx, records, now)?;
         let leased = match lease {
             Some(l) => lease_in(&tx, l.owner, now, l.lease_ms, l.limit, l.among)?,
             None => Vec::new(),
@@ -185,13 +179,7 @@ impl Ledger for SqliteLedger {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let mut results = Vec::with_capacity(records.len());
-        for record in records {
-            match record_in(&tx, record, now) {
-                Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
-                other => results.push(other),
-            }
-        }
+        let results = record_many_in(&tx, records, now)?;
         tx.commit().map_err(db)?;
         Ok(results)
     }
@@ -505,4 +493,21 @@ fn lease_in(
         leased.push(load(tx, &key)?);
     }
     Ok(leased)
+}
+
+/// Records outcomes inside a transaction: one result per record; a database failure fails
+/// them all.
+fn record_many_in(
+    tx: &rusqlite::Transaction<'_>,
+    records: &[Record<'_>],
+    now: i64,
+) -> Result<Recorded, LedgerError> {
+    let mut results = Vec::with_capacity(records.len());
+    for record in records {
+        match record_in(tx, record, now) {
+            Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
+            other => results.push(other),
+        }
+    }
+    Ok(results)
 }

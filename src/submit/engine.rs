@@ -309,12 +309,12 @@ struct Committed {
 }
 
 /// The attempts under way and what the run counts of them.
-struct Slots<'a> {
-    tasks: &'a mut JoinSet<Finished>,
-    in_flight: &'a mut HashMap<String, InFlight>,
-    attempts_this_run: &'a mut HashMap<String, u32>,
-    first_attempt: &'a mut HashMap<String, Duration>,
-    next_slot: &'a mut Instant,
+struct Slots {
+    tasks: JoinSet<Finished>,
+    in_flight: HashMap<String, InFlight>,
+    attempts_this_run: HashMap<String, u32>,
+    first_attempt: HashMap<String, Duration>,
+    next_slot: Instant,
 }
 
 /// What an outcome means for the ledger and the run.
@@ -619,12 +619,14 @@ impl<T: Transport> Engine<T> {
         stop: &mut watch::Receiver<bool>,
         on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
     ) -> Result<Option<Stop>, EngineError> {
-        let mut tasks: JoinSet<Finished> = JoinSet::new();
-        let mut in_flight: HashMap<String, InFlight> = HashMap::new();
-        let mut attempts_this_run: HashMap<String, u32> = HashMap::new();
-        let mut first_attempt: HashMap<String, Duration> = HashMap::new();
         let mut stopped: Option<Stop> = None;
-        let mut next_slot = Instant::now();
+        let mut slots = Slots {
+            tasks: JoinSet::new(),
+            in_flight: HashMap::new(),
+            attempts_this_run: HashMap::new(),
+            first_attempt: HashMap::new(),
+            next_slot: Instant::now(),
+        };
         let mut ready: VecDeque<Unit> = VecDeque::new();
         let mut committing: Option<tokio::task::JoinHandle<Result<Committed, LedgerError>>> = None;
         let mut last_expiry = i64::MIN;
@@ -690,14 +692,14 @@ impl<T: Transport> Engine<T> {
             let want = if stopped.is_some() {
                 0
             } else if breaker_closed {
-                (2 * concurrency).saturating_sub(in_flight.len() + ready.len())
+                (2 * concurrency).saturating_sub(slots.in_flight.len() + ready.len())
             } else if hold.is_none() {
                 // The cool-down is over: one unit for the probe.
-                usize::from(ready.is_empty() && in_flight.is_empty())
+                usize::from(ready.is_empty() && slots.in_flight.is_empty())
             } else {
                 0
             };
-            let idle = in_flight.is_empty() && ready.is_empty();
+            let idle = slots.in_flight.is_empty() && ready.is_empty();
             let lease = if committing.is_none() && want > 0 && (want >= batch || idle) {
                 queue.promote(now);
                 let among = queue.take(want.saturating_mul(2));
@@ -710,22 +712,13 @@ impl<T: Transport> Engine<T> {
             if committing.is_none() && (lease.is_some() || !unrecorded.is_empty()) {
                 committing = Some(self.start_commit(std::mem::take(&mut unrecorded), now, lease));
             }
-            if let Some(wait) = self.fill(
-                &mut ready,
-                &mut Slots {
-                    tasks: &mut tasks,
-                    in_flight: &mut in_flight,
-                    attempts_this_run: &mut attempts_this_run,
-                    first_attempt: &mut first_attempt,
-                    next_slot: &mut next_slot,
-                },
-                sendable,
-                &mut unrecorded,
-                on_event,
-            ) {
+            if let Some(wait) =
+                self.fill(&mut ready, &mut slots, sendable, &mut unrecorded, on_event)
+            {
                 breaker_wait = Some(wait);
             }
-            let settled = in_flight.is_empty() && committing.is_none() && unrecorded.is_empty();
+            let settled =
+                slots.in_flight.is_empty() && committing.is_none() && unrecorded.is_empty();
             if sendable.is_empty() && settled {
                 break;
             }
@@ -749,7 +742,7 @@ impl<T: Transport> Engine<T> {
                 wake = wake.min(self.clock.instant_of(t));
             }
             if !queue.due.is_empty()
-                && in_flight.len() < self.config.concurrency.max(1)
+                && slots.in_flight.len() < self.config.concurrency.max(1)
                 && committing.is_none()
             {
                 wake = Instant::now();
@@ -769,7 +762,7 @@ impl<T: Transport> Engine<T> {
 
             let mut finished = Vec::new();
             tokio::select! {
-                done = tasks.join_next(), if !tasks.is_empty() => {
+                done = slots.tasks.join_next(), if !slots.tasks.is_empty() => {
                     if let Some(done) = done {
                         match done {
                             Ok(f) => finished.push(f),
@@ -791,13 +784,7 @@ impl<T: Transport> Engine<T> {
                     if stopped.is_none() && !*stop.borrow() {
                         self.fill(
                             &mut ready,
-                            &mut Slots {
-                                tasks: &mut tasks,
-                                in_flight: &mut in_flight,
-                                attempts_this_run: &mut attempts_this_run,
-                                first_attempt: &mut first_attempt,
-                                next_slot: &mut next_slot,
-                            },
+                            &mut slots,
                             sendable,
                             &mut unrecorded,
                             on_event,
@@ -808,7 +795,7 @@ impl<T: Transport> Engine<T> {
                 _ = stop.changed(), if stopped.is_none() => {}
             }
             // Group commit: every outcome that has arrived goes into the next commit.
-            while let Some(done) = tasks.try_join_next() {
+            while let Some(done) = slots.tasks.try_join_next() {
                 match done {
                     Ok(f) => finished.push(f),
                     Err(e) => tracing::error!(error = %e, "an attempt task failed"),
@@ -820,15 +807,16 @@ impl<T: Transport> Engine<T> {
             let now = self.clock.now_ms();
             let mut records: Vec<(String, Decision, u32)> = Vec::with_capacity(finished.len());
             for f in finished {
-                let Some(flight) = in_flight.remove(&f.key) else {
+                let Some(flight) = slots.in_flight.remove(&f.key) else {
                     continue;
                 };
                 report.attempts += 1;
-                let run_attempts = attempts_this_run.get(&f.key).copied().unwrap_or(1);
+                let run_attempts = slots.attempts_this_run.get(&f.key).copied().unwrap_or(1);
                 if run_attempts > 1 {
                     report.retries += 1;
                 }
-                let first = first_attempt
+                let first = slots
+                    .first_attempt
                     .get(&f.key)
                     .copied()
                     .unwrap_or_else(|| self.clock.since_origin());
@@ -862,19 +850,7 @@ impl<T: Transport> Engine<T> {
             // Replace the finished attempts at once from the units already leased; their
             // outcomes are committed at the top of the loop, with the next lease.
             if stopped.is_none() && !*stop.borrow() {
-                self.fill(
-                    &mut ready,
-                    &mut Slots {
-                        tasks: &mut tasks,
-                        in_flight: &mut in_flight,
-                        attempts_this_run: &mut attempts_this_run,
-                        first_attempt: &mut first_attempt,
-                        next_slot: &mut next_slot,
-                    },
-                    sendable,
-                    &mut unrecorded,
-                    on_event,
-                );
+                self.fill(&mut ready, &mut slots, sendable, &mut unrecorded, on_event);
             }
         }
         Ok(stopped)
@@ -958,7 +934,7 @@ impl<T: Transport> Engine<T> {
     fn fill(
         &mut self,
         ready: &mut VecDeque<Unit>,
-        slots: &mut Slots<'_>,
+        slots: &mut Slots,
         sendable: &HashMap<String, Sendable>,
         unrecorded: &mut Vec<(String, Decision, u32)>,
         on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
@@ -1002,12 +978,13 @@ impl<T: Transport> Engine<T> {
     }
 
     /// Starts one attempt of a leased unit.
-    fn start(&mut self, unit: Unit, body: Vec<u8>, slots: &mut Slots<'_>) {
-        let (tasks, in_flight, next_slot) = (
-            &mut *slots.tasks,
-            &mut *slots.in_flight,
-            &mut *slots.next_slot,
-        );
+    fn start(&mut self, unit: Unit, body: Vec<u8>, slots: &mut Slots) {
+        let Slots {
+            tasks,
+            in_flight,
+            next_slot,
+            ..
+        } = slots;
         // Under a rate limit the attempt waits for its slot; otherwise it starts now (a
         // timer, even one already due, would cost a tick of the timer wheel).
         let at = self
