@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod ack;
+pub mod claim;
 pub mod envelope;
 pub mod finding;
 pub mod json;
