@@ -183,10 +183,18 @@ pub struct Reader<R> {
     eof: bool,
     isa: Vec<u8>,
     gs: Vec<u8>,
+    /// The buffer doubles up to this size as input keeps coming; past it, it grows only
+    /// for transaction sets larger than half of it.
+    grow_to: usize,
 }
 
-/// Initial buffer size; the buffer grows only for transaction sets larger than half of it.
-const INITIAL_BUFFER: usize = 1 << 20;
+/// The buffer a large input gets: past it, the buffer grows only for transaction sets
+/// larger than half of it.
+const USUAL_BUFFER: usize = 1 << 20;
+
+/// The first buffer: a small input (a claim the simulator checks, a one-claim file) should
+/// not pay for zeroing a megabyte.
+const FIRST_BUFFER: usize = 16 << 10;
 
 /// Smallest free space worth a `read` call.
 const MIN_READ: usize = 64 << 10;
@@ -199,7 +207,9 @@ impl<R: Read> Reader<R> {
 
     /// A reader over `source` with the given options.
     pub fn with_options(source: R, options: ParseOptions) -> Self {
-        Self::with_capacity(source, options, INITIAL_BUFFER)
+        let mut reader = Self::with_capacity(source, options, FIRST_BUFFER);
+        reader.grow_to = USUAL_BUFFER;
+        reader
     }
 
     /// A reader with an initial buffer of `capacity` bytes (tests use tiny buffers to
@@ -214,6 +224,7 @@ impl<R: Read> Reader<R> {
             eof: false,
             isa: Vec::new(),
             gs: Vec::new(),
+            grow_to: 0,
         }
     }
 
@@ -287,7 +298,11 @@ impl<R: Read> Reader<R> {
         }
         let keep = (self.machine.keep_from() - self.base) as usize;
         if self.buf.len() - self.filled < MIN_READ.min(self.buf.len() / 2) {
-            if self.filled - keep <= self.buf.len() / 2 {
+            if self.buf.len() < self.grow_to {
+                // More input than the first buffer: on to the usual size, doubling.
+                let grown = (self.buf.len() * 2).min(self.grow_to);
+                self.buf.resize(grown, 0);
+            } else if self.filled - keep <= self.buf.len() / 2 {
                 self.buf.copy_within(keep..self.filled, 0);
                 self.filled -= keep;
                 self.base += keep as u64;
@@ -458,5 +473,37 @@ mod tests {
         assert_eq!(error.position.offset, isa.len() as u64);
         assert_eq!(error.position.line, 4, "three line feeds were read");
         assert!(error.to_string().contains("disk on fire"));
+    }
+
+    #[test]
+    fn the_buffer_starts_small_and_grows_for_large_input() {
+        let mut small = Vec::from(ISA);
+        small.extend_from_slice(b"GS*HC*S*R*20240101*1200*1*X*005010X222A1~ST*837*0001~SE*2*0001~GE*1*1~IEA*1*000000001~");
+        let mut reader = Reader::new(&small[..]);
+        while let Ok(Some(_)) = reader.next_event() {}
+        assert_eq!(reader.buf.len(), FIRST_BUFFER);
+
+        // Many sets: the input keeps coming, so the buffer doubles up to the usual size and
+        // every set is still read.
+        let mut large = Vec::from(ISA);
+        large.extend_from_slice(b"GS*HC*S*R*20240101*1200*1*X*005010X222A1~");
+        let sets = 80_000;
+        for n in 1..=sets {
+            large.extend_from_slice(format!("ST*837*{n:04}~BHT*0019~SE*3*{n:04}~").as_bytes());
+        }
+        large.extend_from_slice(format!("GE*{sets}*1~IEA*1*000000001~").as_bytes());
+        assert!(large.len() > 2 * USUAL_BUFFER);
+        let mut reader = Reader::new(&large[..]);
+        let mut seen = 0;
+        loop {
+            match reader.next_event() {
+                Ok(Some(Event::Transaction(_))) => seen += 1,
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(seen, sets);
+        assert_eq!(reader.buf.len(), USUAL_BUFFER);
     }
 }
