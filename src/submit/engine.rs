@@ -308,6 +308,75 @@ struct Committed {
     leased: Vec<Unit>,
 }
 
+/// Where a run's time went, logged at debug level when it ends: how many commits, how many
+/// outcomes and leases each carried, how long each took, and how full the slots were.
+struct LoopStats {
+    start: Instant,
+    last: Instant,
+    commits: u64,
+    records: u64,
+    leased: u64,
+    commit_started: Instant,
+    committing: Duration,
+    /// Time integrals of the attempts in flight and of the units leased and waiting.
+    in_flight: f64,
+    ready: f64,
+}
+
+impl LoopStats {
+    fn new() -> Self {
+        let now = Instant::now();
+        LoopStats {
+            start: now,
+            last: now,
+            commits: 0,
+            records: 0,
+            leased: 0,
+            commit_started: now,
+            committing: Duration::ZERO,
+            in_flight: 0.0,
+            ready: 0.0,
+        }
+    }
+
+    fn tick(&mut self, in_flight: usize, ready: usize) {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last).as_secs_f64();
+        self.in_flight += dt * in_flight as f64;
+        self.ready += dt * ready as f64;
+        self.last = now;
+    }
+
+    fn commit_started(&mut self, records: usize) {
+        self.commits += 1;
+        self.records += records as u64;
+        self.commit_started = Instant::now();
+    }
+
+    fn commit_finished(&mut self, leased: usize) {
+        self.leased += leased as u64;
+        self.committing += self.commit_started.elapsed();
+    }
+
+    fn log(&self) {
+        let total = self.start.elapsed().as_secs_f64().max(1e-9);
+        let per_commit = |n: u64| n as f64 / self.commits.max(1) as f64;
+        tracing::debug!(
+            commits = self.commits,
+            outcomes_per_commit = format!("{:.1}", per_commit(self.records)),
+            leases_per_commit = format!("{:.1}", per_commit(self.leased)),
+            commit_ms = format!(
+                "{:.2}",
+                self.committing.as_secs_f64() * 1000.0 / self.commits.max(1) as f64
+            ),
+            committing_share = format!("{:.2}", self.committing.as_secs_f64() / total),
+            average_in_flight = format!("{:.1}", self.in_flight / total),
+            average_ready = format!("{:.1}", self.ready / total),
+            "engine loop"
+        );
+    }
+}
+
 /// The attempts under way and what the run counts of them.
 struct Slots {
     tasks: JoinSet<Finished>,
@@ -635,7 +704,9 @@ impl<T: Transport> Engine<T> {
         // Outcomes decided but not yet committed: they go with the next lease, in one
         // transaction, before anything else happens to their units.
         let mut unrecorded: Vec<(String, Decision, u32)> = Vec::new();
+        let mut stats = LoopStats::new();
         loop {
+            stats.tick(slots.in_flight.len(), ready.len());
             if *stop.borrow() && stopped.is_none() {
                 stopped = Some(Stop::Interrupted);
             }
@@ -710,6 +781,7 @@ impl<T: Transport> Engine<T> {
             // One commit at a time, in the background: the loop keeps starting ready units
             // and gathering outcomes while the ledger syncs.
             if committing.is_none() && (lease.is_some() || !unrecorded.is_empty()) {
+                stats.commit_started(unrecorded.len());
                 committing = Some(self.start_commit(std::mem::take(&mut unrecorded), now, lease));
             }
             if let Some(wait) =
@@ -780,6 +852,7 @@ impl<T: Transport> Engine<T> {
                     let output = done
                         .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))??;
                     let leased = self.finish_commit(output, sendable, on_event);
+                    stats.commit_finished(leased.len());
                     ready.extend(leased);
                     if stopped.is_none() && !*stop.borrow() {
                         self.fill(
@@ -853,6 +926,7 @@ impl<T: Transport> Engine<T> {
                 self.fill(&mut ready, &mut slots, sendable, &mut unrecorded, on_event);
             }
         }
+        stats.log();
         Ok(stopped)
     }
 
