@@ -476,9 +476,7 @@ pub fn validate<R: Read>(
             Event::Transaction(set) => {
                 summary.transaction_sets += 1;
                 let context = context_of(interchange.as_ref(), group.as_ref());
-                let mut kept = observer
-                    .wants_claim_segments()
-                    .then(SetSegments::default);
+                let mut kept = observer.wants_claim_segments().then(SetSegments::default);
                 let mut result =
                     check_set(&set, &context, options, &mut walker_cache, kept.as_mut());
                 // End-of-input problems filed on the set are interchange (TA1) findings.
