@@ -65,7 +65,11 @@ fn bench(c: &mut Criterion) -> Vec<(u64, usize, u64)> {
     for mb in sizes() {
         let (data, claims) = generate(mb);
         let label = format!("{mb}MB");
-        assert_eq!(run_validate(&data, &options), claims, "every claim validates clean");
+        assert_eq!(
+            run_validate(&data, &options),
+            claims,
+            "every claim validates clean"
+        );
         let extracted = run_extract(&data, &options);
         assert_eq!(extracted.0, claims, "every claim is extracted");
         eprintln!(

@@ -484,3 +484,14 @@ fn the_command_never_panics_on_any_corpus_file() {
         }
     }
 }
+
+#[test]
+fn the_readme_example_is_the_commands_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let section = &readme[readme.find("## Claims as data").expect("the section")..];
+    let start = section.find("```json\n").expect("a JSON example") + "```json\n".len();
+    let end = start + section[start..].find("```").expect("its end");
+    let example: Value = serde_json::from_str(&section[start..end]).expect("valid JSON");
+    assert_eq!(example, json_claims("837i.x12")[0]);
+}
