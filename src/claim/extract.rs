@@ -874,7 +874,7 @@ NM1*87*2~N3*PO BOX 9~N4*AMES*IA*500109999~\
 HL*2*1*22*1~SBR*P**GRP1******CI~NM1*IL*1*DOE*JOHN*Q***MI*M123~N3*5 ELM ST~N4*AMES*IA*50010~DMG*D8*19700102*M~\
 NM1*PR*2*PAYER CO*****PI*P1~\
 HL*3*2*23*0~PAT*19~NM1*QC*1*DOE*JANE~N3*5 ELM ST~N4*AMES*IA*50010~DMG*D8*20100203*F~\
-CLM*C1*150***11:B:1*Y*A*Y*Y*P*AA:::IA~DTP*431*D8*20231201~REF*G1*AUTH9~NTE*ADD*NOTE TEXT~HI*ABK:J069*ABF:R509~\
+CLM*C1*150***11:B:1*Y*A*Y*Y*P*AA:::IA~DTP*431*D8*20231201~REF*G1*AUTH9~NTE*ADD*NOTE TEXT~HI*ABK:J069*ABF:R509~HI*BG:01*BG:02~\
 NM1*82*1*SMITH*ANN****XX*1234567893~PRV*PE*PXC*207Q00000X~\
 SBR*S*01*G2******CI~CAS*CO*45*10**253*2~AMT*D*90~OI***Y*P**Y~NM1*IL*1*DOE*JANE****MI*X9~NM1*PR*2*OTHER*****PI*P2~DTP*573*D8*20231215~\
 LX*1~SV1*HC:99213:25*100*UN*1***1:2~DTP*472*RD8*20231201-20231203~REF*6R*L1~\
@@ -942,7 +942,12 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
         assert_eq!(c.notes[0].text, "NOTE TEXT");
         let diagnoses: Vec<&str> = c.diagnoses.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(diagnoses, ["J069", "R509"]);
-        assert!(c.health_codes.is_empty());
+        let conditions: Vec<(&str, &str)> = c
+            .health_codes
+            .iter()
+            .map(|h| (h.qualifier.as_str(), h.code.as_str()))
+            .collect();
+        assert_eq!(conditions, [("BG", "01"), ("BG", "02")]);
         assert_eq!(c.providers.len(), 1);
         assert_eq!(c.providers[0].taxonomy.as_deref(), Some("207Q00000X"));
         let other = &c.other_payers[0];

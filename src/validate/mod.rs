@@ -999,6 +999,62 @@ pub(crate) mod tests {
         all.0
     }
 
+    /// Records what the claim hook hands over: ids of the header and claim parts.
+    struct Hook {
+        wants: bool,
+        calls: Vec<(Vec<String>, usize, usize, bool, Option<String>)>,
+    }
+
+    impl Observer for Hook {
+        fn wants_claim_segments(&self) -> bool {
+            self.wants
+        }
+        fn claim_segments(&mut self, claim: &ClaimSegments<'_, '_>) -> io::Result<()> {
+            self.calls.push((
+                claim
+                    .header
+                    .iter()
+                    .map(|t| t.segment.id_str().to_string())
+                    .collect(),
+                claim.billing.len(),
+                claim.subscriber.len(),
+                claim
+                    .claim
+                    .first()
+                    .is_some_and(|t| t.segment.id() == b"CLM"),
+                claim.group.map(|g| g.control_number.clone()),
+            ));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_claim_hook_is_called_only_when_asked_with_each_claims_parts() {
+        let mut input = Vec::new();
+        write_interchange(&mut input, &GenOptions::new(Kind::Professional, 3, 1))
+            .expect("generate");
+        let options = ValidateOptions::new();
+        let mut quiet = Hook {
+            wants: false,
+            calls: Vec::new(),
+        };
+        validate(&input[..], &options, &mut quiet).expect("in memory");
+        assert!(quiet.calls.is_empty());
+        let mut hook = Hook {
+            wants: true,
+            calls: Vec::new(),
+        };
+        validate(&input[..], &options, &mut hook).expect("in memory");
+        assert_eq!(hook.calls.len(), 3);
+        for (header, billing, subscriber, starts_with_clm, group) in &hook.calls {
+            assert_eq!(header, &["BHT", "NM1", "PER", "NM1"]);
+            assert!(*billing >= 4, "HL, PRV, NM1, N3, N4, REF: {billing}");
+            assert!(*subscriber >= 3);
+            assert!(*starts_with_clm);
+            assert!(group.is_some());
+        }
+    }
+
     #[test]
     fn an_hl_promising_children_that_never_come_is_reported_at_that_hl() {
         // 837P seed 2, one claim: HL*2 (the subscriber, position 12) is the last HL.
