@@ -999,10 +999,14 @@ pub(crate) mod tests {
         all.0
     }
 
-    /// Records what the claim hook hands over: ids of the header and claim parts.
+    /// What the claim hook handed over for one claim: header segment ids, billing and
+    /// subscriber segment counts, whether the claim part starts with its CLM, and GS06.
+    type HookCall = (Vec<String>, usize, usize, bool, Option<String>);
+
+    /// Records what the claim hook hands over.
     struct Hook {
         wants: bool,
-        calls: Vec<(Vec<String>, usize, usize, bool, Option<String>)>,
+        calls: Vec<HookCall>,
     }
 
     impl Observer for Hook {
