@@ -243,3 +243,59 @@ fn submitting_never_logs_or_records_patient_data() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn claims_write_patient_data_to_stdout_only_never_to_stderr() {
+    let sample =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/837p.x12")).expect("sample");
+    let values = patient_values(&sample);
+    assert!(values.len() >= 20, "patient data to look for: {values:?}");
+    let dir = std::env::temp_dir().join(format!("x12pipe-privacy-claims-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text = String::from_utf8_lossy(&sample).into_owned();
+    // Broken on the patient segments (syntax errors: the set is skipped), and a file with
+    // only business errors on them (its claims are written, with findings on stderr).
+    let broken_file = dir.join("broken.x12");
+    std::fs::write(&broken_file, broken(&text)).expect("write");
+    let business_file = dir.join("business.x12");
+    let business: String = text
+        .lines()
+        .map(|line| match line.strip_prefix("DMG*D8*") {
+            // A birth after the services: a business edit on the patient's own DMG.
+            Some(rest) => format!("DMG*D8*2026{}", &rest[4..]),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&business_file, &business).expect("write");
+    let mut corrupted = patient_values(broken(&text).as_bytes());
+    corrupted.extend(patient_values(business.as_bytes()));
+    corrupted.retain(|v| !values.contains(v));
+    for file in [&broken_file, &business_file] {
+        for format in ["json", "ndjson", "csv"] {
+            let output = Command::new(env!("CARGO_BIN_EXE_x12pipe"))
+                .args(["claims", "--today=2026-11-23", "--format", format])
+                .arg(file)
+                .output()
+                .expect("run x12pipe");
+            assert_eq!(output.status.code(), Some(1), "{}", file.display());
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!stderr.is_empty(), "stderr says what was skipped or wrong");
+            for value in values.iter().chain(&corrupted) {
+                assert!(
+                    !stderr.contains(value.as_str()),
+                    "patient value {value:?} on stderr of claims --format {format}:\n{stderr}"
+                );
+            }
+            // The search can fail: the claims themselves (stdout) do hold patient data.
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if file == &business_file {
+                assert!(
+                    values.iter().any(|v| stdout.contains(v.as_str())),
+                    "claims --format {format} writes the claims to stdout"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

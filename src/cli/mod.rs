@@ -1,9 +1,10 @@
-//! Command-line interface: `x12pipe parse`, `validate`, `ack`, `gen`, `submit`, `ledger`, `sim`.
+//! Command-line interface: `x12pipe parse`, `validate`, `claims`, `ack`, `gen`, `submit`, `ledger`, `sim`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
 
 mod ack_cmd;
+mod claims_cmd;
 mod gen_cmd;
 mod ledger_cmd;
 mod parse_cmd;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Parse(parse_cmd::ParseArgs),
     Validate(validate_cmd::ValidateArgs),
+    Claims(claims_cmd::ClaimsArgs),
     Ack(ack_cmd::AckArgs),
     Submit(submit_cmd::SubmitArgs),
     Ledger(ledger_cmd::LedgerArgs),
@@ -90,6 +92,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Parse(args) => parse_cmd::run(&args),
         Command::Validate(args) => validate_cmd::run(&args),
+        Command::Claims(args) => claims_cmd::run(&args),
         Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),

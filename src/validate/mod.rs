@@ -193,6 +193,78 @@ impl SetResult<'_> {
     }
 }
 
+/// One claim's segments as the validator placed them in the guide's loops, with the context
+/// a reader of claims needs: the set's header (BHT, 1000A, 1000B), the claim's billing
+/// provider, subscriber and patient levels, the envelopes and the claim's result. Every
+/// segment borrows the transaction set; nothing is copied.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimSegments<'v, 'a> {
+    /// 837P, 837I or 837D.
+    pub kind: ClaimKind,
+    /// The interchange (ISA), when one is open.
+    pub interchange: Option<&'v InterchangeInfo>,
+    /// The functional group (GS), when one is open.
+    pub group: Option<&'v GroupInfo>,
+    /// The set's result: [`SetResult::accepted`] says whether syntax errors rejected it.
+    pub set: &'v SetResult<'a>,
+    /// The claim's result: id, status and business findings.
+    pub result: &'v ClaimResult,
+    /// The segments before the first HL: BHT, 1000A and 1000B (ST excluded).
+    pub header: &'v [Tagged<'a>],
+    /// 2000A and its 2010Ax loops.
+    pub billing: &'v [Tagged<'a>],
+    /// 2000B and its 2010Bx loops.
+    pub subscriber: &'v [Tagged<'a>],
+    /// 2000C and 2010CA, when the patient is not the subscriber.
+    pub patient: Option<&'v [Tagged<'a>]>,
+    /// The 2300 loop and everything under it, CLM first.
+    pub claim: &'v [Tagged<'a>],
+}
+
+/// Where one claim's parts are in [`SetSegments::store`].
+#[derive(Clone, Debug)]
+struct ClaimParts {
+    billing: std::ops::Range<usize>,
+    subscriber: std::ops::Range<usize>,
+    patient: Option<std::ops::Range<usize>>,
+    claim: std::ops::Range<usize>,
+}
+
+/// The segments kept for [`Observer::claim_segments`] while a set is checked: only built
+/// when an observer asks, so plain validation keeps nothing extra.
+#[derive(Default)]
+struct SetSegments<'a> {
+    header: Vec<Tagged<'a>>,
+    store: Vec<Tagged<'a>>,
+    claims: Vec<ClaimParts>,
+}
+
+impl<'a> SetSegments<'a> {
+    fn append(&mut self, part: &[Tagged<'a>]) -> std::ops::Range<usize> {
+        let start = self.store.len();
+        self.store.extend_from_slice(part);
+        start..self.store.len()
+    }
+
+    /// Copies the finished claim's parts (cheap: borrowed segments) before they are cleared.
+    fn keep(&mut self, claims: &Claims<'a>) {
+        let billing = self.append(&claims.billing);
+        let subscriber = self.append(&claims.subscriber);
+        let patient = claims.has_patient.then(|| self.append(&claims.patient));
+        let claim = self.append(&claims.claim);
+        self.claims.push(ClaimParts {
+            billing,
+            subscriber,
+            patient,
+            claim,
+        });
+    }
+
+    fn part(&self, range: &std::ops::Range<usize>) -> &[Tagged<'a>] {
+        self.store.get(range.clone()).unwrap_or_default()
+    }
+}
+
 /// Receives what the validator finds, as each envelope closes.
 pub trait Observer {
     /// An interchange begins.
@@ -205,6 +277,17 @@ pub trait Observer {
     }
     /// A transaction set was checked.
     fn transaction(&mut self, _result: &SetResult<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    /// True when this observer reads claims' segments ([`Observer::claim_segments`]). Asked
+    /// once per transaction set; when false (the default) the validator keeps nothing extra.
+    fn wants_claim_segments(&self) -> bool {
+        false
+    }
+    /// One claim of an 837 set, with its segments as placed in the guide's loops, called for
+    /// each claim in order right after [`Observer::transaction`] for its set, and only when
+    /// [`Observer::wants_claim_segments`] is true.
+    fn claim_segments(&mut self, _claim: &ClaimSegments<'_, '_>) -> io::Result<()> {
         Ok(())
     }
     /// A functional group ended: GE01 as written, sets found, and the group's findings.
@@ -393,7 +476,9 @@ pub fn validate<R: Read>(
             Event::Transaction(set) => {
                 summary.transaction_sets += 1;
                 let context = context_of(interchange.as_ref(), group.as_ref());
-                let mut result = check_set(&set, &context, options, &mut walker_cache);
+                let mut kept = observer.wants_claim_segments().then(SetSegments::default);
+                let mut result =
+                    check_set(&set, &context, options, &mut walker_cache, kept.as_mut());
                 // End-of-input problems filed on the set are interchange (TA1) findings.
                 let (ta1, rest): (Vec<Finding>, Vec<Finding>) = result
                     .findings
@@ -437,6 +522,25 @@ pub fn validate<R: Read>(
                 }
                 summary.segments += set.segment_count() as u64;
                 observer.transaction(&result)?;
+                if let (Some(kept), Some(kind)) = (
+                    &kept,
+                    result.guide.and_then(|g| ClaimKind::from_guide(&g.id)),
+                ) {
+                    for (claim, parts) in result.claims.iter().zip(&kept.claims) {
+                        observer.claim_segments(&ClaimSegments {
+                            kind,
+                            interchange: interchange.as_ref(),
+                            group: group.as_ref(),
+                            set: &result,
+                            result: claim,
+                            header: &kept.header,
+                            billing: kept.part(&parts.billing),
+                            subscriber: kept.part(&parts.subscriber),
+                            patient: parts.patient.as_ref().map(|p| kept.part(p)),
+                            claim: kept.part(&parts.claim),
+                        })?;
+                    }
+                }
             }
             Event::GroupEnd(end) => {
                 let info = group.take().unwrap_or_else(|| GroupInfo::from(&end.gs));
@@ -581,10 +685,14 @@ fn finish_claim<'a>(
     context: &Location,
     hits: &mut Vec<edits::Hit<'a>>,
     out: &mut Vec<ClaimResult>,
+    kept: Option<&mut SetSegments<'a>>,
 ) {
     let Some(clm) = claims.claim.first().copied() else {
         return;
     };
+    if let Some(kept) = kept {
+        kept.keep(claims);
+    }
     let claim_id = text(clm.segment.value(1));
     let view = ClaimView {
         kind,
@@ -631,6 +739,7 @@ fn check_set<'r>(
     group_context: &Location,
     options: &ValidateOptions,
     walker_cache: &mut Option<(&'static Guide, Walker<'static>)>,
+    mut kept: Option<&mut SetSegments<'r>>,
 ) -> SetResult<'r> {
     let context = Location {
         transaction: Some(text(set.control_number())),
@@ -769,7 +878,17 @@ fn check_set<'r>(
                     &context,
                     &mut hits,
                     &mut claim_results,
+                    kept.as_deref_mut(),
                 );
+            }
+            if let Some(kept) = kept.as_deref_mut()
+                && claims.billing.is_empty()
+                && claims.claim.is_empty()
+                && (loop_id == "ST" || loop_id.starts_with("1000"))
+                && segment.id() != b"ST"
+                && segment.id() != b"SE"
+            {
+                kept.header.push(tagged);
             }
             claims.add(tagged);
         }
@@ -797,6 +916,7 @@ fn check_set<'r>(
             &context,
             &mut hits,
             &mut claim_results,
+            kept,
         );
     }
     SetResult {
@@ -877,6 +997,66 @@ pub(crate) mod tests {
         let mut all = All::default();
         validate(input, &options, &mut all).expect("in memory");
         all.0
+    }
+
+    /// What the claim hook handed over for one claim: header segment ids, billing and
+    /// subscriber segment counts, whether the claim part starts with its CLM, and GS06.
+    type HookCall = (Vec<String>, usize, usize, bool, Option<String>);
+
+    /// Records what the claim hook hands over.
+    struct Hook {
+        wants: bool,
+        calls: Vec<HookCall>,
+    }
+
+    impl Observer for Hook {
+        fn wants_claim_segments(&self) -> bool {
+            self.wants
+        }
+        fn claim_segments(&mut self, claim: &ClaimSegments<'_, '_>) -> io::Result<()> {
+            self.calls.push((
+                claim
+                    .header
+                    .iter()
+                    .map(|t| t.segment.id_str().to_string())
+                    .collect(),
+                claim.billing.len(),
+                claim.subscriber.len(),
+                claim
+                    .claim
+                    .first()
+                    .is_some_and(|t| t.segment.id() == b"CLM"),
+                claim.group.map(|g| g.control_number.clone()),
+            ));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_claim_hook_is_called_only_when_asked_with_each_claims_parts() {
+        let mut input = Vec::new();
+        write_interchange(&mut input, &GenOptions::new(Kind::Professional, 3, 1))
+            .expect("generate");
+        let options = ValidateOptions::new();
+        let mut quiet = Hook {
+            wants: false,
+            calls: Vec::new(),
+        };
+        validate(&input[..], &options, &mut quiet).expect("in memory");
+        assert!(quiet.calls.is_empty());
+        let mut hook = Hook {
+            wants: true,
+            calls: Vec::new(),
+        };
+        validate(&input[..], &options, &mut hook).expect("in memory");
+        assert_eq!(hook.calls.len(), 3);
+        for (header, billing, subscriber, starts_with_clm, group) in &hook.calls {
+            assert_eq!(header, &["BHT", "NM1", "PER", "NM1"]);
+            assert!(*billing >= 4, "HL, PRV, NM1, N3, N4, REF: {billing}");
+            assert!(*subscriber >= 3);
+            assert!(*starts_with_clm);
+            assert!(group.is_some());
+        }
     }
 
     #[test]

@@ -1,0 +1,1074 @@
+//! Extraction: [`Claim`] values built from validated 837 transaction sets, one at a time.
+//!
+//! The validator already walks every set through its implementation guide and hands each
+//! claim's segments, placed in their loops, to an observer ([`Observer::claim_segments`]);
+//! this module reads those placed segments into the model. There is no second parser: a
+//! claim is what the guide walk saw.
+//!
+//! What is extracted:
+//!
+//! - Transaction sets rejected by a syntax error (the 999 would reject them: envelope
+//!   problems, guide structure, element syntax) cannot be trusted to mean what their loops
+//!   say, so their claims are **skipped**, and the sink is told ([`ClaimSink::skipped_set`])
+//!   with control numbers and positions only.
+//! - Claims of accepted sets are **all extracted**, those with business errors (a claim out
+//!   of balance, a bad NPI…) included: the sink gets each claim's
+//!   [`ClaimResult`] (status and findings) beside it, and decides.
+//! - Sets of other transactions (no 837 guide) have no claims; segments the model does not
+//!   cover (PWK, CN1, K3, CR1, MEA…) are skipped.
+
+use std::io::{self, Read};
+
+use crate::finding::{Finding, Severity};
+use crate::syntax::{Position, Segment};
+use crate::validate::edits::{ClaimKind, Tagged};
+use crate::validate::{
+    ClaimResult, ClaimSegments, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
+    ValidateOptions, validate,
+};
+
+use super::model::*;
+
+/// A transaction set whose claims were not extracted, identified by control numbers and
+/// position only (never by element data).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SkippedSet {
+    /// ISA13, when an interchange was open.
+    pub interchange_control_number: Option<String>,
+    /// GS06, when a group was open.
+    pub group_control_number: Option<String>,
+    /// ST02.
+    pub transaction_set_control_number: String,
+    /// Where the ST is.
+    pub position: Position,
+    /// Claims (CLM) found in the set and not extracted.
+    pub claims: u64,
+    /// The codes of the set's syntax errors (`segment-missing`…), each once, in order.
+    pub codes: Vec<&'static str>,
+}
+
+/// Receives extracted claims, in file order.
+pub trait ClaimSink {
+    /// A claim of an accepted transaction set, with its validation result (status and
+    /// business findings). An error stops extraction and is returned by [`extract_with`].
+    fn claim(&mut self, claim: Claim, result: &ClaimResult) -> io::Result<()>;
+
+    /// A transaction set rejected by syntax errors: its claims are not extracted.
+    fn skipped_set(&mut self, _set: &SkippedSet) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Counts over one input.
+#[derive(Clone, Debug, Default)]
+pub struct ExtractSummary {
+    /// What validation counted (sets, claims, errors…).
+    pub validation: Summary,
+    /// Claims handed to the sink.
+    pub claims: u64,
+    /// Of those, claims with business errors (status rejected).
+    pub claims_with_errors: u64,
+    /// Transaction sets skipped because of syntax errors.
+    pub sets_skipped: u64,
+    /// Claims in the skipped sets.
+    pub claims_skipped: u64,
+    /// True when a fatal error stopped reading the input early (the rest was not read).
+    pub fatal: bool,
+}
+
+/// Extracts every claim of `source`, handing each to `on_claim` with its validation result
+/// as soon as its transaction set has been checked. Memory is bounded by one transaction set.
+///
+/// Returns `Err` only for I/O errors (reading, or an error returned by `on_claim`).
+///
+/// ```
+/// use x12pipe::claim::extract;
+/// use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
+/// use x12pipe::validate::ValidateOptions;
+///
+/// let mut input = Vec::new();
+/// write_interchange(&mut input, &GenOptions::new(ClaimKind::Dental, 3, 1))?;
+/// let mut ids = Vec::new();
+/// let summary = extract(&input[..], &ValidateOptions::new(), |claim, _result| {
+///     ids.push(claim.id);
+///     Ok(())
+/// })?;
+/// assert_eq!(ids.len(), 3);
+/// assert_eq!(summary.claims, 3);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn extract<R, F>(
+    source: R,
+    options: &ValidateOptions,
+    on_claim: F,
+) -> io::Result<ExtractSummary>
+where
+    R: Read,
+    F: FnMut(Claim, &ClaimResult) -> io::Result<()>,
+{
+    struct Each<F>(F);
+    impl<F: FnMut(Claim, &ClaimResult) -> io::Result<()>> ClaimSink for Each<F> {
+        fn claim(&mut self, claim: Claim, result: &ClaimResult) -> io::Result<()> {
+            (self.0)(claim, result)
+        }
+    }
+    extract_with(source, options, &mut Each(on_claim))
+}
+
+/// Like [`extract`], telling `sink` about skipped transaction sets too.
+pub fn extract_with<R: Read>(
+    source: R,
+    options: &ValidateOptions,
+    sink: &mut dyn ClaimSink,
+) -> io::Result<ExtractSummary> {
+    let mut extractor = Extractor::new(sink);
+    let validation = validate(source, options, &mut extractor)?;
+    let mut summary = extractor.summary;
+    summary.validation = validation;
+    Ok(summary)
+}
+
+/// An [`Observer`] that builds claims and hands them to a [`ClaimSink`]: use it directly to
+/// extract in the same validation run as another observer.
+pub struct Extractor<'s> {
+    sink: &'s mut dyn ClaimSink,
+    /// Counts so far (its `validation` is left empty: [`validate`] returns that).
+    pub summary: ExtractSummary,
+}
+
+impl<'s> Extractor<'s> {
+    /// An extractor feeding `sink`.
+    pub fn new(sink: &'s mut dyn ClaimSink) -> Self {
+        Extractor {
+            sink,
+            summary: ExtractSummary::default(),
+        }
+    }
+}
+
+impl Observer for Extractor<'_> {
+    fn wants_claim_segments(&self) -> bool {
+        true
+    }
+
+    fn transaction(&mut self, result: &SetResult<'_>) -> io::Result<()> {
+        if result.accepted() || result.guide.is_none() {
+            return Ok(());
+        }
+        self.summary.sets_skipped += 1;
+        self.summary.claims_skipped += result.claims.len() as u64;
+        let location = result.findings.first().map(|f| &f.location);
+        let mut codes: Vec<&'static str> = Vec::new();
+        for finding in syntax_errors(&result.findings) {
+            if !codes.contains(&finding.code.id()) {
+                codes.push(finding.code.id());
+            }
+        }
+        self.sink.skipped_set(&SkippedSet {
+            interchange_control_number: location.and_then(|l| l.interchange.clone()),
+            group_control_number: location.and_then(|l| l.group.clone()),
+            transaction_set_control_number: String::from_utf8_lossy(result.set.control_number())
+                .into_owned(),
+            position: result.set.position(),
+            claims: result.claims.len() as u64,
+            codes,
+        })
+    }
+
+    fn claim_segments(&mut self, segments: &ClaimSegments<'_, '_>) -> io::Result<()> {
+        if !segments.set.accepted() {
+            return Ok(());
+        }
+        let claim = build_claim(segments);
+        self.summary.claims += 1;
+        if segments
+            .result
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error)
+        {
+            self.summary.claims_with_errors += 1;
+        }
+        self.sink.claim(claim, segments.result)
+    }
+
+    fn fatal(&mut self, _info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
+        self.summary.fatal = true;
+        Ok(())
+    }
+}
+
+fn syntax_errors(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
+    findings.iter().filter(|f| {
+        f.severity == Severity::Error && f.category() == crate::finding::Category::Syntax
+    })
+}
+
+/// Builds one claim from the segments the validator placed. Never fails: what is missing
+/// stays empty, what the model does not cover is skipped.
+pub fn build_claim(segments: &ClaimSegments<'_, '_>) -> Claim {
+    let mut claim = Claim {
+        claim_type: match segments.kind {
+            ClaimKind::Professional => ClaimType::Professional,
+            ClaimKind::Institutional => ClaimType::Institutional,
+            ClaimKind::Dental => ClaimType::Dental,
+        },
+        ..Claim::default()
+    };
+    let clm_index = segments.claim.first().map_or(0, |t| t.index);
+    claim.source = Some(source(
+        segments.interchange,
+        segments.group,
+        segments.set,
+        clm_index,
+    ));
+    header(&mut claim, segments.header);
+    billing(&mut claim, segments.billing);
+    subscriber(&mut claim, segments.subscriber);
+    if let Some(patient) = segments.patient {
+        claim.patient = Some(patient_level(patient));
+    }
+    claim_loops(&mut claim, segments.claim);
+    claim
+}
+
+fn source(
+    interchange: Option<&InterchangeInfo>,
+    group: Option<&GroupInfo>,
+    set: &SetResult<'_>,
+    segment_in_set: u64,
+) -> Source {
+    let (sender_qualifier, sender_id, receiver_qualifier, receiver_id, interchange_control_number) =
+        interchange.map_or_else(Default::default, |i| {
+            (
+                i.sender_qualifier.clone(),
+                i.sender_id.clone(),
+                i.receiver_qualifier.clone(),
+                i.receiver_id.clone(),
+                i.control_number.clone(),
+            )
+        });
+    let (application_sender, application_receiver, group_control_number) =
+        group.map_or_else(Default::default, |g| {
+            (
+                g.sender.clone(),
+                g.receiver.clone(),
+                g.control_number.clone(),
+            )
+        });
+    Source {
+        sender_qualifier,
+        sender_id,
+        receiver_qualifier,
+        receiver_id,
+        interchange_control_number,
+        application_sender,
+        application_receiver,
+        group_control_number,
+        transaction_set_control_number: text(set.set.control_number()),
+        segment_in_set,
+    }
+}
+
+/// The most elements read from one segment; the 837 segments the model covers have at most
+/// 21 (CLM, SV1), and any beyond are ignored.
+const MAX_ELEMENTS: usize = 24;
+
+/// A segment's elements split once (reading `Segment::value(n)` for each field would walk
+/// the segment again every time).
+struct Fields<'a> {
+    values: [&'a [u8]; MAX_ELEMENTS],
+    component: u8,
+}
+
+impl<'a> Fields<'a> {
+    fn new(segment: &Segment<'a>) -> Self {
+        let mut values: [&'a [u8]; MAX_ELEMENTS] = [&[]; MAX_ELEMENTS];
+        for (slot, element) in values.iter_mut().zip(segment.elements()) {
+            *slot = element.as_bytes();
+        }
+        Fields {
+            values,
+            component: segment.delimiters().component,
+        }
+    }
+
+    /// Element `n` (1-based); empty when absent.
+    fn raw(&self, n: usize) -> &'a [u8] {
+        n.checked_sub(1)
+            .and_then(|i| self.values.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Element `n` as text, empty when absent.
+    fn text(&self, n: usize) -> String {
+        text(self.raw(n))
+    }
+
+    /// Element `n` as text, `None` when absent or empty.
+    fn opt(&self, n: usize) -> Option<String> {
+        opt(self.raw(n))
+    }
+
+    /// The components of element `n` (a simple element yields itself once).
+    fn components(&self, n: usize) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        let separator = self.component;
+        self.raw(n).split(move |b| *b == separator)
+    }
+
+    /// Component `k` (1-based) of element `n`; empty when absent.
+    fn component(&self, n: usize, k: usize) -> &'a [u8] {
+        k.checked_sub(1)
+            .and_then(|skip| self.components(n).nth(skip))
+            .unwrap_or_default()
+    }
+
+    /// Components of element `n` as text, trailing empty ones dropped (inner empty ones
+    /// kept: positions matter).
+    fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<String> {
+        let parts: Vec<&[u8]> = self
+            .components(n)
+            .skip(from.saturating_sub(1))
+            .take(to.saturating_sub(from) + 1)
+            .collect();
+        let used = parts
+            .iter()
+            .rposition(|p| !p.is_empty())
+            .map_or(0, |i| i + 1);
+        parts.iter().take(used).map(|p| text(p)).collect()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn opt(bytes: &[u8]) -> Option<String> {
+    (!bytes.is_empty()).then(|| text(bytes))
+}
+
+/// `CCYYMMDD` as ISO 8601 `CCYY-MM-DD`, when it is eight digits; `None` otherwise.
+fn iso_date(bytes: &[u8]) -> Option<String> {
+    if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let t = |r: std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r]).into_owned();
+    Some(format!("{}-{}-{}", t(0..4), t(4..6), t(6..8)))
+}
+
+/// A date element in the model's convention: D8 → `2011-05-11`, RD8 → `2011-05-11/2011-05-14`
+/// when the dates are eight digits, anything else as written.
+fn date_text(format: &[u8], value: &[u8]) -> String {
+    match format {
+        b"D8" => iso_date(value),
+        b"RD8" => value.iter().position(|b| *b == b'-').and_then(|dash| {
+            let from = iso_date(&value[..dash])?;
+            let to = iso_date(&value[dash + 1..])?;
+            Some(format!("{from}/{to}"))
+        }),
+        _ => None,
+    }
+    .unwrap_or_else(|| text(value))
+}
+
+fn dtp(f: &Fields<'_>) -> DateValue {
+    DateValue {
+        qualifier: f.text(1),
+        format: f.text(2),
+        value: date_text(f.raw(2), f.raw(3)),
+    }
+}
+
+fn reference(f: &Fields<'_>) -> Reference {
+    Reference {
+        qualifier: f.text(1),
+        value: f.text(2),
+    }
+}
+
+fn amount(f: &Fields<'_>) -> AmountValue {
+    AmountValue {
+        qualifier: f.text(1),
+        amount: f.text(2),
+    }
+}
+
+fn note(f: &Fields<'_>) -> Note {
+    Note {
+        code: f.text(1),
+        text: f.text(2),
+    }
+}
+
+fn contact(f: &Fields<'_>) -> Contact {
+    let numbers = [(3, 4), (5, 6), (7, 8)]
+        .into_iter()
+        .filter(|&(q, v)| !f.raw(q).is_empty() || !f.raw(v).is_empty())
+        .map(|(q, v)| CommunicationNumber {
+            qualifier: f.text(q),
+            value: f.text(v),
+        })
+        .collect();
+    Contact {
+        function: f.text(1),
+        name: f.opt(2),
+        numbers,
+    }
+}
+
+/// CAS: one adjustment per reason (triplets at CAS02-04, 05-07 … 17-19).
+fn adjustments(f: &Fields<'_>, out: &mut Vec<Adjustment>) {
+    for first in (2..=17).step_by(3) {
+        if f.raw(first).is_empty() {
+            continue;
+        }
+        out.push(Adjustment {
+            group: f.text(1),
+            reason: f.text(first),
+            amount: f.text(first + 1),
+            quantity: f.opt(first + 2),
+        });
+    }
+}
+
+/// A C003 composite (SV101, SV202, SV301, SVD03).
+fn procedure(f: &Fields<'_>, n: usize) -> Option<Procedure> {
+    if f.raw(n).is_empty() {
+        return None;
+    }
+    Some(Procedure {
+        qualifier: text(f.component(n, 1)),
+        code: text(f.component(n, 2)),
+        modifiers: f.component_list(n, 3, 6),
+        description: opt(f.component(n, 7)),
+    })
+}
+
+/// Fills a party's NM1 fields, keeping what PRV may have set before it.
+fn name_into(party: &mut Party, f: &Fields<'_>) {
+    party.entity = f.text(1);
+    party.entity_type = f.text(2);
+    party.name = f.text(3);
+    party.first_name = f.opt(4);
+    party.middle_name = f.opt(5);
+    party.name_suffix = f.opt(7);
+    party.id_qualifier = f.opt(8);
+    party.id = f.opt(9);
+}
+
+fn named(f: &Fields<'_>) -> Party {
+    let mut party = Party::default();
+    name_into(&mut party, f);
+    party
+}
+
+/// Applies a segment of a party's loop (N3, N4, DMG, PRV, REF, PER); others are skipped.
+fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_>) {
+    match id {
+        b"N3" => {
+            let address = party.address.get_or_insert_with(Address::default);
+            address.line1 = f.text(1);
+            address.line2 = f.opt(2);
+        }
+        b"N4" => {
+            let address = party.address.get_or_insert_with(Address::default);
+            address.city = f.text(1);
+            address.state = f.opt(2);
+            address.postal_code = f.opt(3);
+            address.country = f.opt(4);
+            address.country_subdivision = f.opt(7);
+        }
+        b"DMG" => {
+            party.birth_date = opt(f.raw(2)).map(|_| date_text(f.raw(1), f.raw(2)));
+            party.gender = f.opt(3);
+        }
+        b"PRV" => {
+            party.provider_code = f.opt(1);
+            party.taxonomy = f.opt(3);
+        }
+        b"REF" => party.references.push(reference(f)),
+        b"PER" => party.contacts.push(contact(f)),
+        _ => {}
+    }
+}
+
+/// BHT, 1000A, 1000B.
+fn header(claim: &mut Claim, header: &[Tagged<'_>]) {
+    for tagged in header {
+        let id = tagged.segment.id();
+        let f = Fields::new(&tagged.segment);
+        match (tagged.loop_id, id) {
+            (_, b"BHT") => {
+                claim.transaction = Transaction {
+                    purpose: f.text(2),
+                    reference: f.text(3),
+                    date: iso_date(f.raw(4)).unwrap_or_else(|| f.text(4)),
+                    time: f.text(5),
+                    claim_or_encounter: f.text(6),
+                }
+            }
+            ("1000A", b"NM1") => name_into(&mut claim.submitter, &f),
+            ("1000A", _) => party_detail(&mut claim.submitter, id, &f),
+            ("1000B", b"NM1") => name_into(&mut claim.receiver, &f),
+            ("1000B", _) => party_detail(&mut claim.receiver, id, &f),
+            _ => {}
+        }
+    }
+}
+
+/// 2000A, 2010AA, 2010AB, 2010AC.
+fn billing(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    for tagged in segments {
+        let id = tagged.segment.id();
+        if id == b"HL" {
+            continue;
+        }
+        let f = Fields::new(&tagged.segment);
+        match (tagged.loop_id, id) {
+            ("2000A", b"PRV") | ("2010AA", _) => {
+                if id == b"NM1" {
+                    name_into(&mut claim.billing_provider, &f);
+                } else {
+                    party_detail(&mut claim.billing_provider, id, &f);
+                }
+            }
+            ("2010AB", b"NM1") => claim.pay_to = Some(named(&f)),
+            ("2010AB", _) => {
+                if let Some(party) = claim.pay_to.as_mut() {
+                    party_detail(party, id, &f);
+                }
+            }
+            ("2010AC", b"NM1") => claim.pay_to_plan = Some(named(&f)),
+            ("2010AC", _) => {
+                if let Some(party) = claim.pay_to_plan.as_mut() {
+                    party_detail(party, id, &f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// 2000B, 2010BA, 2010BB.
+fn subscriber(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    for tagged in segments {
+        let id = tagged.segment.id();
+        if id == b"HL" {
+            continue;
+        }
+        let f = Fields::new(&tagged.segment);
+        match (tagged.loop_id, id) {
+            ("2000B", b"SBR") => {
+                let s = &mut claim.subscriber;
+                s.payer_responsibility = f.text(1);
+                s.relationship = f.opt(2);
+                s.group_number = f.opt(3);
+                s.group_name = f.opt(4);
+                s.insurance_type = f.opt(5);
+                s.claim_filing = f.opt(9);
+            }
+            ("2010BA", b"NM1") => name_into(&mut claim.subscriber.member, &f),
+            ("2010BA", _) => party_detail(&mut claim.subscriber.member, id, &f),
+            ("2010BB", b"NM1") => name_into(&mut claim.payer, &f),
+            ("2010BB", _) => party_detail(&mut claim.payer, id, &f),
+            _ => {}
+        }
+    }
+}
+
+/// 2000C, 2010CA.
+fn patient_level(segments: &[Tagged<'_>]) -> Patient {
+    let mut patient = Patient::default();
+    for tagged in segments {
+        let id = tagged.segment.id();
+        if id == b"HL" {
+            continue;
+        }
+        let f = Fields::new(&tagged.segment);
+        match (tagged.loop_id, id) {
+            ("2000C", b"PAT") => patient.relationship = f.text(1),
+            ("2010CA", b"NM1") => name_into(&mut patient.person, &f),
+            ("2010CA", _) => party_detail(&mut patient.person, id, &f),
+            _ => {}
+        }
+    }
+    patient
+}
+
+/// HI qualifiers that name diagnoses (the model's doc lists them); every other HI composite
+/// is a health care code.
+const DIAGNOSIS_QUALIFIERS: &[&[u8]] = &[
+    b"ABK", b"ABF", b"ABJ", b"ABN", b"APR", b"BK", b"BF", b"BJ", b"BN", b"PR",
+];
+
+fn health_codes(claim: &mut Claim, f: &Fields<'_>) {
+    for n in 1..=12 {
+        if f.raw(n).is_empty() {
+            continue;
+        }
+        let code = HealthCode {
+            qualifier: text(f.component(n, 1)),
+            code: text(f.component(n, 2)),
+            date_format: opt(f.component(n, 3)),
+            date: opt(f.component(n, 4)),
+            amount: opt(f.component(n, 5)),
+            quantity: opt(f.component(n, 6)),
+            present_on_admission: opt(f.component(n, 9)),
+        };
+        if DIAGNOSIS_QUALIFIERS.contains(&f.component(n, 1)) {
+            claim.diagnoses.push(code);
+        } else {
+            claim.health_codes.push(code);
+        }
+    }
+}
+
+fn clm(claim: &mut Claim, f: &Fields<'_>) {
+    claim.id = f.text(1);
+    claim.total_charge = f.text(2);
+    claim.facility_code = text(f.component(5, 1));
+    claim.facility_qualifier = text(f.component(5, 2));
+    claim.frequency = text(f.component(5, 3));
+    claim.provider_signature = f.opt(6);
+    claim.assignment = f.opt(7);
+    claim.benefits_assigned = f.opt(8);
+    claim.release_of_information = f.opt(9);
+    claim.patient_signature_source = f.opt(10);
+    claim.related_causes = f.component_list(11, 1, 5);
+    claim.special_program = f.opt(12);
+    claim.delay_reason = f.opt(20);
+}
+
+fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_>) {
+    match id {
+        b"SV1" => {
+            line.procedure = procedure(f, 1);
+            line.charge = f.text(2);
+            line.unit_basis = f.opt(3);
+            line.units = f.opt(4);
+            line.place_of_service = f.opt(5);
+            line.diagnosis_pointers = f.component_list(7, 1, 4);
+            line.emergency = f.opt(9);
+            line.epsdt = f.opt(11);
+            line.family_planning = f.opt(12);
+        }
+        b"SV2" => {
+            line.revenue_code = f.opt(1);
+            line.procedure = procedure(f, 2);
+            line.charge = f.text(3);
+            line.unit_basis = f.opt(4);
+            line.units = f.opt(5);
+            line.non_covered_charge = f.opt(7);
+        }
+        b"SV3" => {
+            line.procedure = procedure(f, 1);
+            line.charge = f.text(2);
+            line.place_of_service = f.opt(3);
+            line.oral_cavity = f.component_list(4, 1, 5);
+            line.prosthesis = f.opt(5);
+            line.units = f.opt(6);
+            line.diagnosis_pointers = f.component_list(11, 1, 4);
+        }
+        b"TOO" => line.teeth.push(Tooth {
+            qualifier: f.text(1),
+            number: f.text(2),
+            surfaces: f.component_list(3, 1, 5),
+        }),
+        b"DTP" => line.dates.push(dtp(f)),
+        b"REF" => line.references.push(reference(f)),
+        b"AMT" => line.amounts.push(amount(f)),
+        b"NTE" => line.notes.push(note(f)),
+        _ => {}
+    }
+}
+
+fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_>) {
+    match id {
+        b"CAS" => adjustments(f, &mut other.adjustments),
+        b"AMT" => other.amounts.push(amount(f)),
+        b"OI" => {
+            other.benefits_assigned = f.opt(3);
+            other.patient_signature_source = f.opt(4);
+            other.release_of_information = f.opt(6);
+        }
+        _ => {}
+    }
+}
+
+fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Fields<'_>) {
+    match id {
+        b"CAS" => adjustments(f, &mut adjudication.adjustments),
+        b"DTP" => adjudication.dates.push(dtp(f)),
+        b"AMT" => adjudication.amounts.push(amount(f)),
+        _ => {}
+    }
+}
+
+/// The 2300 loop and everything under it (2310x, 2320, 2330x, 2400, 2410, 2420x, 2430).
+/// Each loop's first segment opens a new element of the model; a segment of a loop whose
+/// opener is missing (only possible in a set the validator rejected) is skipped.
+fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    for tagged in segments {
+        let id = tagged.segment.id();
+        let f = Fields::new(&tagged.segment);
+        let loop_id = tagged.loop_id;
+        match loop_id {
+            "2300" => match id {
+                b"CLM" => clm(claim, &f),
+                b"DTP" => claim.dates.push(dtp(&f)),
+                b"CL1" => {
+                    claim.institutional = Some(InstitutionalCodes {
+                        admission_type: f.opt(1),
+                        admission_source: f.opt(2),
+                        patient_status: f.opt(3),
+                    })
+                }
+                b"AMT" => claim.amounts.push(amount(&f)),
+                b"REF" => claim.references.push(reference(&f)),
+                b"NTE" => claim.notes.push(note(&f)),
+                b"HI" => health_codes(claim, &f),
+                _ => {}
+            },
+            _ if loop_id.starts_with("2310") => {
+                if id == b"NM1" {
+                    claim.providers.push(named(&f));
+                } else if let Some(party) = claim.providers.last_mut() {
+                    party_detail(party, id, &f);
+                }
+            }
+            "2320" => {
+                if id == b"SBR" {
+                    claim.other_payers.push(OtherPayer {
+                        payer_responsibility: f.text(1),
+                        relationship: f.opt(2),
+                        group_number: f.opt(3),
+                        group_name: f.opt(4),
+                        insurance_type: f.opt(5),
+                        claim_filing: f.opt(9),
+                        ..OtherPayer::default()
+                    });
+                } else if let Some(other) = claim.other_payers.last_mut() {
+                    other_payer_detail(other, id, &f);
+                }
+            }
+            _ if loop_id.starts_with("2330") => {
+                let Some(other) = claim.other_payers.last_mut() else {
+                    continue;
+                };
+                match (loop_id, id) {
+                    ("2330A", b"NM1") => name_into(&mut other.subscriber, &f),
+                    ("2330A", _) => party_detail(&mut other.subscriber, id, &f),
+                    ("2330B", b"NM1") => name_into(&mut other.payer, &f),
+                    ("2330B", b"DTP") => other.payer_dates.push(dtp(&f)),
+                    ("2330B", _) => party_detail(&mut other.payer, id, &f),
+                    (_, b"NM1") => other.providers.push(named(&f)),
+                    _ => {
+                        if let Some(party) = other.providers.last_mut() {
+                            party_detail(party, id, &f);
+                        }
+                    }
+                }
+            }
+            "2400" => {
+                if id == b"LX" {
+                    claim.lines.push(ServiceLine {
+                        number: f.text(1),
+                        ..ServiceLine::default()
+                    });
+                } else if let Some(line) = claim.lines.last_mut() {
+                    service_line(line, id, &f);
+                }
+            }
+            "2410" => {
+                let Some(line) = claim.lines.last_mut() else {
+                    continue;
+                };
+                match id {
+                    b"LIN" => {
+                        line.drug = Some(Drug {
+                            qualifier: f.text(2),
+                            code: f.text(3),
+                            ..Drug::default()
+                        })
+                    }
+                    b"CTP" => {
+                        if let Some(drug) = line.drug.as_mut() {
+                            drug.quantity = f.opt(4);
+                            drug.unit = opt(f.component(5, 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ if loop_id.starts_with("2420") => {
+                let Some(line) = claim.lines.last_mut() else {
+                    continue;
+                };
+                if id == b"NM1" {
+                    line.providers.push(named(&f));
+                } else if let Some(party) = line.providers.last_mut() {
+                    party_detail(party, id, &f);
+                }
+            }
+            "2430" => {
+                let Some(line) = claim.lines.last_mut() else {
+                    continue;
+                };
+                if id == b"SVD" {
+                    line.adjudications.push(LineAdjudication {
+                        payer_id: f.text(1),
+                        paid: f.text(2),
+                        procedure: procedure(&f, 3),
+                        units: f.opt(5),
+                        bundled_line: f.opt(6),
+                        ..LineAdjudication::default()
+                    });
+                } else if let Some(adjudication) = line.adjudications.last_mut() {
+                    adjudication_detail(adjudication, id, &f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{ClaimKind as Kind, GenOptions, write_interchange};
+
+    fn options() -> ValidateOptions {
+        let mut options = ValidateOptions::new();
+        options.today =
+            time::Date::from_calendar_date(2026, time::Month::November, 23).expect("a real date");
+        options
+    }
+
+    fn claims_of(input: &[u8]) -> (Vec<Claim>, ExtractSummary) {
+        let mut claims = Vec::new();
+        let summary = extract(input, &options(), |claim, _| {
+            claims.push(claim);
+            Ok(())
+        })
+        .expect("in memory");
+        (claims, summary)
+    }
+
+    fn interchange(body: &str) -> Vec<u8> {
+        let count = body.matches('~').count() + 2;
+        format!(
+            "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000007*0*T*:~\
+GS*HC*APPSEND*APPRECV*20240101*1200*42*X*005010X222A1~ST*837*0123*005010X222A1~{body}SE*{count}*0123~GE*1*42~IEA*1*000000007~"
+        )
+        .into_bytes()
+    }
+
+    /// A small hand-written 837P with loops the generator does not write: pay-to, a patient,
+    /// other payer, line adjudication, drug, CAS with two reasons.
+    const BODY: &str = "BHT*0019*00*REF1*20240101*1200*CH~\
+NM1*41*2*SUBMITTER*****46*S1~PER*IC*ANN*TE*5555550100*EM*a@example.com~\
+NM1*40*2*RECEIVER*****46*R1~\
+HL*1**20*1~PRV*BI*PXC*207Q00000X~NM1*85*2*CLINIC*****XX*1234567893~N3*1 MAIN ST*SUITE 2~N4*AMES*IA*500101234~REF*EI*123456789~\
+NM1*87*2~N3*PO BOX 9~N4*AMES*IA*500109999~\
+HL*2*1*22*1~SBR*P**GRP1******CI~NM1*IL*1*DOE*JOHN*Q***MI*M123~N3*5 ELM ST~N4*AMES*IA*50010~DMG*D8*19700102*M~\
+NM1*PR*2*PAYER CO*****PI*P1~\
+HL*3*2*23*0~PAT*19~NM1*QC*1*DOE*JANE~N3*5 ELM ST~N4*AMES*IA*50010~DMG*D8*20100203*F~\
+CLM*C1*150***11:B:1*Y*A*Y*Y*P*AA:::IA~DTP*431*D8*20231201~REF*G1*AUTH9~NTE*ADD*NOTE TEXT~HI*ABK:J069*ABF:R509~HI*BG:01*BG:02~\
+NM1*82*1*SMITH*ANN****XX*1234567893~PRV*PE*PXC*207Q00000X~\
+SBR*S*01*G2******CI~CAS*CO*45*10**253*2~AMT*D*90~OI***Y*P**Y~NM1*IL*1*DOE*JANE****MI*X9~NM1*PR*2*OTHER*****PI*P2~DTP*573*D8*20231215~\
+LX*1~SV1*HC:99213:25*100*UN*1***1:2~DTP*472*RD8*20231201-20231203~REF*6R*L1~\
+LIN**N4*00002140701~CTP****2*UN~\
+SVD*P2*90*HC:99213**1~CAS*PR*2*10~DTP*573*D8*20231215~\
+LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
+
+    #[test]
+    fn every_covered_segment_reaches_the_model() {
+        let (claims, summary) = claims_of(&interchange(BODY));
+        assert_eq!(summary.sets_skipped, 0, "{summary:?}");
+        assert_eq!(claims.len(), 1);
+        let c = &claims[0];
+        let source = c.source.as_ref().expect("extraction fills the source");
+        assert_eq!(source.sender_id, "SENDER");
+        assert_eq!(source.receiver_id, "RECEIVER");
+        assert_eq!(source.interchange_control_number, "000000007");
+        assert_eq!(source.application_sender, "APPSEND");
+        assert_eq!(source.group_control_number, "42");
+        assert_eq!(source.transaction_set_control_number, "0123");
+        // ST 1, BHT 2, 1000A 3-4, 1000B 5, 2000A 6-14, 2000B 15-21, 2000C 22-27.
+        assert_eq!(source.segment_in_set, 28);
+        assert_eq!(c.transaction.date, "2024-01-01");
+        assert_eq!(c.transaction.reference, "REF1");
+        assert_eq!(c.submitter.contacts[0].numbers.len(), 2);
+        assert_eq!(c.submitter.contacts[0].numbers[1].value, "a@example.com");
+        assert_eq!(c.receiver.id.as_deref(), Some("R1"));
+        let billing = &c.billing_provider;
+        assert_eq!(billing.taxonomy.as_deref(), Some("207Q00000X"));
+        assert_eq!(billing.provider_code.as_deref(), Some("BI"));
+        assert_eq!(billing.name, "CLINIC");
+        let address = billing.address.as_ref().expect("N3/N4");
+        assert_eq!(address.line2.as_deref(), Some("SUITE 2"));
+        assert_eq!(address.postal_code.as_deref(), Some("500101234"));
+        assert_eq!(billing.references[0].value, "123456789");
+        let pay_to = c.pay_to.as_ref().expect("2010AB");
+        assert_eq!(
+            pay_to.address.as_ref().map(|a| a.line1.as_str()),
+            Some("PO BOX 9")
+        );
+        assert_eq!(c.subscriber.relationship, None);
+        assert_eq!(c.subscriber.claim_filing.as_deref(), Some("CI"));
+        assert_eq!(c.subscriber.member.middle_name.as_deref(), Some("Q"));
+        assert_eq!(
+            c.subscriber.member.birth_date.as_deref(),
+            Some("1970-01-02")
+        );
+        assert_eq!(c.payer.id.as_deref(), Some("P1"));
+        let patient = c.patient.as_ref().expect("2000C");
+        assert_eq!(patient.relationship, "19");
+        assert_eq!(patient.person.birth_date.as_deref(), Some("2010-02-03"));
+        assert_eq!(c.id, "C1");
+        assert_eq!(
+            (
+                c.facility_code.as_str(),
+                c.facility_qualifier.as_str(),
+                c.frequency.as_str()
+            ),
+            ("11", "B", "1")
+        );
+        assert_eq!(c.patient_signature_source.as_deref(), Some("P"));
+        assert_eq!(c.related_causes, ["AA", "", "", "IA"]);
+        assert_eq!(c.dates[0].value, "2023-12-01");
+        assert_eq!(c.references[0].qualifier, "G1");
+        assert_eq!(c.notes[0].text, "NOTE TEXT");
+        let diagnoses: Vec<&str> = c.diagnoses.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(diagnoses, ["J069", "R509"]);
+        let conditions: Vec<(&str, &str)> = c
+            .health_codes
+            .iter()
+            .map(|h| (h.qualifier.as_str(), h.code.as_str()))
+            .collect();
+        assert_eq!(conditions, [("BG", "01"), ("BG", "02")]);
+        assert_eq!(c.providers.len(), 1);
+        assert_eq!(c.providers[0].taxonomy.as_deref(), Some("207Q00000X"));
+        let other = &c.other_payers[0];
+        assert_eq!(other.relationship.as_deref(), Some("01"));
+        assert_eq!(other.adjustments.len(), 2);
+        assert_eq!(other.adjustments[1].reason, "253");
+        assert_eq!(other.adjustments[1].amount, "2");
+        assert_eq!(other.adjustments[0].quantity, None);
+        assert_eq!(other.benefits_assigned.as_deref(), Some("Y"));
+        assert_eq!(other.release_of_information.as_deref(), Some("Y"));
+        assert_eq!(other.subscriber.id.as_deref(), Some("X9"));
+        assert_eq!(other.payer.id.as_deref(), Some("P2"));
+        assert_eq!(other.payer_dates[0].value, "2023-12-15");
+        assert_eq!(c.lines.len(), 2);
+        let line = &c.lines[0];
+        let proc = line.procedure.as_ref().expect("SV101");
+        assert_eq!(
+            (proc.code.as_str(), proc.modifiers.as_slice()),
+            ("99213", &["25".to_string()][..])
+        );
+        assert_eq!(line.diagnosis_pointers, ["1", "2"]);
+        assert_eq!(line.dates[0].value, "2023-12-01/2023-12-03");
+        let drug = line.drug.as_ref().expect("2410");
+        assert_eq!(
+            (drug.code.as_str(), drug.quantity.as_deref()),
+            ("00002140701", Some("2"))
+        );
+        assert_eq!(drug.unit.as_deref(), Some("UN"));
+        let adjudication = &line.adjudications[0];
+        assert_eq!(adjudication.paid, "90");
+        assert_eq!(adjudication.units.as_deref(), Some("1"));
+        assert_eq!(adjudication.adjustments[0].group, "PR");
+        assert_eq!(c.lines[1].number, "2");
+        assert_eq!(c.lines[1].charge, "50");
+    }
+
+    #[test]
+    fn a_set_with_a_syntax_error_is_skipped_and_named() {
+        // SBR01 missing: a required element, so the 999 rejects the set.
+        let body = BODY.replace("SBR*P**GRP1", "SBR***GRP1");
+        let mut skipped = Vec::new();
+        struct Sink<'a>(&'a mut Vec<SkippedSet>, u64);
+        impl ClaimSink for Sink<'_> {
+            fn claim(&mut self, _: Claim, _: &ClaimResult) -> io::Result<()> {
+                self.1 += 1;
+                Ok(())
+            }
+            fn skipped_set(&mut self, set: &SkippedSet) -> io::Result<()> {
+                self.0.push(set.clone());
+                Ok(())
+            }
+        }
+        let mut sink = Sink(&mut skipped, 0);
+        let summary = extract_with(&interchange(&body)[..], &options(), &mut sink).expect("memory");
+        assert_eq!(sink.1, 0);
+        assert_eq!((summary.sets_skipped, summary.claims_skipped), (1, 1));
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].transaction_set_control_number, "0123");
+        assert_eq!(
+            skipped[0].interchange_control_number.as_deref(),
+            Some("000000007")
+        );
+        assert!(!skipped[0].codes.is_empty());
+    }
+
+    #[test]
+    fn a_claim_with_business_errors_is_extracted_with_its_status() {
+        // CLM02 no longer the sum of the lines.
+        let body = BODY.replace("CLM*C1*150*", "CLM*C1*151*");
+        let mut statuses = Vec::new();
+        let summary = extract(&interchange(&body)[..], &options(), |claim, result| {
+            statuses.push((claim.total_charge, result.status));
+            Ok(())
+        })
+        .expect("memory");
+        assert_eq!(
+            statuses,
+            [("151".to_string(), crate::validate::ClaimStatus::Rejected)]
+        );
+        assert_eq!(summary.claims_with_errors, 1);
+    }
+
+    #[test]
+    fn generated_files_give_one_claim_per_clm_with_lines() {
+        for kind in [Kind::Professional, Kind::Institutional, Kind::Dental] {
+            let mut input = Vec::new();
+            let mut gen_options = GenOptions::new(kind, 25, 9);
+            gen_options.claims_per_transaction = 10;
+            write_interchange(&mut input, &gen_options).expect("generate");
+            let (claims, summary) = claims_of(&input);
+            assert_eq!(claims.len(), 25, "{kind:?}");
+            assert_eq!(summary.claims_with_errors, 0, "{kind:?}");
+            let text = String::from_utf8(input).expect("ASCII");
+            assert_eq!(text.matches("CLM*").count(), claims.len());
+            for claim in &claims {
+                assert!(!claim.lines.is_empty(), "{kind:?} {}", claim.id);
+                assert!(text.contains(&format!("CLM*{}*{}*", claim.id, claim.total_charge)));
+                // Dental claims carry HI only sometimes (the guide's situational rule).
+                assert!(kind == Kind::Dental || !claim.diagnoses.is_empty());
+                assert!(!claim.billing_provider.name.is_empty());
+                assert!(!claim.subscriber.member.name.is_empty());
+            }
+            let sets: std::collections::BTreeSet<&str> = claims
+                .iter()
+                .filter_map(|c| c.source.as_ref())
+                .map(|s| s.transaction_set_control_number.as_str())
+                .collect();
+            assert_eq!(sets.len(), 3, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn dates_follow_the_model_convention() {
+        assert_eq!(date_text(b"D8", b"20110511"), "2011-05-11");
+        assert_eq!(
+            date_text(b"RD8", b"20110511-20110514"),
+            "2011-05-11/2011-05-14"
+        );
+        assert_eq!(date_text(b"RD8", b"20110511-2011"), "20110511-2011");
+        assert_eq!(date_text(b"D8", b"2011051"), "2011051");
+        assert_eq!(date_text(b"DT", b"201105111200"), "201105111200");
+        assert_eq!(date_text(b"D8", "2011é511".as_bytes()), "2011é511");
+    }
+}
