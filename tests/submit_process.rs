@@ -263,10 +263,23 @@ fn killed_five_times_nothing_is_committed_twice_or_lost() {
             .stderr(Stdio::null())
             .spawn()
             .expect("submit");
-        // Somewhere between start-up (reading and validating the file) and the middle of
-        // sending.
-        let after = Duration::from_millis(400 + next(&mut random) % 1600);
-        std::thread::sleep(after);
+        let before = journal(&journal_path).len();
+        if kills % 2 == 0 {
+            // Somewhere between start-up (reading and validating the file) and the middle
+            // of sending.
+            std::thread::sleep(Duration::from_millis(400 + next(&mut random) % 1600));
+        } else {
+            // While sets are being sent: once this run has had one committed (start-up
+            // takes longer on a loaded machine), then a random moment more.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while journal(&journal_path).len() == before && Instant::now() < deadline {
+                if child.try_wait().expect("wait").is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::thread::sleep(Duration::from_millis(next(&mut random) % 400));
+        }
         if child.try_wait().expect("wait").is_some() {
             break; // finished before the kill: nothing left to interrupt
         }
