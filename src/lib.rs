@@ -42,7 +42,7 @@ pub mod submit;
 pub mod syntax;
 pub mod synth;
 pub mod validate;
-mod writer;
+pub mod writer;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

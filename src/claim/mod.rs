@@ -7,3 +7,4 @@
 pub mod model;
 
 pub use model::*;
+pub mod write;
