@@ -355,4 +355,23 @@ mod tests {
         assert_eq!(bytes, out.len() as u64);
         Ok(())
     }
+
+    #[test]
+    fn a_rollback_takes_back_segments_and_counts() -> io::Result<()> {
+        let mut out = Vec::new();
+        let mut w = SegmentWriter::new(&mut out, Delimiters::default(), b"");
+        w.start_set();
+        w.segment(b"LX").num(1).end()?;
+        let mark = w.mark();
+        w.segment(b"LX").num(2).end()?;
+        w.rollback(mark);
+        assert_eq!((w.segments(), w.set_segments()), (1, 1));
+        let mark = w.mark();
+        w.segment(b"LX").num(3).end()?;
+        w.commit()?;
+        let _ = mark;
+        w.finish()?;
+        assert_eq!(out, b"LX*1~LX*3~");
+        Ok(())
+    }
 }

@@ -1826,3 +1826,389 @@ impl<W: Write> Emit<'_, W> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim::model::{Adjustment, HealthCode, OtherPayer};
+
+    fn fixture() -> Vec<Claim> {
+        serde_json::from_str(include_str!("../../tests/claims/837p.json")).unwrap()
+    }
+
+    fn options() -> WriteOptions {
+        let mut options = WriteOptions::new(ClaimType::Professional);
+        options.date = time::Date::from_calendar_date(2025, time::Month::March, 27).ok();
+        options.time = Some((20, 30));
+        options.line_break = LineBreak::Lf;
+        options
+    }
+
+    fn write(claims: &[Claim], options: WriteOptions) -> Result<String, WriteError> {
+        let mut out = Vec::new();
+        write_claims(&mut out, options, claims)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    fn segments<'a>(text: &'a str, id: &str) -> Vec<&'a str> {
+        text.lines()
+            .filter(|l| l.split('*').next() == Some(id))
+            .collect()
+    }
+
+    #[test]
+    fn iso_dates_become_ccyymmdd_and_bad_ones_are_named() {
+        assert_eq!(&iso_date("2011-05-11").unwrap(), b"20110511");
+        assert_eq!(
+            &iso_range("2011-05-11/2011-05-14").unwrap(),
+            b"20110511-20110514"
+        );
+        assert_eq!(iso_date("20110511"), Err(Problem::NotIsoDate));
+        assert_eq!(iso_date("2011-5-11"), Err(Problem::NotIsoDate));
+        assert_eq!(iso_date("2011-02-30"), Err(Problem::NotRealDate));
+        assert_eq!(iso_date("2011-13-01"), Err(Problem::NotRealDate));
+        assert_eq!(iso_range("2011-05-11"), Err(Problem::NotIsoRange));
+        assert_eq!(iso_range("2011-05-11/x"), Err(Problem::NotIsoRange));
+        assert_eq!(
+            iso_range("2011-05-11/2011-04-31"),
+            Err(Problem::NotRealDate)
+        );
+    }
+
+    #[test]
+    fn decimals_have_the_r_shape() {
+        for ok in ["0", "12", "12.5", "-3.25", ".5", "5."] {
+            assert!(is_decimal(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["", "-", ".", "1.2.3", "1e5", "12,50", " 1"] {
+            assert!(!is_decimal(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_fixture_is_one_set_with_computed_envelopes() {
+        let text = write(&fixture(), options()).unwrap();
+        let first = text.lines().next().unwrap();
+        assert_eq!(first.len(), 106);
+        assert_eq!(
+            first,
+            "ISA*00*          *00*          *ZZ*X12PIPESYNTH   *ZZ*X12PIPETESTRCV *250327*2030*^*00501*000000001*0*T*:~"
+        );
+        assert_eq!(segments(&text, "ST"), ["ST*837*0001*005010X222A1~"]);
+        // Two claims share the self-insured subscriber, the third has a dependent.
+        assert_eq!(
+            segments(&text, "HL"),
+            [
+                "HL*1**20*1~",
+                "HL*2*1*22*0~",
+                "HL*3*1*22*1~",
+                "HL*4*3*23*0~"
+            ]
+        );
+        let st = text.lines().position(|l| l.starts_with("ST*")).unwrap();
+        let se = text.lines().position(|l| l.starts_with("SE*")).unwrap();
+        assert_eq!(segments(&text, "SE"), [format!("SE*{}*0001~", se - st + 1)]);
+        assert_eq!(segments(&text, "GE"), ["GE*1*1~"]);
+        assert_eq!(segments(&text, "IEA"), ["IEA*1*000000001~"]);
+    }
+
+    #[test]
+    fn claims_per_set_splits_sets_and_restarts_hl_numbers() {
+        let claims = fixture();
+        let mut options = options();
+        options.claims_per_set = 2;
+        options.control_number = Some(77);
+        let text = write(&claims, options).unwrap();
+        assert_eq!(
+            segments(&text, "ST"),
+            ["ST*837*0001*005010X222A1~", "ST*837*0002*005010X222A1~"]
+        );
+        assert_eq!(
+            segments(&text, "HL"),
+            [
+                "HL*1**20*1~",
+                "HL*2*1*22*0~",
+                "HL*1**20*1~",
+                "HL*2*1*22*1~",
+                "HL*3*2*23*0~"
+            ]
+        );
+        assert_eq!(segments(&text, "GE"), ["GE*2*77~"]);
+        assert_eq!(segments(&text, "IEA"), ["IEA*1*000000077~"]);
+    }
+
+    #[test]
+    fn a_new_header_or_provider_opens_new_loops() {
+        let mut claims = fixture();
+        claims[1].billing_provider.name = "ANOTHER PRACTICE".to_string();
+        claims[2].transaction.reference = "BATCH0002".to_string();
+        let text = write(&claims, options()).unwrap();
+        assert_eq!(segments(&text, "ST").len(), 2);
+        assert_eq!(
+            segments(&text, "HL"),
+            [
+                "HL*1**20*1~",
+                "HL*2*1*22*0~",
+                "HL*3**20*1~",
+                "HL*4*3*22*0~",
+                "HL*1**20*1~",
+                "HL*2*1*22*1~",
+                "HL*3*2*23*0~"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hundred_claims_fill_a_subscriber_loop() {
+        let one = fixture().swap_remove(1);
+        let claims = vec![one; 101];
+        let text = write(&claims, options()).unwrap();
+        assert_eq!(
+            segments(&text, "HL"),
+            ["HL*1**20*1~", "HL*2*1*22*0~", "HL*3*1*22*0~"]
+        );
+    }
+
+    #[test]
+    fn adjustments_of_one_group_share_a_cas_of_six_at_most() {
+        let mut claims = fixture();
+        let adjustment = |group: &str, reason: &str| Adjustment {
+            group: group.to_string(),
+            reason: reason.to_string(),
+            amount: "1".to_string(),
+            quantity: None,
+        };
+        let mut list: Vec<Adjustment> = (1..=7).map(|r| adjustment("CO", &r.to_string())).collect();
+        list.push(adjustment("PR", "1"));
+        list[1].quantity = Some("2".to_string());
+        claims[0].other_payers = vec![OtherPayer {
+            adjustments: list,
+            ..claims[0].other_payers[0].clone()
+        }];
+        let text = write(&claims[..1], options()).unwrap();
+        assert_eq!(
+            segments(&text, "CAS")[..3],
+            [
+                "CAS*CO*1*1**2*1*2*3*1**4*1**5*1**6*1~",
+                "CAS*CO*7*1~",
+                "CAS*PR*1*1~"
+            ]
+        );
+    }
+
+    #[test]
+    fn hi_splits_by_kind_of_code_and_twelve_per_segment() {
+        let mut claims = fixture();
+        let code = |q: &str, c: &str| HealthCode {
+            qualifier: q.to_string(),
+            code: c.to_string(),
+            ..HealthCode::default()
+        };
+        claims[0].diagnoses = (0..13)
+            .map(|i| code(if i == 0 { "ABK" } else { "ABF" }, &format!("Z{i:02}")))
+            .collect();
+        claims[0].health_codes = vec![code("BG", "17")];
+        let text = write(&claims[..1], options()).unwrap();
+        let hi = segments(&text, "HI");
+        assert_eq!(hi.len(), 3);
+        assert_eq!(hi[0].matches("*AB").count(), 12);
+        assert_eq!(hi[1], "HI*ABF:Z12~");
+        assert_eq!(hi[2], "HI*BG:17~");
+    }
+
+    #[test]
+    fn institutional_codes_go_in_tr3_order() {
+        let claims: Vec<Claim> =
+            serde_json::from_str(include_str!("../../tests/claims/837i.json")).unwrap();
+        let mut claim = claims[1].clone();
+        claim.health_codes.insert(
+            0,
+            HealthCode {
+                qualifier: "DR".to_string(),
+                code: "470".to_string(),
+                ..HealthCode::default()
+            },
+        );
+        let mut options = options();
+        options.kind = ClaimType::Institutional;
+        let text = write(&[claim], options).unwrap();
+        let qualifiers: Vec<&str> = segments(&text, "HI")
+            .iter()
+            .map(|hi| &hi[3..hi[3..].find(':').unwrap() + 3])
+            .collect();
+        assert_eq!(qualifiers, ["ABK", "ABJ", "DR", "ABF", "BE", "BG"]);
+    }
+
+    /// Every claim error names the claim and the path, never the value.
+    fn claim_error(claims: &[Claim], options: WriteOptions) -> (u64, String, Problem, String) {
+        match write(claims, options) {
+            Err(e @ WriteError::Claim { .. }) => {
+                let text = e.to_string();
+                let WriteError::Claim {
+                    index,
+                    path,
+                    problem,
+                } = e
+                else {
+                    unreachable!()
+                };
+                (index, path, problem, text)
+            }
+            other => panic!("expected a claim error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named_by_claim_and_path_without_their_value() {
+        let mut claims = fixture();
+        claims[2].lines[0].charge = "4*40".to_string();
+        let (index, path, problem, text) = claim_error(&claims, options());
+        assert_eq!((index, path.as_str()), (2, "lines[0].charge"));
+        assert_eq!(problem, Problem::Delimiter(DelimiterRole::Element, b'*'));
+        assert!(!text.contains("4*40"), "{text}");
+
+        let mut claims = fixture();
+        claims[1].subscriber.member.name = "WIL~SON".to_string();
+        let (_, path, _, text) = claim_error(&claims, options());
+        assert_eq!(path, "subscriber.member.name");
+        assert!(!text.contains("WIL"), "{text}");
+
+        let mut claims = fixture();
+        claims[0].lines[2].dates[0].value = "2025-02-30".to_string();
+        let (index, path, problem, _) = claim_error(&claims, options());
+        assert_eq!((index, path.as_str()), (0, "lines[2].dates[0].value"));
+        assert_eq!(problem, Problem::NotRealDate);
+
+        let mut claims = fixture();
+        claims[0].other_payers[0].adjustments[2].reason = String::new();
+        let (_, path, problem, _) = claim_error(&claims, options());
+        assert_eq!(path, "other_payers[0].adjustments[2].reason");
+        assert_eq!(problem, Problem::Empty);
+
+        let mut claims = fixture();
+        claims[2].patient.as_mut().unwrap().person.birth_date = Some("10/30/2014".to_string());
+        let (_, path, problem, text) = claim_error(&claims, options());
+        assert_eq!(path, "patient.person.birth_date");
+        assert_eq!(problem, Problem::NotIsoDate);
+        assert!(!text.contains("2014"), "{text}");
+
+        let mut claims = fixture();
+        claims[1].claim_type = ClaimType::Dental;
+        let (index, path, _, text) = claim_error(&claims, options());
+        assert_eq!((index, path.as_str()), (1, "type"));
+        assert_eq!(
+            text,
+            "claim 1: type: the claim is 837D but the interchange is 837P"
+        );
+
+        let mut claims = fixture();
+        claims[0].lines[1].teeth = vec![Default::default()];
+        let (_, path, problem, _) = claim_error(&claims, options());
+        assert_eq!(path, "lines[1].teeth");
+        assert_eq!(problem, Problem::NotUsed(ClaimType::Professional));
+    }
+
+    #[test]
+    fn a_refused_claim_leaves_nothing_behind() {
+        let claims = fixture();
+        let mut bad = claims[1].clone();
+        bad.lines[1].charge = "sixteen".to_string();
+        let mut out = Vec::new();
+        let mut writer = ClaimWriter::new(&mut out, options());
+        writer.write(&claims[0]).unwrap();
+        assert!(matches!(
+            writer.write(&bad),
+            Err(WriteError::Claim { index: 1, .. })
+        ));
+        writer.write(&claims[1]).unwrap();
+        writer.write(&claims[2]).unwrap();
+        let summary = writer.finish().unwrap();
+        assert_eq!(summary.claims, 3);
+        let mut expected = Vec::new();
+        write_claims(&mut expected, options(), &claims).unwrap();
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_bad_first_claim_leaves_no_envelope() {
+        let claims = fixture();
+        let mut bad = claims[0].clone();
+        bad.id = String::new();
+        let mut out = Vec::new();
+        let mut writer = ClaimWriter::new(&mut out, options());
+        assert!(writer.write(&bad).is_err());
+        assert!(matches!(writer.finish(), Err(WriteError::NoClaims)));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn envelope_ids_come_from_options_then_source_then_parties() {
+        let mut claims = fixture();
+        let mut options = options();
+        options.receiver_qualifier = Some("30".to_string());
+        options.receiver_id = Some("123456789".to_string());
+        let text = write(&claims, options.clone()).unwrap();
+        assert!(
+            text.starts_with(
+                "ISA*00*          *00*          *ZZ*X12PIPESYNTH   *30*123456789      *"
+            )
+        );
+        assert!(text.contains("GS*HC*X12PIPESYNTH*123456789*"));
+
+        claims[0].source = Some(crate::claim::Source {
+            sender_qualifier: "01".to_string(),
+            sender_id: "SRC".to_string(),
+            receiver_qualifier: "ZZ".to_string(),
+            receiver_id: "DEST".to_string(),
+            interchange_control_number: "000000123".to_string(),
+            application_sender: "APPSRC".to_string(),
+            application_receiver: "APPDEST".to_string(),
+            group_control_number: "5".to_string(),
+            transaction_set_control_number: "0001".to_string(),
+            segment_in_set: 21,
+        });
+        let text = write(&claims[..1], self::options()).unwrap();
+        assert!(text.contains("*01*SRC            *ZZ*DEST           *"));
+        assert!(text.contains("*000000123*"));
+        assert!(text.contains("GS*HC*APPSRC*APPDEST*20250327*2030*123*X*"));
+
+        options.sender_id = Some("A SENDER ID LONGER THAN 15".to_string());
+        assert!(matches!(
+            write(&claims, options),
+            Err(WriteError::Options(_))
+        ));
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let mut options = options();
+        options.delimiters.component = b'*';
+        assert!(options.check().is_err());
+        let mut options = self::options();
+        options.claims_per_set = 0;
+        assert!(options.check().is_err());
+        let mut options = self::options();
+        options.control_number = Some(1_000_000_000);
+        assert!(options.check().is_err());
+        assert!(matches!(
+            write(&[], self::options()),
+            Err(WriteError::NoClaims)
+        ));
+    }
+
+    #[test]
+    fn other_delimiters_and_line_breaks_are_used() {
+        let mut options = options();
+        options.delimiters = Delimiters {
+            element: b'|',
+            component: b'>',
+            repetition: Some(b'!'),
+            segment: b'\n',
+        };
+        let text = write(&fixture(), options).unwrap();
+        assert!(text.contains("\nSV1|HC>87880>QW|36|UN|1|||1\n"));
+        assert!(text.starts_with("ISA|00|"));
+        assert_eq!(&text[82..83], "!");
+        assert_eq!(&text[104..106], ">\n");
+    }
+}

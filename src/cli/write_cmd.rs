@@ -310,19 +310,11 @@ pub fn run(args: &WriteArgs) -> Outcome {
         Ok(summary) => {
             if let Some(path) = &args.output {
                 eprintln!(
-                    "{}: {} {}: {} claims in {} transaction set{}, {} segments, {} bytes",
+                    "{}: {} {}: {}",
                     path.display(),
                     kind_name(args.kind),
                     version(args.kind),
-                    summary.claims,
-                    summary.transaction_sets,
-                    if summary.transaction_sets == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    summary.segments,
-                    summary.bytes
+                    summary_line(&summary)
                 );
             }
             Outcome::Success
@@ -335,6 +327,18 @@ pub fn run(args: &WriteArgs) -> Outcome {
             Outcome::Failure
         }
     }
+}
+
+/// `3 claims in 1 transaction set, 84 segments, 2130 bytes`.
+fn summary_line(summary: &WriteSummary) -> String {
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{} in {}, {}, {}",
+        plural(summary.claims, "claim"),
+        plural(summary.transaction_sets, "transaction set"),
+        plural(summary.segments, "segment"),
+        plural(summary.bytes, "byte"),
+    )
 }
 
 fn display_input(path: &Path) -> String {
