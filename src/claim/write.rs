@@ -946,8 +946,9 @@ fn hi_slot(kind: ClaimType, qualifier: &str) -> (u8, usize) {
             "BG" => (2, 12),
             _ => (9, 12),
         },
+        // The 837D HI has room for four diagnoses (HI01..HI04).
         ClaimType::Dental => match qualifier {
-            "ABK" | "BK" | "ABF" | "BF" => (0, 12),
+            "ABK" | "BK" | "ABF" | "BF" => (0, 4),
             _ => (9, 12),
         },
         ClaimType::Institutional => match qualifier {
