@@ -734,7 +734,12 @@ impl<W: Write> ClaimWriter<W> {
                     "no {name}: give one (the first claim has no source or id to take it from)"
                 )));
             };
-            let len = value.chars().count();
+            if !value.is_ascii() {
+                return Err(WriteError::Options(format!(
+                    "the {name} must be ASCII (X12 envelopes have fixed byte widths)"
+                )));
+            }
+            let len = value.len();
             if len < min || len > max {
                 return Err(WriteError::Options(format!(
                     "the {name} must be {min} to {max} characters, it has {len}"
