@@ -1,9 +1,11 @@
-//! The full round trip X12 → claims → X12 → claims, for generated files of every kind and
-//! for the JSON fixtures: the claims come back equal (their `source` aside), the rewritten
-//! file validates, and it keeps the original's structure (its HL tree, set by set).
+//! The full round trip X12 → claims → X12 → claims, for generated files of every kind, the
+//! valid samples and the JSON fixtures: the claims come back equal (their `source` aside),
+//! the rewritten file validates, and it keeps the original's structure (its HL tree, set by
+//! set); a generated file even comes back byte for byte.
 //!
 //! NEEDS `x12pipe::claim::extract` (branch `extract`). Until both branches are merged this
-//! file compiles to nothing: remove the `#![cfg(any())]` line below when merging.
+//! file compiles to nothing: remove the `#![cfg(any())]` line below when merging. (Run on a
+//! trial merge of `extract` into `write` on 2026-11-23: all three tests passed.)
 #![cfg(any())]
 
 use x12pipe::claim::write::{ClaimWriter, WriteOptions};
@@ -55,7 +57,7 @@ fn rewrite(claims: &[Claim], kind: ClaimType, original: &[u8], per_set: u64) -> 
     out
 }
 
-/// The HL segments of every transaction set, as text.
+/// HL01..HL04 of every transaction set.
 fn hl_tree(x12: &[u8]) -> Vec<Vec<String>> {
     let mut reader = Reader::new(x12);
     let mut sets = Vec::new();
@@ -64,7 +66,17 @@ fn hl_tree(x12: &[u8]) -> Vec<Vec<String>> {
             sets.push(
                 set.segments()
                     .filter(|s| s.id() == b"HL")
-                    .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+                    .map(|s| {
+                        // Element by element, so that files with other delimiters compare.
+                        (1..=4)
+                            .map(|n| {
+                                s.element(n)
+                                    .map(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                                    .unwrap_or_default()
+                            })
+                            .collect::<Vec<_>>()
+                            .join("*")
+                    })
                     .collect(),
             );
         }
@@ -137,5 +149,33 @@ fn the_json_fixtures_survive_claims_x12_claims() {
         assert_eq!(errors, 0, "{name}");
         let again: Vec<Claim> = again.iter().map(Claim::without_source).collect();
         assert_eq!(again, claims, "{name}");
+    }
+}
+
+#[test]
+fn the_valid_samples_survive_x12_claims_x12_claims() {
+    for (name, kind) in [
+        ("837p.x12", ClaimType::Professional),
+        ("837p-multi.x12", ClaimType::Professional),
+        ("837p-pipe-crlf.x12", ClaimType::Professional),
+        ("837i.x12", ClaimType::Institutional),
+        ("837i-one-line.x12", ClaimType::Institutional),
+        ("837d.x12", ClaimType::Dental),
+    ] {
+        let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let original = std::fs::read(path).expect("sample");
+        let (claims, errors) = claims_of(&original);
+        assert_eq!(errors, 0, "{name}");
+        assert!(!claims.is_empty(), "{name}");
+        let rewritten = rewrite(&claims, kind, &original, 5000);
+        let (again, errors) = claims_of(&rewritten);
+        assert_eq!(errors, 0, "{name}: the rewritten file validates");
+        let strip = |c: &[Claim]| c.iter().map(Claim::without_source).collect::<Vec<_>>();
+        assert_eq!(strip(&claims), strip(&again), "{name}");
+        assert_eq!(
+            hl_tree(&original),
+            hl_tree(&rewritten),
+            "{name}: same loops"
+        );
     }
 }
