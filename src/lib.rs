@@ -9,6 +9,10 @@
 //! - [`json`]: the envelope tree as JSON, streamed.
 //! - [`npi`]: National Provider Identifier check digits.
 //! - [`synth`]: deterministic synthetic 837 interchanges for samples, tests and benchmarks.
+//! - [`writer`]: the X12 segment writer the generator, the acknowledgments and the claim
+//!   writer share.
+//! - [`claim`]: the typed 837 claim model, and [`claim::write`], claims written back as one
+//!   valid interchange.
 //! - [`sim`]: a local clearinghouse speaking the claim submission contract, with faults, for
 //!   testing the submitter.
 //!
@@ -42,7 +46,7 @@ pub mod submit;
 pub mod syntax;
 pub mod synth;
 pub mod validate;
-mod writer;
+pub mod writer;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

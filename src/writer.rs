@@ -1,9 +1,31 @@
 //! Writes X12 segments with an interchange's delimiters, counting segments and bytes: the
-//! writer the generator and the acknowledgment writers share.
+//! writer the synthetic generator (`x12pipe gen`), the acknowledgment writers (TA1, 999) and
+//! the claim writer ([`crate::claim::write`]) share.
 //!
 //! Bytes collect in one reusable buffer that is handed to the output in chunks of about
-//! [`CHUNK`] bytes, so memory stays constant whatever the number of claims, and the caller
-//! need not wrap the output in a `BufWriter`.
+//! 64 KiB, so memory stays constant whatever the number of segments, and the caller need not
+//! wrap the output in a `BufWriter`.
+//!
+//! The writer does not escape anything (X12 has no escape mechanism): a value must not hold
+//! one of the interchange's delimiters. Check input-derived values with
+//! [`Delimiters::is_delimiter`] before writing them; debug builds assert it.
+//!
+//! ```
+//! use x12pipe::syntax::Delimiters;
+//! use x12pipe::writer::SegmentWriter;
+//!
+//! let mut out = Vec::new();
+//! let mut w = SegmentWriter::new(&mut out, Delimiters::default(), b"\n");
+//! w.start_set();
+//! w.segment(b"ST").e(b"837").e(b"0001").e(b"005010X222A1").end()?;
+//! w.segment(b"SV1").composite(&[b"HC", b"99213"]).amount(12_550).e(b"UN").num(1).end()?;
+//! let se01 = w.set_segments() + 1;
+//! w.segment(b"SE").num(se01).e(b"0001").end()?;
+//! let bytes = w.finish()?;
+//! assert_eq!(out, b"ST*837*0001*005010X222A1~\nSV1*HC:99213*125.5*UN*1~\nSE*3*0001~\n");
+//! assert_eq!(bytes, out.len() as u64);
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::io::{self, Write};
 
@@ -14,7 +36,7 @@ const CHUNK: usize = 64 << 10;
 
 /// Replaces any delimiter byte in `value` with a space, for values copied from input into
 /// output written with other delimiters (acknowledgments quoting control numbers).
-pub(crate) fn without_delimiters(value: &[u8], delimiters: &Delimiters) -> Vec<u8> {
+pub fn without_delimiters(value: &[u8], delimiters: &Delimiters) -> Vec<u8> {
     value
         .iter()
         .map(|&b| if delimiters.is_delimiter(b) { b' ' } else { b })
@@ -22,14 +44,14 @@ pub(crate) fn without_delimiters(value: &[u8], delimiters: &Delimiters) -> Vec<u
 }
 
 /// Decimal digits of a number, formatted on the stack.
-pub(crate) struct Digits {
+pub struct Digits {
     buf: [u8; 20],
     start: usize,
 }
 
 impl Digits {
     /// `n` in decimal, no padding.
-    pub(crate) fn new(mut n: u64) -> Self {
+    pub fn new(mut n: u64) -> Self {
         let mut buf = [b'0'; 20];
         let mut start = buf.len();
         loop {
@@ -44,7 +66,7 @@ impl Digits {
     }
 
     /// `n` in decimal, left-padded with zeros to `width` digits (at most 20).
-    pub(crate) fn padded(n: u64, width: usize) -> Self {
+    pub fn padded(n: u64, width: usize) -> Self {
         let mut digits = Digits::new(n);
         let want = digits.buf.len().saturating_sub(width.min(20));
         while digits.start > want {
@@ -55,21 +77,21 @@ impl Digits {
     }
 
     /// The digits.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf[self.start..]
     }
 }
 
 /// An amount in cents in the usual X12 `R` form: `125`, `125.5`, `125.25` (no trailing
 /// zeros after the point, no point for whole amounts).
-pub(crate) struct Amount {
+pub struct Amount {
     buf: [u8; 24],
     len: usize,
 }
 
 impl Amount {
     /// Formats `cents`.
-    pub(crate) fn new(cents: u64) -> Self {
+    pub fn new(cents: u64) -> Self {
         let mut buf = [0; 24];
         let whole = Digits::new(cents / 100);
         let whole = whole.as_bytes();
@@ -89,14 +111,14 @@ impl Amount {
     }
 
     /// The formatted amount.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 }
 
 /// Writes segments. Build one with [`SegmentWriter::segment`], add elements, then call
 /// [`SegmentWriter::end`].
-pub(crate) struct SegmentWriter<W: Write> {
+pub struct SegmentWriter<W: Write> {
     out: W,
     buf: Vec<u8>,
     delimiters: Delimiters,
@@ -104,11 +126,22 @@ pub(crate) struct SegmentWriter<W: Write> {
     segments: u64,
     set_segments: u64,
     bytes: u64,
+    /// A [`Mark`] is open: keep every byte since it in the buffer so it can be taken back.
+    holding: bool,
+}
+
+/// A point in the output that [`SegmentWriter::rollback`] can return to: what was written
+/// since [`SegmentWriter::mark`] is still in the writer's buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    len: usize,
+    segments: u64,
+    set_segments: u64,
 }
 
 impl<W: Write> SegmentWriter<W> {
     /// A writer to `out`, writing `line_break` (possibly empty) after every terminator.
-    pub(crate) fn new(out: W, delimiters: Delimiters, line_break: &'static [u8]) -> Self {
+    pub fn new(out: W, delimiters: Delimiters, line_break: &'static [u8]) -> Self {
         SegmentWriter {
             out,
             buf: Vec::with_capacity(CHUNK + 4096),
@@ -117,17 +150,54 @@ impl<W: Write> SegmentWriter<W> {
             segments: 0,
             set_segments: 0,
             bytes: 0,
+            holding: false,
         }
     }
 
+    /// The delimiters segments are written with.
+    pub fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+
+    /// Starts a unit of segments that may be taken back: until [`commit`](Self::commit) or
+    /// [`rollback`](Self::rollback), nothing more is handed to the output (the buffer grows
+    /// by the unit's size instead). The claim writer marks each claim, so a claim that turns
+    /// out to be invalid halfway leaves no segment behind.
+    pub fn mark(&mut self) -> Mark {
+        self.holding = true;
+        Mark {
+            len: self.buf.len(),
+            segments: self.segments,
+            set_segments: self.set_segments,
+        }
+    }
+
+    /// Keeps what was written since the last [`mark`](Self::mark) and resumes handing chunks
+    /// to the output.
+    pub fn commit(&mut self) -> io::Result<()> {
+        self.holding = false;
+        if self.buf.len() >= CHUNK {
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    /// Takes back every segment written since `mark`, counts included.
+    pub fn rollback(&mut self, mark: Mark) {
+        self.holding = false;
+        self.buf.truncate(mark.len);
+        self.segments = mark.segments;
+        self.set_segments = mark.set_segments;
+    }
+
     /// Starts a segment.
-    pub(crate) fn segment(&mut self, id: &[u8]) -> &mut Self {
+    pub fn segment(&mut self, id: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(id);
         self
     }
 
     /// Adds an element.
-    pub(crate) fn e(&mut self, value: &[u8]) -> &mut Self {
+    pub fn e(&mut self, value: &[u8]) -> &mut Self {
         debug_assert!(
             !value.iter().any(|&b| self.delimiters.is_delimiter(b)),
             "a value holds a delimiter"
@@ -138,7 +208,7 @@ impl<W: Write> SegmentWriter<W> {
     }
 
     /// Adds an element made of several pieces written one after the other.
-    pub(crate) fn joined(&mut self, parts: &[&[u8]]) -> &mut Self {
+    pub fn joined(&mut self, parts: &[&[u8]]) -> &mut Self {
         self.buf.push(self.delimiters.element);
         for part in parts {
             debug_assert!(!part.iter().any(|&b| self.delimiters.is_delimiter(b)));
@@ -148,7 +218,7 @@ impl<W: Write> SegmentWriter<W> {
     }
 
     /// Adds `n` empty elements (positions the TR3 leaves unused here).
-    pub(crate) fn skip(&mut self, n: usize) -> &mut Self {
+    pub fn skip(&mut self, n: usize) -> &mut Self {
         for _ in 0..n {
             self.buf.push(self.delimiters.element);
         }
@@ -156,17 +226,17 @@ impl<W: Write> SegmentWriter<W> {
     }
 
     /// Adds a number element.
-    pub(crate) fn num(&mut self, n: u64) -> &mut Self {
+    pub fn num(&mut self, n: u64) -> &mut Self {
         self.e(Digits::new(n).as_bytes())
     }
 
     /// Adds an amount element (see [`Amount`]).
-    pub(crate) fn amount(&mut self, cents: u64) -> &mut Self {
+    pub fn amount(&mut self, cents: u64) -> &mut Self {
         self.e(Amount::new(cents).as_bytes())
     }
 
     /// Adds a composite element: the components joined by the component separator.
-    pub(crate) fn composite(&mut self, components: &[&[u8]]) -> &mut Self {
+    pub fn composite(&mut self, components: &[&[u8]]) -> &mut Self {
         self.buf.push(self.delimiters.element);
         for (i, component) in components.iter().enumerate() {
             if i > 0 {
@@ -180,7 +250,7 @@ impl<W: Write> SegmentWriter<W> {
 
     /// Adds an element holding a delimiter itself (ISA11, ISA16): the one place a delimiter
     /// byte is written as a value.
-    pub(crate) fn delimiter_value(&mut self, byte: u8) -> &mut Self {
+    pub fn delimiter_value(&mut self, byte: u8) -> &mut Self {
         self.buf.push(self.delimiters.element);
         self.buf.push(byte);
         self
@@ -188,34 +258,36 @@ impl<W: Write> SegmentWriter<W> {
 
     /// Ends the segment: terminator, line break, counts; writes a chunk out when enough has
     /// collected.
-    pub(crate) fn end(&mut self) -> io::Result<()> {
+    pub fn end(&mut self) -> io::Result<()> {
         self.buf.push(self.delimiters.segment);
         self.buf.extend_from_slice(self.line_break);
         self.segments += 1;
         self.set_segments += 1;
-        if self.buf.len() >= CHUNK {
+        if !self.holding && self.buf.len() >= CHUNK {
             self.drain()?;
         }
         Ok(())
     }
 
     /// Restarts the per-transaction-set count (call right before writing ST).
-    pub(crate) fn start_set(&mut self) {
+    pub fn start_set(&mut self) {
         self.set_segments = 0;
     }
 
     /// Segments written since the last [`start_set`](Self::start_set).
-    pub(crate) fn set_segments(&self) -> u64 {
+    pub fn set_segments(&self) -> u64 {
         self.set_segments
     }
 
     /// Segments written so far.
-    pub(crate) fn segments(&self) -> u64 {
+    pub fn segments(&self) -> u64 {
         self.segments
     }
 
     /// Writes what is collected and flushes the output; returns the bytes written in all.
-    pub(crate) fn finish(&mut self) -> io::Result<u64> {
+    /// An open [`mark`](Self::mark) is committed.
+    pub fn finish(&mut self) -> io::Result<u64> {
+        self.holding = false;
         self.drain()?;
         self.out.flush()?;
         Ok(self.bytes)
@@ -281,6 +353,25 @@ mod tests {
         let bytes = w.finish()?;
         assert_eq!(out, b"SV1|HC>99213>25|125.5|UN|1|||1>2~\r\nLX|2~\r\n");
         assert_eq!(bytes, out.len() as u64);
+        Ok(())
+    }
+
+    #[test]
+    fn a_rollback_takes_back_segments_and_counts() -> io::Result<()> {
+        let mut out = Vec::new();
+        let mut w = SegmentWriter::new(&mut out, Delimiters::default(), b"");
+        w.start_set();
+        w.segment(b"LX").num(1).end()?;
+        let mark = w.mark();
+        w.segment(b"LX").num(2).end()?;
+        w.rollback(mark);
+        assert_eq!((w.segments(), w.set_segments()), (1, 1));
+        let mark = w.mark();
+        w.segment(b"LX").num(3).end()?;
+        w.commit()?;
+        let _ = mark;
+        w.finish()?;
+        assert_eq!(out, b"LX*1~LX*3~");
         Ok(())
     }
 }

@@ -11,3 +11,4 @@ pub use extract::{
     ClaimSink, ExtractSummary, Extractor, SkippedSet, build_claim, extract, extract_with,
 };
 pub use model::*;
+pub mod write;

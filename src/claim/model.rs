@@ -348,7 +348,7 @@ pub struct OtherPayer {
     pub release_of_information: Option<String>,
     /// 2330A, the other subscriber (NM1*IL).
     pub subscriber: Party,
-    /// 2330B, the other payer (NM1*PR) with its DTP (adjudication date) in `dates`.
+    /// 2330B, the other payer (NM1*PR); its DTP (adjudication date) is in `payer_dates`.
     pub payer: Party,
     /// DTP segments of 2330B (`573` claim check or remittance date).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

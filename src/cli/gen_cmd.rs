@@ -90,7 +90,7 @@ fn parse_kind(name: &str) -> Result<ClaimKind, String> {
 /// One ASCII character, a byte in hex (`0x1D`, `\x1D`), or `\n` / `\r` / `\t`. Whether the
 /// byte may serve as a delimiter is checked later, with the others (see
 /// [`GenOptions::check`]).
-fn parse_delimiter(text: &str) -> Result<u8, String> {
+pub(super) fn parse_delimiter(text: &str) -> Result<u8, String> {
     let hex = text
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))

@@ -1,4 +1,5 @@
-//! Command-line interface: `x12pipe parse`, `validate`, `claims`, `ack`, `gen`, `submit`, `ledger`, `sim`.
+//! Command-line interface: `x12pipe parse`, `validate`, `claims`, `write`, `ack`, `gen`,
+//! `submit`, `ledger`, `sim`.
 //!
 //! Output goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the input has
 //! errors, 2 usage or I/O errors (a file that cannot be opened or written).
@@ -11,6 +12,7 @@ mod parse_cmd;
 mod sim_cmd;
 mod submit_cmd;
 mod validate_cmd;
+mod write_cmd;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -42,6 +44,7 @@ enum Command {
     Ledger(ledger_cmd::LedgerArgs),
     Sim(sim_cmd::SimArgs),
     Gen(gen_cmd::GenArgs),
+    Write(write_cmd::WriteArgs),
 }
 
 /// Opens a file, or standard input for `-`.
@@ -95,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Claims(args) => claims_cmd::run(&args),
         Command::Ack(args) => ack_cmd::run(&args),
         Command::Gen(args) => gen_cmd::run(&args),
+        Command::Write(args) => write_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
         Command::Sim(args) => sim_cmd::run(&args),
         Command::Submit(args) => submit_cmd::run(&args),
