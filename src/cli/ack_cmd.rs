@@ -9,7 +9,7 @@ use x12pipe::ack::{Ack999Writer, AckOptions, Ta1Writer};
 use x12pipe::envelope::ParseOptions;
 use x12pipe::validate::{Observer, SetResult, ValidateOptions, validate};
 
-use super::{Outcome, open_input, parse_day};
+use super::{Outcome, create_output, open_input, parse_day};
 
 /// Write the acknowledgment a receiver would send for FILE: a TA1 (interchange), a 999
 /// (implementation acknowledgment: IK3/CTX/IK4 per syntax finding, IK5 per transaction set,
@@ -145,15 +145,8 @@ pub fn run(args: &AckArgs) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("x12pipe ack: cannot create {}: {e}", path.display());
-                return Outcome::Failure;
-            }
-        },
-        None => Box::new(io::stdout().lock()),
+    let Some(out) = create_output("ack", args.output.as_deref()) else {
+        return Outcome::Failure;
     };
     let mut out = BufWriter::new(out);
     let result = match args.kind {

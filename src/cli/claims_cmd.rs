@@ -9,11 +9,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use x12pipe::claim::{Claim, ClaimSink, ExtractSummary, ServiceLine, SkippedSet, extract_with};
-use x12pipe::envelope::ParseOptions;
-use x12pipe::finding::{Code, Severity};
+use x12pipe::finding::Severity;
 use x12pipe::validate::{ClaimResult, ClaimStatus, ValidateOptions};
 
-use super::{Outcome, open_input, parse_day};
+use super::{Outcome, check_options, create_output, open_input};
 
 /// Write every claim of 837P/837I/837D files as data: one JSON array, one JSON object per
 /// line, or CSV with one row per service line.
@@ -137,40 +136,12 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// Runs `x12pipe claims`.
 pub fn run(args: &ClaimsArgs) -> Outcome {
-    let mut options = ValidateOptions::new();
-    options.parse = ParseOptions {
-        lenient: args.lenient,
-        ..ParseOptions::default()
+    let Some(options) = check_options("claims", args.lenient, &args.disable, args.today.as_deref())
+    else {
+        return Outcome::Failure;
     };
-    for id in &args.disable {
-        match Code::from_id(id) {
-            Some(code) => options.disabled.push(code),
-            None => {
-                eprintln!(
-                    "x12pipe claims: unknown code {id:?} for --disable (see docs/findings.md)"
-                );
-                return Outcome::Failure;
-            }
-        }
-    }
-    if let Some(day) = &args.today {
-        match parse_day(day) {
-            Some(date) => options.today = date,
-            None => {
-                eprintln!("x12pipe claims: --today wants a real date as YYYY-MM-DD, got {day:?}");
-                return Outcome::Failure;
-            }
-        }
-    }
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("x12pipe claims: cannot create {}: {e}", path.display());
-                return Outcome::Failure;
-            }
-        },
-        None => Box::new(io::stdout().lock()),
+    let Some(out) = create_output("claims", args.output.as_deref()) else {
+        return Outcome::Failure;
     };
     let out = BufWriter::with_capacity(1 << 16, out);
     let mut writer = match ClaimWriter::new(args.format, out) {

@@ -56,6 +56,59 @@ pub fn open_input(path: &Path) -> io::Result<Box<dyn Read>> {
     }
 }
 
+/// Standard output, or a new file for `-o FILE`; `None` (the error said) when the file
+/// cannot be created.
+pub fn create_output(command: &str, path: Option<&Path>) -> Option<Box<dyn io::Write>> {
+    match path {
+        Some(path) => match File::create(path) {
+            Ok(file) => Some(Box::new(file)),
+            Err(e) => {
+                eprintln!("x12pipe {command}: cannot create {}: {e}", path.display());
+                None
+            }
+        },
+        None => Some(Box::new(io::stdout().lock())),
+    }
+}
+
+/// Validation options from the flags `validate` and `claims` share (`--lenient`,
+/// `--disable CODE`, `--today YYYY-MM-DD`); `None` (the error said) for a bad value.
+pub fn check_options(
+    command: &str,
+    lenient: bool,
+    disable: &[String],
+    today: Option<&str>,
+) -> Option<x12pipe::validate::ValidateOptions> {
+    let mut options = x12pipe::validate::ValidateOptions::new();
+    options.parse = x12pipe::envelope::ParseOptions {
+        lenient,
+        ..x12pipe::envelope::ParseOptions::default()
+    };
+    for id in disable {
+        match x12pipe::finding::Code::from_id(id) {
+            Some(code) => options.disabled.push(code),
+            None => {
+                eprintln!(
+                    "x12pipe {command}: unknown code {id:?} for --disable (see docs/findings.md)"
+                );
+                return None;
+            }
+        }
+    }
+    if let Some(day) = today {
+        match parse_day(day) {
+            Some(date) => options.today = date,
+            None => {
+                eprintln!(
+                    "x12pipe {command}: --today wants a real date as YYYY-MM-DD, got {day:?}"
+                );
+                return None;
+            }
+        }
+    }
+    Some(options)
+}
+
 /// A date given as YYYY-MM-DD on the command line.
 pub fn parse_day(text: &str) -> Option<time::Date> {
     let mut parts = text.splitn(3, '-');

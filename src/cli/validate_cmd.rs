@@ -7,15 +7,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use x12pipe::envelope::ParseOptions;
-use x12pipe::finding::{Code, Finding, Severity};
+use x12pipe::finding::{Finding, Severity};
 use x12pipe::syntax::Segment;
 use x12pipe::validate::{
     ClaimStatus, EachFinding, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
     ValidateOptions, validate,
 };
 
-use super::{Outcome, open_input, parse_day};
+use super::{Outcome, check_options, create_output, open_input};
 
 /// Check 837P/837I/837D files: envelopes, X12 syntax, implementation-guide structure and
 /// business edits.
@@ -91,40 +90,16 @@ enum Deny {
 
 /// Runs `x12pipe validate`.
 pub fn run(args: &ValidateArgs) -> Outcome {
-    let mut options = ValidateOptions::new();
-    options.parse = ParseOptions {
-        lenient: args.lenient,
-        ..ParseOptions::default()
+    let Some(options) = check_options(
+        "validate",
+        args.lenient,
+        &args.disable,
+        args.today.as_deref(),
+    ) else {
+        return Outcome::Failure;
     };
-    for id in &args.disable {
-        match Code::from_id(id) {
-            Some(code) => options.disabled.push(code),
-            None => {
-                eprintln!(
-                    "x12pipe validate: unknown code {id:?} for --disable (see docs/findings.md)"
-                );
-                return Outcome::Failure;
-            }
-        }
-    }
-    if let Some(day) = &args.today {
-        match parse_day(day) {
-            Some(date) => options.today = date,
-            None => {
-                eprintln!("x12pipe validate: --today wants a real date as YYYY-MM-DD, got {day:?}");
-                return Outcome::Failure;
-            }
-        }
-    }
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("x12pipe validate: cannot create {}: {e}", path.display());
-                return Outcome::Failure;
-            }
-        },
-        None => Box::new(io::stdout().lock()),
+    let Some(out) = create_output("validate", args.output.as_deref()) else {
+        return Outcome::Failure;
     };
     let mut out = BufWriter::with_capacity(1 << 16, out);
     match run_files(args, &options, &mut out).and_then(|o| {
