@@ -58,33 +58,53 @@ pub struct GenArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
-    /// Element separator (the byte after ISA).
-    #[arg(long, value_name = "C", default_value = "*", value_parser = parse_delimiter)]
-    element: u8,
-
-    /// Component separator (ISA16), used inside composites such as CLM05 and SV101.
-    #[arg(long, value_name = "C", default_value = ":", value_parser = parse_delimiter)]
-    component: u8,
-
-    /// Repetition separator (ISA11).
-    #[arg(long, value_name = "C", default_value = "^", value_parser = parse_delimiter)]
-    repetition: u8,
-
-    /// Segment terminator.
-    #[arg(long, value_name = "C", default_value = "~", value_parser = parse_delimiter)]
-    segment: u8,
-
-    /// Write every segment on one line (no line break after the terminators).
-    #[arg(long)]
-    no_line_breaks: bool,
-
-    /// End lines with CR LF instead of LF.
-    #[arg(long, conflicts_with = "no_line_breaks")]
-    crlf: bool,
+    /// Delimiters and line breaks.
+    #[command(flatten)]
+    delimiters: DelimiterArgs,
 }
 
 fn parse_kind(name: &str) -> Result<ClaimKind, String> {
     ClaimKind::from_name(name).ok_or_else(|| "expected 837p, 837i or 837d".to_string())
+}
+
+/// The delimiter flags `gen` and `write` share.
+#[derive(Debug, clap::Args)]
+pub(super) struct DelimiterArgs {
+    /// Element separator (the byte after ISA).
+    #[arg(long, value_name = "C", default_value = "*", value_parser = parse_delimiter)]
+    pub(super) element: u8,
+
+    /// Component separator (ISA16), used inside composites such as CLM05 and SV101.
+    #[arg(long, value_name = "C", default_value = ":", value_parser = parse_delimiter)]
+    pub(super) component: u8,
+
+    /// Repetition separator (ISA11).
+    #[arg(long, value_name = "C", default_value = "^", value_parser = parse_delimiter)]
+    pub(super) repetition: u8,
+
+    /// Segment terminator.
+    #[arg(long, value_name = "C", default_value = "~", value_parser = parse_delimiter)]
+    pub(super) segment: u8,
+
+    /// Write every segment on one line (no line break after the terminators).
+    #[arg(long)]
+    pub(super) no_line_breaks: bool,
+
+    /// End lines with CR LF instead of LF.
+    #[arg(long, conflicts_with = "no_line_breaks")]
+    pub(super) crlf: bool,
+}
+
+impl DelimiterArgs {
+    /// The four delimiters.
+    pub(super) fn delimiters(&self) -> Delimiters {
+        Delimiters {
+            element: self.element,
+            component: self.component,
+            repetition: Some(self.repetition),
+            segment: self.segment,
+        }
+    }
 }
 
 /// One ASCII character, a byte in hex (`0x1D`, `\x1D`), or `\n` / `\r` / `\t`. Whether the
@@ -113,14 +133,9 @@ pub(super) fn parse_delimiter(text: &str) -> Result<u8, String> {
 pub fn run(args: &GenArgs) -> Outcome {
     let options = GenOptions {
         claims_per_transaction: args.claims_per_transaction,
-        delimiters: Delimiters {
-            element: args.element,
-            component: args.component,
-            repetition: Some(args.repetition),
-            segment: args.segment,
-        },
-        line_breaks: !args.no_line_breaks,
-        crlf: args.crlf,
+        delimiters: args.delimiters.delimiters(),
+        line_breaks: !args.delimiters.no_line_breaks,
+        crlf: args.delimiters.crlf,
         ..GenOptions::new(args.kind, args.claims, args.seed)
     };
     // Refuse bad options before creating (and truncating) an output file.

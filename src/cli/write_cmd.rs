@@ -13,9 +13,8 @@ use x12pipe::claim::write::{
     kind_name, version,
 };
 use x12pipe::claim::{Claim, ClaimType};
-use x12pipe::syntax::Delimiters;
 
-use super::gen_cmd::parse_delimiter;
+use super::gen_cmd::DelimiterArgs;
 use super::{Outcome, open_input, parse_day};
 
 /// Write claims given as JSON as one valid 5010 837 interchange.
@@ -123,29 +122,9 @@ pub struct WriteArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CLAIMS_PER_SET)]
     claims_per_set: u64,
 
-    /// Element separator (the byte after ISA).
-    #[arg(long, value_name = "C", default_value = "*", value_parser = parse_delimiter)]
-    element: u8,
-
-    /// Component separator (ISA16).
-    #[arg(long, value_name = "C", default_value = ":", value_parser = parse_delimiter)]
-    component: u8,
-
-    /// Repetition separator (ISA11).
-    #[arg(long, value_name = "C", default_value = "^", value_parser = parse_delimiter)]
-    repetition: u8,
-
-    /// Segment terminator.
-    #[arg(long, value_name = "C", default_value = "~", value_parser = parse_delimiter)]
-    segment: u8,
-
-    /// Write every segment on one line (no line break after the terminators).
-    #[arg(long)]
-    no_line_breaks: bool,
-
-    /// End lines with CR LF instead of LF.
-    #[arg(long, conflicts_with = "no_line_breaks")]
-    crlf: bool,
+    /// Delimiters and line breaks.
+    #[command(flatten)]
+    delimiters: DelimiterArgs,
 }
 
 fn parse_kind(name: &str) -> Result<ClaimType, String> {
@@ -197,15 +176,10 @@ impl WriteArgs {
             time: self.time,
             usage: self.usage,
             acknowledgment_requested: self.ack_requested,
-            delimiters: Delimiters {
-                element: self.element,
-                component: self.component,
-                repetition: Some(self.repetition),
-                segment: self.segment,
-            },
-            line_break: if self.no_line_breaks {
+            delimiters: self.delimiters.delimiters(),
+            line_break: if self.delimiters.no_line_breaks {
                 LineBreak::None
-            } else if self.crlf {
+            } else if self.delimiters.crlf {
                 LineBreak::CrLf
             } else {
                 LineBreak::Lf
