@@ -427,70 +427,72 @@ fn lease_in(
 ) -> Result<Vec<Unit>, LedgerError> {
     // One writer at a time (immediate transaction): nothing else can lease these rows
     // between the select and the update.
-    let keys: Vec<String> = match among {
+    let due: Vec<(String, String)> = match among {
         // The keys asked for, each looked up by primary key, in the order given: the
         // cost follows the request, not the size of the ledger.
         Some(among) => {
             let mut statement = tx
                 .prepare_cached(
-                    "SELECT 1 FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
+                    "SELECT state FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
                      AND (next_at IS NULL OR next_at <= ?2)",
                 )
                 .map_err(db)?;
-            let mut keys = Vec::new();
+            let mut due = Vec::new();
             let mut seen = std::collections::HashSet::new();
             for key in among {
-                if keys.len() >= limit {
+                if due.len() >= limit {
                     break;
                 }
-                if seen.insert(key.as_str()) && statement.exists(params![key, now]).map_err(db)? {
-                    keys.push(key.clone());
+                if !seen.insert(key.as_str()) {
+                    continue;
+                }
+                let state: Option<String> = statement
+                    .query_row(params![key, now], |row| row.get(0))
+                    .optional()
+                    .map_err(db)?;
+                if let Some(state) = state {
+                    due.push((key.clone(), state));
                 }
             }
-            keys
+            due
         }
         None => {
             let mut statement = tx
                 .prepare_cached(
-                    "SELECT key FROM units WHERE state IN ('pending', 'retry_wait') \
+                    "SELECT key, state FROM units WHERE state IN ('pending', 'retry_wait') \
                      AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
                 )
                 .map_err(db)?;
             let rows = statement
-                .query_map(params![now, limit as i64], |row| row.get(0))
+                .query_map(params![now, limit as i64], |row| Ok((row.get(0)?, row.get(1)?)))
                 .map_err(db)?;
             rows.collect::<Result<_, _>>().map_err(db)?
         }
     };
-    let mut leased = Vec::with_capacity(keys.len());
-    for key in keys {
-        let unit = load(tx, &key)?;
-        let to = moved(&unit, &Event::Lease)?;
-        let attempt = unit.attempts + 1;
-        tx.prepare_cached(
-            "UPDATE units SET state = ?2, attempts = ?3, lease_owner = ?4, lease_until = ?5, \
-             next_at = NULL, updated_at = ?6 WHERE key = ?1",
-        )
-        .map_err(db)?
-        .execute(params![
-            key,
-            to.as_str(),
-            attempt,
-            owner,
-            now + lease_ms,
-            now
-        ])
-        .map_err(db)?;
-        audit(
-            tx,
-            &key,
-            now,
-            Some(unit.state),
-            to,
-            attempt,
-            &format!("leased by {owner}"),
-        )?;
-        leased.push(load(tx, &key)?);
+    // Each lease is one update that returns the leased unit, and its audit row.
+    let update = format!(
+        "UPDATE units SET state = 'in_flight', attempts = attempts + 1, lease_owner = ?2, \
+         lease_until = ?3, next_at = NULL, updated_at = ?4 WHERE key = ?1 RETURNING {UNIT_COLUMNS}"
+    );
+    let detail = format!("leased by {owner}");
+    let mut leased = Vec::with_capacity(due.len());
+    for (key, state) in due {
+        let from: State = state.parse()?;
+        if transition(from, &Event::Lease) != Some(State::InFlight) {
+            return Err(LedgerError::Transition {
+                key,
+                state: from,
+                event: format!("{:?}", Event::Lease),
+            });
+        }
+        let unit = tx
+            .prepare_cached(&update)
+            .map_err(db)?
+            .query_row(params![key, owner, now + lease_ms, now], unit_from)
+            .map_err(db)
+            .and_then(with_state)?;
+        audit(tx, &key, now, Some(from), unit.state, unit.attempts, &detail)?;
+        leased.push(unit);
     }
     Ok(leased)
 }
