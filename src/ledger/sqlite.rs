@@ -464,7 +464,9 @@ fn lease_in(
                 )
                 .map_err(db)?;
             let rows = statement
-                .query_map(params![now, limit as i64], |row| Ok((row.get(0)?, row.get(1)?)))
+                .query_map(params![now, limit as i64], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .map_err(db)?;
             rows.collect::<Result<_, _>>().map_err(db)?
         }
@@ -491,7 +493,15 @@ fn lease_in(
             .query_row(params![key, owner, now + lease_ms, now], unit_from)
             .map_err(db)
             .and_then(with_state)?;
-        audit(tx, &key, now, Some(from), unit.state, unit.attempts, &detail)?;
+        audit(
+            tx,
+            &key,
+            now,
+            Some(from),
+            unit.state,
+            unit.attempts,
+            &detail,
+        )?;
         leased.push(unit);
     }
     Ok(leased)
