@@ -141,6 +141,27 @@ impl Delimiters {
         None
     }
 
+    /// Whether these delimiters can write a 5010 interchange: a repetition separator is
+    /// set, every byte is allowed in its role and none serves two roles. The error says
+    /// which byte and why, for the writers' option checks.
+    pub fn check_writable(&self) -> Result<(), String> {
+        if self.repetition.is_none() {
+            return Err("a 5010 interchange needs a repetition separator (ISA11)".to_string());
+        }
+        for (role, byte) in self.roles() {
+            if let Err(fault) = Self::check_byte(role, byte) {
+                return Err(format!("invalid {role} {}: {fault}", describe_byte(byte)));
+            }
+        }
+        if let Some((first, second, byte)) = self.conflict() {
+            return Err(format!(
+                "{} is used as both {first} and {second}",
+                describe_byte(byte)
+            ));
+        }
+        Ok(())
+    }
+
     /// True when `byte` is one of the four delimiters.
     #[inline]
     pub fn is_delimiter(&self, byte: u8) -> bool {

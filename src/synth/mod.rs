@@ -200,19 +200,8 @@ impl GenOptions {
             ));
         }
         let d = self.delimiters;
-        if d.repetition.is_none() {
-            return invalid("a 5010 interchange needs a repetition separator (ISA11)".to_string());
-        }
-        for (role, byte) in d.roles() {
-            if let Err(fault) = Delimiters::check_byte(role, byte) {
-                return invalid(format!("invalid {role} {}: {fault}", describe_byte(byte)));
-            }
-        }
-        if let Some((first, second, byte)) = d.conflict() {
-            return invalid(format!(
-                "{} is used as both {first} and {second}",
-                describe_byte(byte)
-            ));
+        if let Err(message) = d.check_writable() {
+            return invalid(message);
         }
         if let Some((role, byte)) = d.roles().find(|&(_, b)| b == b'.' || b == b'-') {
             return invalid(format!(
