@@ -98,6 +98,14 @@ async fn with_ledger(
 }
 
 fn main() {
+    // `X12PIPE_LOG=x12pipe=debug` shows the engine's loop summary of every run (commits,
+    // units per commit, slots in use), as `x12pipe submit` does.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("X12PIPE_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let since = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()

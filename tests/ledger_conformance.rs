@@ -298,6 +298,27 @@ fn batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(ledger: &m
         Some(State::Pending),
         "a refused record changes nothing"
     );
+    // Reading many at once answers each key in the order asked, repeats and unknown keys
+    // included.
+    let asked: Vec<String> = ["x4", "nowhere", "x2", "x4"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    let many = ledger.get_many(&asked).expect("get many");
+    let seen: Vec<Option<(&str, State)>> = many
+        .iter()
+        .map(|u| u.as_ref().map(|u| (u.key.as_str(), u.state)))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            Some(("x4", State::RetryWait)),
+            None,
+            Some(("x2", State::Accepted)),
+            Some(("x4", State::RetryWait)),
+        ]
+    );
+    assert_eq!(many[0], ledger.get("x4").expect("get"));
 }
 
 /// Runs the whole suite against fresh ledgers from `make`.

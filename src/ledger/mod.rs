@@ -421,6 +421,11 @@ pub trait Ledger: Send {
     fn expire_leases(&mut self, now: i64, dedup: bool) -> Result<Vec<String>, LedgerError>;
     /// One unit.
     fn get(&self, key: &str) -> Result<Option<Unit>, LedgerError>;
+    /// Many units, one per key in order (`None` for an unknown key): what a run reads back
+    /// at its end. Backends where each query is a round trip answer in one.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Unit>>, LedgerError> {
+        keys.iter().map(|key| self.get(key)).collect()
+    }
     /// Units, all or of one state.
     fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError>;
     /// Units per state.

@@ -89,6 +89,8 @@ struct Statements {
     /// Key, hash and state of the units whose key is in `$1`.
     known_units: Statement,
     get: Statement,
+    /// The units whose key is in `$1`, in no particular order.
+    get_many: Statement,
     list: Statement,
     counts: Statement,
     audit: Statement,
@@ -140,6 +142,9 @@ impl Statements {
             known_units: client
                 .prepare("SELECT key, payload_sha256, state FROM units WHERE key = ANY($1::text[])")?,
             get: client.prepare(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = $1"))?,
+            get_many: client.prepare(&format!(
+                "SELECT {UNIT_COLUMNS} FROM units WHERE key = ANY($1::text[])"
+            ))?,
             list: client.prepare(&format!(
                 "SELECT {UNIT_COLUMNS} FROM units WHERE $1::text IS NULL OR state = $1 \
                  ORDER BY created_at, key"
@@ -681,6 +686,19 @@ impl Ledger for PostgresLedger {
             .query_opt(&self.statements.get, &[&key])
             .map_err(db)?;
         row.as_ref().map(unit_from).transpose()
+    }
+
+    /// Many units in one query (one round trip instead of one per key).
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Unit>>, LedgerError> {
+        let rows = self
+            .reader()?
+            .query(&self.statements.get_many, &[&keys])
+            .map_err(db)?;
+        let found: std::collections::HashMap<String, Unit> = units_from(&rows)?
+            .into_iter()
+            .map(|unit| (unit.key.clone(), unit))
+            .collect();
+        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
     }
 
     /// Units, all or of one state, oldest first.

@@ -226,7 +226,9 @@ impl Ledger for SqliteLedger {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1");
         let row = self
             .connection
-            .query_row(&sql, params![key], unit_from)
+            .prepare_cached(&sql)
+            .map_err(db)?
+            .query_row(params![key], unit_from)
             .optional()
             .map_err(db)?;
         row.map(with_state).transpose()

@@ -655,9 +655,13 @@ impl<T: Transport> Engine<T> {
             .map(|u| (u.key.clone(), u.control_numbers.clone(), u.source.clone()))
             .collect();
         let units = with_ledger(&self.ledger, move |l| {
-            keys.into_iter()
-                .map(|(key, control, source)| Ok((l.get(&key)?, key, control, source)))
-                .collect::<Result<Vec<_>, LedgerError>>()
+            let just_keys: Vec<String> = keys.iter().map(|(key, _, _)| key.clone()).collect();
+            let units = l.get_many(&just_keys)?;
+            Ok(units
+                .into_iter()
+                .zip(keys)
+                .map(|(unit, (key, control, source))| (unit, key, control, source))
+                .collect::<Vec<_>>())
         })
         .await?;
         for (unit, key, (interchange, group, transaction), source) in units {
@@ -1101,9 +1105,8 @@ impl<T: Transport> Engine<T> {
     ) -> Result<usize, EngineError> {
         let keys: Vec<String> = sendable.keys().cloned().collect();
         let units = with_ledger(&self.ledger, move |l| {
-            keys.iter()
-                .map(|k| Ok((k.clone(), l.get(k)?)))
-                .collect::<Result<Vec<_>, LedgerError>>()
+            let units = l.get_many(&keys)?;
+            Ok(keys.into_iter().zip(units).collect::<Vec<_>>())
         })
         .await?;
         let now = self.clock.now_ms();
