@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use x12pipe::ledger::postgres::PostgresLedger;
 use x12pipe::ledger::sqlite::SqliteLedger;
-use x12pipe::ledger::{Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State};
+use x12pipe::ledger::{Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State};
 
 fn unit(key: &str, hash: &str) -> NewUnit {
     NewUnit {
@@ -321,8 +321,80 @@ fn batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(ledger: &m
     assert_eq!(many[0], ledger.get("x4").expect("get"));
 }
 
+/// A worker's turn: the outcomes of its attempts, then its next lease, in one call. A unit
+/// whose retry is due at once is leased again in the same turn, after its record, and its
+/// audit keeps that order.
+fn a_turn_records_first_then_leases(ledger: &mut impl Ledger) {
+    let units: Vec<NewUnit> = ["t1", "t2", "t3"].iter().map(|k| unit(k, "h")).collect();
+    ledger.enqueue_all(&units, 1).expect("enqueue");
+    let mine: Vec<String> = vec!["t1".into(), "t2".into()];
+    let leased = ledger
+        .lease_due("w", 10, 1_000, 10, Some(&mine))
+        .expect("lease");
+    assert_eq!(leased.len(), 2);
+    let records = [
+        Record {
+            key: "t1",
+            owner: Some("w"),
+            event: Event::Accepted,
+            detail: "200 SUCCESS",
+            remote_reference: None,
+        },
+        Record {
+            key: "t2",
+            owner: Some("w"),
+            event: Event::RetryAt(20),
+            detail: "503",
+            remote_reference: None,
+        },
+    ];
+    let all: Vec<String> = vec!["t1".into(), "t2".into(), "t3".into()];
+    let request = LeaseRequest {
+        owner: "w",
+        lease_ms: 1_000,
+        limit: 10,
+        among: Some(&all),
+    };
+    let (results, leased) = ledger
+        .record_then_lease(&records, 20, Some(&request))
+        .expect("turn");
+    assert_eq!(
+        results.iter().map(|r| r.as_ref().ok()).collect::<Vec<_>>(),
+        [Some(&State::Accepted), Some(&State::RetryWait)]
+    );
+    let mut keys: Vec<(&str, u32)> = leased
+        .iter()
+        .map(|u| (u.key.as_str(), u.attempts))
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [("t2", 2), ("t3", 1)],
+        "the accepted unit stays accepted; the due retry and the pending unit are leased"
+    );
+    let trail: Vec<(Option<State>, State)> = ledger
+        .audit("t2")
+        .expect("audit")
+        .iter()
+        .map(|a| (a.from, a.to))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            (None, State::Pending),
+            (Some(State::Pending), State::InFlight),
+            (Some(State::InFlight), State::RetryWait),
+            (Some(State::RetryWait), State::InFlight),
+        ]
+    );
+    // Nothing to record and nothing to lease is a turn that changes nothing.
+    let (results, leased) = ledger.record_then_lease(&[], 30, None).expect("turn");
+    assert!(results.is_empty() && leased.is_empty());
+}
+
 /// Runs the whole suite against fresh ledgers from `make`.
 fn suite<L: Ledger>(make: impl Fn() -> L) {
+    a_turn_records_first_then_leases(&mut make());
     enqueue_is_idempotent_and_refuses_a_changed_payload(&mut make());
     an_attempt_is_committed_before_sending_and_leases_are_exclusive(&mut make());
     retries_wait_for_their_time(&mut make());

@@ -23,7 +23,8 @@ use std::collections::{HashMap, HashSet};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use super::{
-    AuditEntry, Enqueued, Event, Ledger, LedgerError, NewUnit, Record, State, Unit, transition,
+    AuditEntry, Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, Recorded,
+    State, Unit, transition,
 };
 
 /// The schema used when none is named.
@@ -128,8 +129,10 @@ impl Statements {
             )?,
             write_audit: client.prepare(
                 "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) \
-                 SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], \
-                                      $5::int4[], $6::text[]) ORDER BY 1",
+                 SELECT k, a, f, t, n, d \
+                 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::int4[], \
+                             $6::text[]) WITH ORDINALITY AS v(k, a, f, t, n, d, o) \
+                 ORDER BY k, o",
             )?,
             insert_units: client.prepare(
                 "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, \
@@ -322,6 +325,84 @@ fn unit_from(row: &Row) -> Result<Unit, LedgerError> {
         created_at: row.try_get(13).map_err(db)?,
         updated_at: row.try_get(14).map_err(db)?,
     })
+}
+
+/// Leases due units inside a transaction: `(owner, now, lease_ms, limit, among)` as in
+/// [`Ledger::lease_due`]; their audit rows go to `audit`.
+fn lease_in(
+    tx: &mut Transaction<'_>,
+    statements: &Statements,
+    audit: &mut AuditBatch,
+    (owner, now, lease_ms, limit, among): (&str, i64, i64, usize, Option<&[String]>),
+) -> Result<Vec<Unit>, LedgerError> {
+    if limit == 0 || among.is_some_and(|keys| keys.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = match among {
+        None => tx.query(&statements.lease_candidates, &[&now, &limit]),
+        Some(keys) => tx.query(&statements.lease_candidates_among, &[&now, &limit, &keys]),
+    }
+    .map_err(db)?;
+    let mut units = units_from(&rows)?;
+    let detail = format!("leased by {owner}");
+    for unit in &mut units {
+        let to = moved(unit, &Event::Lease)?;
+        let attempt = unit.attempts + 1;
+        audit.push(&unit.key, now, Some(unit.state), to, attempt, &detail)?;
+        unit.state = to;
+        unit.attempts = attempt;
+        unit.lease_owner = Some(owner.to_string());
+        unit.lease_until = Some(now + lease_ms);
+        unit.next_at = None;
+        unit.updated_at = now;
+    }
+    write_units(
+        tx,
+        &statements.write_units,
+        &units.iter().collect::<Vec<_>>(),
+    )?;
+    Ok(units)
+}
+
+/// Records outcomes inside a transaction (see [`Ledger::record_all`]): the units are
+/// locked in key order, each record is applied in order to the units in memory, then the
+/// changed units are written with one statement; their audit rows go to `audit`.
+fn record_in(
+    tx: &mut Transaction<'_>,
+    statements: &Statements,
+    audit: &mut AuditBatch,
+    records: &[Record<'_>],
+    now: i64,
+) -> Result<Recorded, LedgerError> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<&str> = records.iter().map(|r| r.key).collect();
+    let rows = tx.query(&statements.lock_units, &[&keys]).map_err(db)?;
+    let mut units: HashMap<String, Unit> = units_from(&rows)?
+        .into_iter()
+        .map(|u| (u.key.clone(), u))
+        .collect();
+    // The changed units, once each, in the order first changed.
+    let mut changed: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let results: Recorded = records
+        .iter()
+        .map(|record| {
+            let unit = units
+                .get_mut(record.key)
+                .ok_or_else(|| LedgerError::NotFound(record.key.to_string()))?;
+            let to = apply_record(unit, record, now, audit)?;
+            if seen.insert(record.key.to_string()) {
+                changed.push(record.key.to_string());
+            }
+            Ok(to)
+        })
+        .collect();
+    let changed_units: Vec<&Unit> = changed.iter().filter_map(|k| units.get(k)).collect();
+    write_units(tx, &statements.write_units, &changed_units)?;
+    Ok(results)
 }
 
 fn units_from(rows: &[Row]) -> Result<Vec<Unit>, LedgerError> {
@@ -564,35 +645,14 @@ impl Ledger for PostgresLedger {
         if limit == 0 || among.is_some_and(|keys| keys.is_empty()) {
             return Ok(Vec::new());
         }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = self.client.get_mut();
         let mut tx = client.transaction().map_err(db)?;
-        let rows = match among {
-            None => tx.query(&self.statements.lease_candidates, &[&now, &limit]),
-            Some(keys) => tx.query(
-                &self.statements.lease_candidates_among,
-                &[&now, &limit, &keys],
-            ),
-        }
-        .map_err(db)?;
-        let mut units = units_from(&rows)?;
         let mut audit = AuditBatch::default();
-        let detail = format!("leased by {owner}");
-        for unit in &mut units {
-            let to = moved(unit, &Event::Lease)?;
-            let attempt = unit.attempts + 1;
-            audit.push(&unit.key, now, Some(unit.state), to, attempt, &detail)?;
-            unit.state = to;
-            unit.attempts = attempt;
-            unit.lease_owner = Some(owner.to_string());
-            unit.lease_until = Some(now + lease_ms);
-            unit.next_at = None;
-            unit.updated_at = now;
-        }
-        write_units(
+        let units = lease_in(
             &mut tx,
-            &self.statements.write_units,
-            &units.iter().collect::<Vec<_>>(),
+            &self.statements,
+            &mut audit,
+            (owner, now, lease_ms, limit, among),
         )?;
         audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
@@ -610,38 +670,39 @@ impl Ledger for PostgresLedger {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<&str> = records.iter().map(|r| r.key).collect();
         let client = self.client.get_mut();
         let mut tx = client.transaction().map_err(db)?;
-        let rows = tx
-            .query(&self.statements.lock_units, &[&keys])
-            .map_err(db)?;
-        let mut units: HashMap<String, Unit> = units_from(&rows)?
-            .into_iter()
-            .map(|u| (u.key.clone(), u))
-            .collect();
-        // The changed units, once each, in the order first changed.
-        let mut changed: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
         let mut audit = AuditBatch::default();
-        let results: Vec<Result<State, LedgerError>> = records
-            .iter()
-            .map(|record| {
-                let unit = units
-                    .get_mut(record.key)
-                    .ok_or_else(|| LedgerError::NotFound(record.key.to_string()))?;
-                let to = apply_record(unit, record, now, &mut audit)?;
-                if seen.insert(record.key.to_string()) {
-                    changed.push(record.key.to_string());
-                }
-                Ok(to)
-            })
-            .collect();
-        let changed_units: Vec<&Unit> = changed.iter().filter_map(|k| units.get(k)).collect();
-        write_units(&mut tx, &self.statements.write_units, &changed_units)?;
+        let results = record_in(&mut tx, &self.statements, &mut audit, records, now)?;
         audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
         Ok(results)
+    }
+
+    /// Records, then leases, in one transaction: one commit (and one disk sync on the
+    /// server) per turn of the worker, and one statement for all the audit rows.
+    fn record_then_lease(
+        &mut self,
+        records: &[Record<'_>],
+        now: i64,
+        lease: Option<&LeaseRequest<'_>>,
+    ) -> Result<(Recorded, Vec<Unit>), LedgerError> {
+        let client = self.client.get_mut();
+        let mut tx = client.transaction().map_err(db)?;
+        let mut audit = AuditBatch::default();
+        let results = record_in(&mut tx, &self.statements, &mut audit, records, now)?;
+        let leased = match lease {
+            Some(l) => lease_in(
+                &mut tx,
+                &self.statements,
+                &mut audit,
+                (l.owner, now, l.lease_ms, l.limit, l.among),
+            )?,
+            None => Vec::new(),
+        };
+        audit.write(&mut tx, &self.statements.write_audit)?;
+        tx.commit().map_err(db)?;
+        Ok((results, leased))
     }
 
     /// Units whose lease ran out by `now` (their worker died): `in_doubt`, or `retry_wait`
