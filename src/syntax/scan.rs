@@ -76,6 +76,12 @@ pub(crate) fn from_bit(mask: u64, n: usize) -> u64 {
     mask & u64::MAX.checked_shl(n as u32).unwrap_or(0)
 }
 
+/// The bits of `mask` below `n` (all when `n` is 64 or more).
+#[inline(always)]
+pub(crate) fn below_bit(mask: u64, n: usize) -> u64 {
+    mask & !u64::MAX.checked_shl(n as u32).unwrap_or(0)
+}
+
 /// Finds segment terminators forwards through a window, one 64-byte block mask at a time:
 /// consecutive segments in the same block cost a `trailing_zeros` each.
 #[derive(Clone, Copy)]
@@ -142,6 +148,116 @@ impl TerminatorScan {
     }
 }
 
+/// The set bits of `mask`, for line feeds inside a segment: nearly always none. Without a
+/// `popcnt` instruction in the baseline x86-64 target, `count_ones` is a dozen operations
+/// that the compiler runs even for 0 (a test for 0 first is folded away, since the count of
+/// 0 is 0); clearing the lowest bit in a loop costs one test when there is none.
+#[inline(always)]
+fn ones(mut mask: u64) -> u64 {
+    let mut count = 0;
+    while mask != 0 {
+        mask &= mask - 1;
+        count += 1;
+    }
+    count
+}
+
+/// A segment found by [`SegmentScan::find`], relative to where it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scanned {
+    /// Offset of the terminator from the segment start.
+    pub len: usize,
+    /// Line feeds before the terminator.
+    pub line_feeds: u64,
+    /// Element separators among the segment's first 64 bytes (bit `i`: byte `i`), none at or
+    /// after the terminator.
+    pub separators: u64,
+}
+
+/// Finds segments of bytes already framed once (a transaction set iterated again) through
+/// 64-byte block masks of the terminator, the line feed and the element separator: one
+/// pass gives where a segment ends, how many lines it spans and where its elements start.
+#[derive(Clone, Copy)]
+pub(crate) struct SegmentScan {
+    terminator: Needle,
+    line_feed: Needle,
+    separator: Needle,
+    /// Offset of the block the masks describe; `usize::MAX` for none.
+    block: usize,
+    terminators: u64,
+    line_feeds: u64,
+    separators: u64,
+}
+
+impl SegmentScan {
+    /// A scanner for these delimiters, with no block loaded.
+    #[inline]
+    pub(crate) fn new(terminator: u8, separator: u8) -> Self {
+        SegmentScan {
+            terminator: Needle::new(terminator),
+            line_feed: Needle::new(b'\n'),
+            separator: Needle::new(separator),
+            block: usize::MAX,
+            terminators: 0,
+            line_feeds: 0,
+            separators: 0,
+        }
+    }
+
+    /// Loads the masks of `bytes[at..at + 64]`; false (and nothing loaded) when the bytes
+    /// end before.
+    #[inline(always)]
+    fn load(&mut self, bytes: &[u8], at: usize) -> bool {
+        let Some(block) = block_at(bytes, at) else {
+            self.block = usize::MAX;
+            return false;
+        };
+        self.block = at;
+        self.terminators = mask(block, self.terminator);
+        self.line_feeds = mask(block, self.line_feed);
+        self.separators = mask(block, self.separator);
+        true
+    }
+
+    /// The segment starting at `start` when its terminator lies within the next two blocks
+    /// of `bytes`; `None` otherwise (a long segment, or the last bytes), for the caller's
+    /// general path.
+    #[inline(always)]
+    pub(crate) fn find(&mut self, bytes: &[u8], start: usize) -> Option<Scanned> {
+        if (self.block > start || start - self.block >= BLOCK) && !self.load(bytes, start) {
+            return None;
+        }
+        let off = start - self.block;
+        let terminators = self.terminators >> off;
+        if terminators != 0 {
+            let len = terminators.trailing_zeros() as usize;
+            return Some(Scanned {
+                len,
+                line_feeds: ones(below_bit(self.line_feeds >> off, len)),
+                separators: below_bit(self.separators >> off, len),
+            });
+        }
+        // The segment goes on into the next block.
+        let (line_feeds, separators) = (self.line_feeds >> off, self.separators >> off);
+        let next = self.block + BLOCK;
+        if !self.load(bytes, next) || self.terminators == 0 {
+            self.block = usize::MAX;
+            return None;
+        }
+        let within = self.terminators.trailing_zeros() as usize;
+        let len = next - start + within;
+        let carried = self
+            .separators
+            .checked_shl((BLOCK - off) as u32)
+            .unwrap_or(0);
+        Some(Scanned {
+            len,
+            line_feeds: ones(line_feeds) + ones(below_bit(self.line_feeds, within)),
+            separators: below_bit(separators | carried, len),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,11 +319,61 @@ mod tests {
     }
 
     #[test]
+    fn the_segment_scan_agrees_with_a_plain_walk() {
+        // Segments of every length up to 150 bytes, with separators and line feeds inside.
+        let mut bytes = Vec::new();
+        for len in 1..150usize {
+            bytes.extend((0..len).map(|i| match i % 7 {
+                3 => b'*',
+                5 if len % 3 == 0 => b'\n',
+                _ => b'A',
+            }));
+            bytes.push(b'~');
+        }
+        let mut scan = SegmentScan::new(b'~', b'*');
+        let mut start = 0;
+        let mut found = 0;
+        while start < bytes.len() {
+            let len = memchr::memchr(b'~', &bytes[start..]).expect("terminated");
+            let segment = &bytes[start..start + len];
+            if let Some(scanned) = scan.find(&bytes, start) {
+                let separators = segment
+                    .iter()
+                    .take(BLOCK)
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'*')
+                    .fold(0u64, |m, (i, _)| m | 1 << i);
+                let line_feeds = segment.iter().filter(|&&b| b == b'\n').count() as u64;
+                assert_eq!(
+                    scanned,
+                    Scanned {
+                        len,
+                        line_feeds,
+                        separators
+                    },
+                    "segment at {start}"
+                );
+                found += 1;
+            } else {
+                assert!(
+                    len >= BLOCK || bytes.len() - start < 2 * BLOCK,
+                    "at {start}"
+                );
+            }
+            start += len + 1;
+        }
+        assert!(found > 100);
+    }
+
+    #[test]
     fn bit_ranges_saturate_at_the_block_size() {
         assert_eq!(from_bit(u64::MAX, 0), u64::MAX);
         assert_eq!(from_bit(u64::MAX, 63), 1 << 63);
         assert_eq!(from_bit(u64::MAX, 64), 0);
         assert_eq!(from_bit(u64::MAX, 200), 0);
+        assert_eq!(below_bit(u64::MAX, 0), 0);
+        assert_eq!(below_bit(u64::MAX, 3), 0b111);
+        assert_eq!(below_bit(u64::MAX, 64), u64::MAX);
         assert!(block_at(&[0; 70], 6).is_some());
         assert!(block_at(&[0; 70], 7).is_none());
         assert!(block_at(&[0; 70], 100).is_none());
