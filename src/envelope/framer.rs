@@ -10,6 +10,7 @@ use memchr::{memchr, memchr2};
 
 use crate::syntax::Delimiters;
 use crate::syntax::grammar::{binary_length, segment_id};
+use crate::syntax::scan::SegmentScan;
 
 /// One framed segment, as offsets into the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +193,46 @@ pub(crate) fn reframe(window: &[u8], from: usize, delimiters: &Delimiters) -> Op
         lines_before,
         lines_within: lines_inside + u64::from(delimiters.segment == b'\n'),
     })
+}
+
+/// [`reframe`] through the block masks of `scan`, which also give the element separators of
+/// the segment's first 64 bytes (bit `i`: byte `i` of the segment). Segments the masks do
+/// not settle (binary ones, long ones, the last bytes) take [`reframe`], without separators.
+#[inline]
+pub(crate) fn reframe_scanned(
+    window: &[u8],
+    from: usize,
+    delimiters: &Delimiters,
+    scan: &mut SegmentScan,
+) -> Option<(Framed, Option<u64>)> {
+    let (start, lines_before) = skip_filler(window, from);
+    let scanned = window
+        .get(start..)
+        .filter(|rest| binary_segment(rest, delimiters.element).is_none())
+        .and_then(|_| scan.find(window, start));
+    let Some(scanned) = scanned else {
+        return reframe(window, from, delimiters).map(|framed| (framed, None));
+    };
+    let terminator_at = start + scanned.len;
+    let mut end = terminator_at;
+    if delimiters.segment == b'\n' && end > start && window[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let id_len = if end - start >= 3 && window[start + 2] != delimiters.element {
+        3
+    } else {
+        2
+    };
+    let framed = Framed {
+        start,
+        end,
+        next: terminator_at + 1,
+        id_len,
+        binary_at: 0,
+        lines_before,
+        lines_within: scanned.line_feeds + u64::from(delimiters.segment == b'\n'),
+    };
+    Some((framed, Some(scanned.separators)))
 }
 
 /// Finds the segment terminator, counting line breaks met on the way (a wrapped file has

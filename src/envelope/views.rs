@@ -4,8 +4,11 @@
 use std::fmt;
 
 use super::error::Problem;
+#[cfg(test)]
 use super::framer::reframe;
+use super::framer::reframe_scanned;
 use super::machine::SegmentRef;
+use crate::syntax::scan::SegmentScan;
 use crate::syntax::{Delimiters, Position, Segment};
 
 /// Builds a segment view from a located segment and the window holding its bytes.
@@ -216,6 +219,7 @@ impl<'a> TransactionSet<'a> {
             index: 0,
             line: self.start.line,
             remaining: self.segment_count,
+            scan: SegmentScan::new(self.delimiters.segment, self.delimiters.element),
         }
     }
 
@@ -306,6 +310,8 @@ pub struct TransactionSegments<'a> {
     index: u64,
     line: u64,
     remaining: u64,
+    /// Block masks of the set's bytes: terminators, line feeds and element separators.
+    scan: SegmentScan,
 }
 
 impl<'a> Iterator for TransactionSegments<'a> {
@@ -318,7 +324,9 @@ impl<'a> Iterator for TransactionSegments<'a> {
         }
         // The reader already framed these bytes without error, so only complete segments
         // come back; anything else ends the iteration.
-        let Some(seg) = reframe(self.data, self.at, &self.delimiters) else {
+        let Some((seg, separators)) =
+            reframe_scanned(self.data, self.at, &self.delimiters, &mut self.scan)
+        else {
             self.remaining = 0;
             return None;
         };
@@ -332,13 +340,17 @@ impl<'a> Iterator for TransactionSegments<'a> {
         self.index += 1;
         self.remaining -= 1;
         self.at = seg.next;
-        Some(Segment::new(
+        let segment = Segment::new(
             &self.data[seg.start..seg.end],
             self.delimiters,
             position,
             seg.id_len,
             seg.binary_at,
-        ))
+        );
+        Some(match separators {
+            Some(separators) => segment.with_separators(separators),
+            None => segment,
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -402,6 +414,97 @@ impl Event<'_> {
             Event::GroupEnd(g) => g.problems,
             Event::InterchangeEnd(i) => i.problems,
             _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{Event, SliceReader};
+
+    /// An interchange whose set holds segments of every length from 4 to 200 bytes, some
+    /// with line feeds inside, composites and trailing separators, one segment a line.
+    fn varied(terminator: &str) -> Vec<u8> {
+        let mut set = format!("ST*837*0001*005010X222A1{terminator}");
+        let mut count = 1;
+        for len in 0..200usize {
+            let mut segment = String::from("REF");
+            for i in 0..len {
+                segment.push(match i % 9 {
+                    0 => '*',
+                    4 if len % 5 == 0 && terminator == "~" => '\n',
+                    6 => ':',
+                    _ => 'A',
+                });
+            }
+            set.push_str(&segment);
+            set.push_str(terminator);
+            count += 1;
+        }
+        set.push_str(&format!("SE*{}*0001{terminator}", count + 1));
+        let isa = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:";
+        format!(
+            "{isa}{terminator}GS*HC*S*R*20240101*1200*1*X*005010X222A1{terminator}{set}GE*1*1{terminator}IEA*1*000000001{terminator}"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn scanned_segments_and_elements_match_a_plain_walk() {
+        for terminator in ["~", "~\n", "~\r\n", "\n", "\r\n"] {
+            let input = varied(terminator);
+            let mut reader = SliceReader::new(&input);
+            let mut sets = 0;
+            while let Ok(Some(event)) = reader.next_event() {
+                let Event::Transaction(set) = event else {
+                    continue;
+                };
+                sets += 1;
+                assert!(
+                    set.problems().is_empty(),
+                    "{terminator:?}: {:?}",
+                    set.problems()
+                );
+                // The reference: the framer's plain path, and elements found by searching.
+                let mut at = 0;
+                let mut line = set.position().line;
+                for (index, segment) in set.segments().enumerate() {
+                    let framed = reframe(set.data, at, &set.delimiters).expect("framed");
+                    line += framed.lines_before;
+                    assert_eq!(segment.as_bytes(), &set.data[framed.start..framed.end]);
+                    assert_eq!(segment.id().len(), usize::from(framed.id_len));
+                    assert_eq!(segment.position().line, line, "{terminator:?} #{index}");
+                    assert_eq!(
+                        segment.position().offset,
+                        set.position().offset + framed.start as u64
+                    );
+                    line += framed.lines_within;
+                    at = framed.next;
+                    let plain = Segment::new(
+                        segment.as_bytes(),
+                        segment.delimiters(),
+                        segment.position(),
+                        framed.id_len,
+                        0,
+                    );
+                    let seen: Vec<(&[u8], usize)> = segment
+                        .elements()
+                        .map(|e| (e.as_bytes(), e.offset_in_segment()))
+                        .collect();
+                    let expected: Vec<(&[u8], usize)> = plain
+                        .elements()
+                        .map(|e| (e.as_bytes(), e.offset_in_segment()))
+                        .collect();
+                    assert_eq!(seen, expected, "{terminator:?} #{index}");
+                    assert_eq!(
+                        segment.element(3).map(|e| e.as_bytes()),
+                        plain.element(3).map(|e| e.as_bytes())
+                    );
+                }
+                assert_eq!(set.segments().count(), set.segment_count());
+            }
+            assert_eq!(sets, 1, "{terminator:?}");
         }
     }
 }

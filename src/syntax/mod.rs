@@ -6,6 +6,7 @@
 pub mod delimiters;
 pub mod grammar;
 pub mod position;
+pub(crate) mod scan;
 pub mod segment;
 
 pub use delimiters::{DelimiterFault, DelimiterRole, Delimiters};

@@ -13,6 +13,7 @@ use memchr::memchr;
 
 use super::delimiters::Delimiters;
 use super::position::Position;
+use super::scan::{BLOCK, below_bit, from_bit};
 
 /// One segment, borrowed from the input.
 #[derive(Clone, Copy)]
@@ -23,6 +24,11 @@ pub struct Segment<'a> {
     id_len: u8,
     /// Offset in `raw` where binary data (BIN02, BDS03) starts; 0 when the segment has none.
     binary_at: u32,
+    /// Element separators among the first `scanned` bytes (bit `i`: `raw[i]`), when the
+    /// framing found them already (see [`Segment::with_separators`]).
+    separators: u64,
+    /// Bytes of `raw` that `separators` describes: 0 (none) up to 64.
+    scanned: u8,
 }
 
 impl<'a> Segment<'a> {
@@ -42,6 +48,25 @@ impl<'a> Segment<'a> {
             position,
             id_len,
             binary_at,
+            separators: 0,
+            scanned: 0,
+        }
+    }
+
+    /// The same segment with the positions of its element separators among its first 64
+    /// bytes (bit `i` for `raw[i]`), as a framer that scanned them in passing found them: the
+    /// element iterator then needs no search of its own there. Bits past the segment are
+    /// ignored; a binary segment keeps searching.
+    #[inline]
+    pub(crate) fn with_separators(self, separators: u64) -> Self {
+        if self.binary_at != 0 {
+            return self;
+        }
+        let scanned = self.raw.len().min(BLOCK);
+        Segment {
+            separators: below_bit(separators, scanned),
+            scanned: scanned as u8,
+            ..self
         }
     }
 
@@ -97,6 +122,9 @@ impl<'a> Segment<'a> {
             // ISA elements are all simple and fixed width; ISA11 and ISA16 hold the
             // repetition and component separators themselves, which must not split them.
             simple: self.id() == b"ISA",
+            // The separator after the id is passed already.
+            separators: from_bit(self.separators, start + 1),
+            scanned: usize::from(self.scanned),
         }
     }
 
@@ -151,6 +179,10 @@ pub struct Elements<'a> {
     delimiters: Delimiters,
     /// Every element is simple (the ISA): never split into components or repetitions.
     simple: bool,
+    /// Separators among the first `scanned` bytes of `segment` (see `Segment::separators`)
+    /// not passed yet.
+    separators: u64,
+    scanned: usize,
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -159,9 +191,31 @@ impl<'a> Iterator for Elements<'a> {
     #[inline]
     fn next(&mut self) -> Option<Element<'a>> {
         let start = self.next?;
+        if self.separators != 0 {
+            // The separators the framer found (never in a binary segment), each consumed as
+            // it is passed: the lowest bit left ends this element, and another follows.
+            let end = self.separators.trailing_zeros() as usize;
+            self.separators &= self.separators - 1;
+            self.next = Some(end + 1);
+            return Some(Element {
+                raw: self.segment.get(start..end)?,
+                at: start as u32,
+                delimiters: self.delimiters,
+                binary: false,
+                unsplit: self.simple,
+            });
+        }
         let rest = self.segment.get(start..)?;
         let len = if self.binary_at != 0 && start == self.binary_at {
             rest.len()
+        } else if start < self.scanned {
+            // Past the last separator the framer found.
+            if self.scanned == self.segment.len() {
+                rest.len()
+            } else {
+                let beyond = &self.segment[self.scanned..];
+                find_short(self.separator, beyond).map_or(rest.len(), |i| self.scanned + i - start)
+            }
         } else {
             find_short(self.separator, rest).unwrap_or(rest.len())
         };
