@@ -40,6 +40,11 @@ pub struct SyntaxNote {
     pub text: String,
 }
 
+impl SyntaxNote {
+    /// The most positions a note may name: the validator keeps one bit per position.
+    pub const MAX_POSITIONS: usize = 64;
+}
+
 /// A simple element or component, resolved.
 #[derive(Clone, Debug)]
 pub struct SimpleSpec {
@@ -636,6 +641,9 @@ fn parse_syntax_note(note: &str) -> Option<SyntaxNote> {
         .chunks(2)
         .map(|pair| std::str::from_utf8(pair).ok()?.parse::<u8>().ok())
         .collect::<Option<Vec<u8>>>()?;
+    if positions.len() > SyntaxNote::MAX_POSITIONS {
+        return None;
+    }
     Some(SyntaxNote {
         kind,
         positions,

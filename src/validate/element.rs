@@ -5,6 +5,8 @@ use crate::finding::Code;
 use crate::schema::{DataType, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage};
 use crate::syntax::{Element, Segment};
 
+use super::fields::Fields;
+
 /// One element-level problem: code, element/component/repetition positions (1-based, 0 for
 /// none), the dictionary number, and a message without data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,13 +21,15 @@ pub(crate) struct ElementIssue {
 
 /// True for the X12 basic and extended character sets (X12-REFERENCE 1.8).
 #[inline]
-fn is_x12_char(b: u8) -> bool {
+const fn is_x12_char(b: u8) -> bool {
     matches!(b, b' '..=b'~')
 }
 
 /// Checks a segment's elements against its spec, pushing issues.
 pub(crate) fn check_segment(
     segment: &Segment<'_>,
+    fields: &Fields,
+    classes: &Classes,
     spec: &SegmentSpec,
     out: &mut Vec<ElementIssue>,
 ) {
@@ -33,9 +37,9 @@ pub(crate) fn check_segment(
     let mut last_present = 0usize;
     // Bit n set when element n has data (syntax notes read it instead of re-splitting).
     let mut present: u128 = 0;
-    for (i, element) in segment.elements().enumerate() {
+    for (i, (value, element)) in fields.values(segment).enumerate() {
         count = i + 1;
-        if !element.is_empty() {
+        if !value.is_empty() {
             last_present = i + 1;
             if i + 1 < 128 {
                 present |= 1 << (i + 1);
@@ -43,9 +47,17 @@ pub(crate) fn check_segment(
         }
         let position = (i + 1) as u8;
         match spec.elements.get(i) {
-            Some(element_spec) => check_element(&element, element_spec, position, out),
+            Some(element_spec) => check_element(
+                segment,
+                value,
+                element,
+                classes,
+                element_spec,
+                position,
+                out,
+            ),
             None => {
-                if !element.is_empty() {
+                if !value.is_empty() {
                     out.push(ElementIssue {
                         code: Code::ElementTooMany,
                         element: position,
@@ -122,13 +134,19 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
     }
 }
 
+/// Checks element `position` of `segment`: `value` its bytes, `element` the element when
+/// the caller has it at hand (else it is split again here, only for composites and values
+/// holding a separator), `classes` built with the segment's separators.
 fn check_element(
-    element: &Element<'_>,
+    segment: &Segment<'_>,
+    value: &[u8],
+    element: Option<Element<'_>>,
+    classes: &Classes,
     spec: &ElementSpec,
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if element.is_empty() {
+    if value.is_empty() {
         if spec.usage == Usage::R {
             out.push(ElementIssue {
                 code: Code::ElementMissing,
@@ -157,16 +175,17 @@ fn check_element(
     }
     // The common case, a simple unrepeated element, in one pass over its bytes.
     if let Some(simple) = &spec.simple {
-        let delimiters = element.delimiters();
-        let separators = Some((delimiters.component, delimiters.repetition));
-        let scan = Scan::of(element.as_bytes(), separators);
+        let scan = Scan::of(value, classes);
         if !scan.special {
-            if let Some(issue) = check_scanned(element.as_bytes(), simple, &scan) {
+            if let Some(issue) = check_scanned(value, simple, &scan) {
                 out.push(issue.at(position, 0, 0, simple.number));
             }
             return;
         }
     }
+    let Some(element) = element.or_else(|| segment.element(usize::from(position))) else {
+        return;
+    };
     if element.is_repeated() && spec.repeat <= 1 {
         out.push(ElementIssue {
             code: Code::ElementTooManyRepetitions,
@@ -349,7 +368,50 @@ impl ValueIssue {
 
 /// Checks one simple value (present, non-empty) against its spec.
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
-    check_scanned(value, spec, &Scan::of(value, None))
+    check_scanned(value, spec, &Scan::of(value, &PLAIN))
+}
+
+/// Byte classes, one table lookup a byte in [`Scan::of`].
+const DIGIT: u8 = 1;
+const SPACE: u8 = 2;
+const BAD: u8 = 4;
+const SEPARATOR: u8 = 8;
+
+/// The class bits of every byte value: digit, space, outside the X12 character sets, and
+/// (when built with them) the interchange's component or repetition separator.
+pub(crate) struct Classes([u8; 256]);
+
+/// Classes without separators, for values already split to the bottom (components).
+const PLAIN: Classes = Classes::new(None);
+
+impl Classes {
+    /// The table; `separators` are the component and repetition separators to look for.
+    pub(crate) const fn new(separators: Option<(u8, Option<u8>)>) -> Classes {
+        let mut table = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            let mut class = 0;
+            if b.is_ascii_digit() {
+                class |= DIGIT;
+            }
+            if b == b' ' {
+                class |= SPACE;
+            }
+            if !is_x12_char(b) {
+                class |= BAD;
+            }
+            table[i] = class;
+            i += 1;
+        }
+        if let Some((component, repetition)) = separators {
+            table[component as usize] |= SEPARATOR;
+            if let Some(repetition) = repetition {
+                table[repetition as usize] |= SEPARATOR;
+            }
+        }
+        Classes(table)
+    }
 }
 
 /// What one pass over a value found: the first byte outside the X12 character sets, the
@@ -362,27 +424,29 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
-    /// Scans `value`; `separators` are the component and repetition separators to look for.
+    /// Scans `value` with one table lookup a byte.
     #[inline]
-    pub(crate) fn of(value: &[u8], separators: Option<(u8, Option<u8>)>) -> Scan {
-        let mut scan = Scan {
-            bad: None,
-            digits: 0,
-            blank: true,
-            special: false,
-        };
-        let (component, repetition) = separators.unwrap_or((0, None));
-        for (i, &b) in value.iter().enumerate() {
-            scan.digits += usize::from(b.is_ascii_digit());
-            scan.blank &= b == b' ';
-            if !is_x12_char(b) && scan.bad.is_none() {
-                scan.bad = Some(i);
-            }
-            if separators.is_some() && (b == component || Some(b) == repetition) {
-                scan.special = true;
-            }
+    pub(crate) fn of(value: &[u8], classes: &Classes) -> Scan {
+        let mut any = 0u8;
+        let mut all = u8::MAX;
+        let mut digits = 0usize;
+        for &b in value {
+            let class = classes.0[usize::from(b)];
+            any |= class;
+            all &= class;
+            digits += usize::from(class & DIGIT);
         }
-        scan
+        Scan {
+            // Only a value with a bad byte is read again, to say where.
+            bad: if any & BAD != 0 {
+                value.iter().position(|&b| !is_x12_char(b))
+            } else {
+                None
+            },
+            digits,
+            blank: all & SPACE != 0,
+            special: any & SEPARATOR != 0,
+        }
     }
 }
 
@@ -545,38 +609,35 @@ fn check_note(
     out: &mut Vec<ElementIssue>,
     composite_position: u8,
 ) {
-    let flags: Vec<bool> = note.positions.iter().map(|&p| present(p)).collect();
-    let any = flags.iter().any(|&f| f);
-    let all = flags.iter().all(|&f| f);
-    let first = flags.first().copied().unwrap_or(false);
-    let others_any = flags.iter().skip(1).any(|&f| f);
-    let others_all = flags.iter().skip(1).all(|&f| f);
+    // Each position asked once (a composite's `present` splits the element); bit i of
+    // `flags` for `note.positions[i]` (the schema allows at most 64 positions a note).
+    let flags = note
+        .positions
+        .iter()
+        .take(SyntaxNote::MAX_POSITIONS)
+        .enumerate()
+        .fold(0u64, |f, (i, &p)| f | (u64::from(present(p)) << i));
+    let flag = |i: usize| flags & (1 << i) != 0;
+    let n = note.positions.len();
+    let set = flags.count_ones() as usize;
+    let first = flag(0);
+    let others = set - usize::from(first);
     let broken = match note.kind {
-        b'P' => any && !all,
-        b'R' => !any,
-        b'E' => flags.iter().filter(|&&f| f).count() > 1,
-        b'C' => first && !others_all,
-        b'L' => first && !others_any,
+        b'P' => set > 0 && set != n,
+        b'R' => set == 0,
+        b'E' => set > 1,
+        b'C' => first && others != n.saturating_sub(1),
+        b'L' => first && others == 0,
         _ => false,
     };
     if !broken {
         return;
     }
     // Point at the first position the rule wants filled (or, for E, the second present).
+    let mut at = note.positions.iter().enumerate();
     let target = match note.kind {
-        b'E' => note
-            .positions
-            .iter()
-            .zip(&flags)
-            .filter(|(_, f)| **f)
-            .nth(1)
-            .map(|(p, _)| *p),
-        _ => note
-            .positions
-            .iter()
-            .zip(&flags)
-            .find(|(_, f)| !**f)
-            .map(|(p, _)| *p),
+        b'E' => at.filter(|(i, _)| flag(*i)).nth(1).map(|(_, p)| *p),
+        _ => at.find(|(i, _)| !flag(*i)).map(|(_, p)| *p),
     }
     .unwrap_or(0);
     let (code, rule) = match note.kind {

@@ -11,6 +11,8 @@ use crate::finding::Code;
 use crate::schema::{Guide, NodeKind, SegmentSpec, Usage, id_key};
 use crate::syntax::Segment;
 
+use super::fields::Fields;
+
 /// A structure problem, placed at the segment being handled when it was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StructureIssue {
@@ -89,10 +91,15 @@ impl<'g> Walker<'g> {
     pub(crate) fn place(
         &mut self,
         segment: &Segment<'_>,
+        fields: &Fields,
         issues: &mut Vec<StructureIssue>,
     ) -> Option<usize> {
-        let heads = Heads::of(segment);
-        let key = heads.key;
+        let key = id_key(segment.id());
+        let heads = Heads {
+            key,
+            segment,
+            fields,
+        };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
             let frame = &self.frames[level];
@@ -111,7 +118,7 @@ impl<'g> Walker<'g> {
                 .iter()
                 .copied()
                 .filter(|&i| i >= start)
-                .find(|&i| self.matches(children[i], segment, &heads));
+                .find(|&i| self.matches(children[i], &heads));
             if let Some(i) = found {
                 while self.depth > level + 1 {
                     self.close(issues);
@@ -124,9 +131,7 @@ impl<'g> Walker<'g> {
                     .iter()
                     .copied()
                     .filter(|&i| i >= lower && i < start)
-                    .find(|&i| {
-                        self.is_segment(children[i]) && self.matches(children[i], segment, &heads)
-                    });
+                    .find(|&i| self.is_segment(children[i]) && self.matches(children[i], &heads));
                 if let Some(i) = earlier {
                     let node = children[i];
                     // Counted where it belongs, so it is not also reported missing.
@@ -317,6 +322,7 @@ impl<'g> Walker<'g> {
     pub(crate) fn hierarchy(
         &mut self,
         hl: &Segment<'_>,
+        fields: &Fields,
         loop_id: &'static str,
         issues: &mut Vec<StructureIssue>,
     ) {
@@ -327,10 +333,10 @@ impl<'g> Walker<'g> {
             message,
         };
         let expected = self.hl.levels.len() + 1;
-        let id = parse_number(hl.value(1));
-        let parent = hl.value(2);
-        let level = hl.value(3).to_vec();
-        let children = match hl.value(4) {
+        let id = parse_number(fields.value(hl, 1));
+        let parent = fields.value(hl, 2);
+        let level = fields.value(hl, 3).to_vec();
+        let children = match fields.value(hl, 4) {
             b"1" => Some(true),
             b"0" => Some(false),
             _ => None,
@@ -442,67 +448,34 @@ impl<'g> Walker<'g> {
     }
 
     /// True when `segment` is the segment use `node` (or starts the loop `node`).
-    fn matches(&self, node: usize, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
+    fn matches(&self, node: usize, heads: &Heads<'_, '_>) -> bool {
         match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => spec_matches(spec, segment, heads),
+            NodeKind::Segment(spec) => spec_matches(spec, heads),
             NodeKind::Loop(_) => self.guide.nodes[node]
                 .children
                 .first()
-                .is_some_and(|&first| self.matches(first, segment, heads)),
+                .is_some_and(|&first| self.matches(first, heads)),
         }
     }
 }
 
-/// The first elements of a segment, split once per placement: qualifiers sit there.
-pub(crate) struct Heads<'a> {
+/// The segment being placed, with its id key and its elements found once.
+pub(crate) struct Heads<'h, 'a> {
     key: u32,
-    elements: [&'a [u8]; HEADS],
-    count: usize,
-}
-
-/// Elements kept in [`Heads`]; qualifiers beyond them are read from the segment.
-const HEADS: usize = 1;
-
-impl<'a> Heads<'a> {
-    pub(crate) fn of(segment: &Segment<'a>) -> Self {
-        let mut heads = Heads {
-            key: id_key(segment.id()),
-            elements: [&[]; HEADS],
-            count: 0,
-        };
-        for (slot, element) in heads.elements.iter_mut().zip(segment.elements()) {
-            *slot = element.as_bytes();
-            heads.count += 1;
-        }
-        heads
-    }
+    segment: &'h Segment<'a>,
+    fields: &'h Fields,
 }
 
 /// Id and qualifier values match.
 #[inline]
-pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
-    if spec.key != heads.key {
-        return false;
-    }
-    spec.qualifier.iter().all(|(e, c, values)| {
-        let position = usize::from(*e);
-        let value = if position <= heads.count && *c == 0 {
-            Some(heads.elements[position - 1])
-        } else {
-            // A repeated qualifier (the 999's CTX01) is read from its first repetition.
-            let first = segment
-                .element(position)
-                .and_then(|e| e.repetitions().next());
-            first.and_then(|element| {
-                if *c == 0 {
-                    Some(element.as_bytes())
-                } else {
-                    element.component(usize::from(*c))
-                }
-            })
-        };
-        value.is_some_and(|v| values.contains(v))
-    })
+pub(crate) fn spec_matches(spec: &SegmentSpec, heads: &Heads<'_, '_>) -> bool {
+    spec.key == heads.key
+        && spec.qualifier.iter().all(|(e, c, values)| {
+            heads
+                .fields
+                .qualifier(heads.segment, usize::from(*e), usize::from(*c))
+                .is_some_and(|v| values.contains(v))
+        })
 }
 
 fn parse_number(bytes: &[u8]) -> Option<usize> {
