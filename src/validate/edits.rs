@@ -272,6 +272,17 @@ fn amount(value: &[u8]) -> Option<i128> {
     {
         return None;
     }
+    // Up to 14 whole digits the arithmetic fits in 64 bits (10^14 * 10^4 < 2^63).
+    if whole.len() <= 14 {
+        let digits = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'))
+        };
+        let scaled =
+            digits(whole) * 10_000 + digits(fraction) * 10i64.pow(4 - fraction.len() as u32);
+        return Some(i128::from(if negative { -scaled } else { scaled }));
+    }
     let digits = |bytes: &[u8]| {
         bytes
             .iter()

@@ -137,11 +137,40 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
 /// Checks element `position` of `segment`: `value` its bytes, `element` the element when
 /// the caller has it at hand (else it is split again here, only for composites and values
 /// holding a separator), `classes` built with the segment's separators.
+///
+/// The common case, a used simple element with data and no separator inside, is checked
+/// here in line; everything else goes to [`check_element_rest`].
+#[inline]
 fn check_element(
     segment: &Segment<'_>,
     value: &[u8],
     element: Option<Element<'_>>,
     classes: &Classes,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
+    if !value.is_empty()
+        && spec.usage != Usage::N
+        && let Some(simple) = &spec.simple
+    {
+        let scan = Scan::of(value, classes);
+        if !scan.special {
+            if let Some(issue) = check_scanned(value, simple, &scan) {
+                out.push(issue.at(position, 0, 0, simple.number));
+            }
+            return;
+        }
+    }
+    check_element_rest(segment, value, element, spec, position, out);
+}
+
+/// [`check_element`] for empty and unused elements, composites and repetitions.
+#[inline(never)]
+fn check_element_rest(
+    segment: &Segment<'_>,
+    value: &[u8],
+    element: Option<Element<'_>>,
     spec: &ElementSpec,
     position: u8,
     out: &mut Vec<ElementIssue>,
@@ -173,19 +202,29 @@ fn check_element(
         });
         return;
     }
-    // The common case, a simple unrepeated element, in one pass over its bytes.
-    if let Some(simple) = &spec.simple {
-        let scan = Scan::of(value, classes);
-        if !scan.special {
-            if let Some(issue) = check_scanned(value, simple, &scan) {
-                out.push(issue.at(position, 0, 0, simple.number));
-            }
-            return;
+    // Composites, and simple values holding a separator (the simple values without one
+    // were checked by `check_element`). Only an unindexed segment's caller has the element.
+    match element {
+        Some(element) => check_parts(&element, spec, position, out),
+        None => {
+            let delimiters = segment.delimiters();
+            let plain = Plain {
+                raw: value,
+                component: delimiters.component,
+                repetition: delimiters.repetition,
+            };
+            check_parts(&plain, spec, position, out)
         }
     }
-    let Some(element) = element.or_else(|| segment.element(usize::from(position))) else {
-        return;
-    };
+}
+
+/// Repetitions and components of an element that is not a plain simple value.
+fn check_parts<'a, P: Parts<'a>>(
+    element: &P,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
     if element.is_repeated() && spec.repeat <= 1 {
         out.push(ElementIssue {
             code: Code::ElementTooManyRepetitions,
@@ -232,7 +271,7 @@ fn check_element(
                     });
                     continue;
                 }
-                if let Some(issue) = check_simple(repetition.as_bytes(), simple) {
+                if let Some(issue) = check_simple(repetition.bytes(), simple) {
                     out.push(issue.at(position, 0, rep, simple.number));
                 }
             }
@@ -241,8 +280,8 @@ fn check_element(
     }
 }
 
-fn check_composite(
-    element: &Element<'_>,
+fn check_composite<'a, P: Parts<'a>>(
+    element: &P,
     spec: &ElementSpec,
     position: u8,
     rep: u8,
@@ -344,6 +383,76 @@ fn check_composite(
             out,
             position,
         );
+    }
+}
+
+/// What the repetition and composite checks read of an element: an [`Element`] of the
+/// syntax layer, or a [`Plain`] value of an indexed segment, which gives the same parts.
+trait Parts<'a>: Sized {
+    /// The bytes, separators included.
+    fn bytes(&self) -> &'a [u8];
+    /// True when it holds the repetition separator.
+    fn is_repeated(&self) -> bool;
+    /// True when it holds the component separator.
+    fn is_composite(&self) -> bool;
+    /// Its repetitions (itself once when it does not repeat).
+    fn repetitions(&self) -> impl Iterator<Item = Self>;
+    /// Its components (itself once for a simple value).
+    fn components(&self) -> impl Iterator<Item = &'a [u8]>;
+    /// Component `n` (1-based).
+    fn component(&self, n: usize) -> Option<&'a [u8]> {
+        n.checked_sub(1)
+            .and_then(|skip| self.components().nth(skip))
+    }
+}
+
+impl<'a> Parts<'a> for Element<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.as_bytes()
+    }
+    fn is_repeated(&self) -> bool {
+        Element::is_repeated(self)
+    }
+    fn is_composite(&self) -> bool {
+        Element::is_composite(self)
+    }
+    fn repetitions(&self) -> impl Iterator<Item = Self> {
+        Element::repetitions(self)
+    }
+    fn components(&self) -> impl Iterator<Item = &'a [u8]> {
+        Element::components(self)
+    }
+}
+
+/// An element of an indexed segment (neither binary data nor the ISA, whose elements are
+/// never split), read from its bytes without finding it in the segment again.
+#[derive(Clone, Copy)]
+struct Plain<'a> {
+    raw: &'a [u8],
+    component: u8,
+    repetition: Option<u8>,
+}
+
+impl<'a> Parts<'a> for Plain<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.raw
+    }
+    fn is_repeated(&self) -> bool {
+        self.repetition.is_some_and(|r| self.raw.contains(&r))
+    }
+    fn is_composite(&self) -> bool {
+        self.raw.contains(&self.component)
+    }
+    fn repetitions(&self) -> impl Iterator<Item = Self> {
+        let plain = *self;
+        let separator = self.repetition;
+        self.raw
+            .split(move |&b| Some(b) == separator)
+            .map(move |raw| Plain { raw, ..plain })
+    }
+    fn components(&self) -> impl Iterator<Item = &'a [u8]> {
+        let separator = self.component;
+        self.raw.split(move |&b| b == separator)
     }
 }
 

@@ -8,7 +8,9 @@
 //! children that never came.
 
 use crate::finding::Code;
-use crate::schema::{Guide, NodeKind, SegmentSpec, Usage, id_key};
+use std::cell::OnceCell;
+
+use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage, id_key};
 use crate::syntax::Segment;
 
 use super::fields::Fields;
@@ -40,6 +42,22 @@ pub(crate) struct Walker<'g> {
     frames: Vec<Frame>,
     depth: usize,
     hl: Hierarchy,
+    /// Recent look-ups of a loop's children by segment id: see [`Walker::candidates`].
+    cache: [Candidates<'g>; CACHE],
+    /// For each node, the segment use that starts it (itself for a segment use), so a
+    /// match is one spec test, not a walk down the loops' first children.
+    leading: Vec<Option<&'g SegmentSpec>>,
+}
+
+/// Slots of [`Walker::cache`] (a power of two).
+const CACHE: usize = 64;
+
+/// One cached look-up: loop node, segment id key, the loop's children starting with it.
+#[derive(Clone, Copy)]
+struct Candidates<'g> {
+    node: usize,
+    key: u32,
+    children: &'g [usize],
 }
 
 /// The HL state: ids seen, their levels, and the previous HL's child code.
@@ -58,6 +76,14 @@ impl<'g> Walker<'g> {
             frames: Vec::new(),
             depth: 0,
             hl: Hierarchy::default(),
+            cache: [Candidates {
+                node: usize::MAX,
+                key: 0,
+                children: &[],
+            }; CACHE],
+            leading: (0..guide.nodes.len())
+                .map(|node| leading_spec(guide, node))
+                .collect(),
         };
         walker.reset();
         walker
@@ -99,21 +125,19 @@ impl<'g> Walker<'g> {
             key,
             segment,
             fields,
+            first: OnceCell::new(),
         };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
-            let frame = &self.frames[level];
-            let node = &self.guide.nodes[frame.node];
-            let children = &node.children;
+            let (frame_node, frame_pos) = (self.frames[level].node, self.frames[level].pos);
+            let guide = self.guide;
+            let children = &guide.nodes[frame_node].children;
             // Only children starting with this segment id can match.
-            let candidates: &[usize] = match node.by_id.binary_search_by_key(&key, |(k, _)| *k) {
-                Ok(at) => &node.by_id[at].1,
-                Err(_) => &[],
-            };
+            let candidates = self.candidates(frame_node, key);
             // A loop's leading segment (child 0) always starts a new occurrence of the loop,
             // found one level up; inside the loop the search starts after it.
-            let lower = usize::from(frame.node != Guide::ROOT);
-            let start = frame.pos.max(lower);
+            let lower = usize::from(frame_node != Guide::ROOT);
+            let start = frame_pos.max(lower);
             let found = candidates
                 .iter()
                 .copied()
@@ -183,6 +207,30 @@ impl<'g> Walker<'g> {
             });
         }
         None
+    }
+
+    /// The children of loop `node` that start with segment id `key` (their positions), from
+    /// the loop's sorted `by_id`. A set asks the same few dozen (loop, id) pairs over and
+    /// over, so answers are kept in a small direct-mapped cache.
+    #[inline]
+    fn candidates(&mut self, node: usize, key: u32) -> &'g [usize] {
+        let hash = key.wrapping_mul(0x9E37_79B9) ^ (node as u32).wrapping_mul(0x85EB_CA6B);
+        let slot = (hash >> (32 - CACHE.trailing_zeros())) as usize;
+        let cached = self.cache[slot];
+        if cached.node == node && cached.key == key {
+            return cached.children;
+        }
+        let by_id = &self.guide.nodes[node].by_id;
+        let children: &'g [usize] = match by_id.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => &by_id[at].1,
+            Err(_) => &[],
+        };
+        self.cache[slot] = Candidates {
+            node,
+            key,
+            children,
+        };
+        children
     }
 
     /// For an unexpected segment whose id has qualified uses, names the qualifier it carries.
@@ -448,14 +496,25 @@ impl<'g> Walker<'g> {
     }
 
     /// True when `segment` is the segment use `node` (or starts the loop `node`).
+    #[inline]
     fn matches(&self, node: usize, heads: &Heads<'_, '_>) -> bool {
-        match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => spec_matches(spec, heads),
-            NodeKind::Loop(_) => self.guide.nodes[node]
-                .children
-                .first()
-                .is_some_and(|&first| self.matches(first, heads)),
-        }
+        self.leading
+            .get(node)
+            .copied()
+            .flatten()
+            .is_some_and(|spec| spec_matches(spec, heads))
+    }
+}
+
+/// The segment use that starts `node`: itself, or a loop's first child's, down the loops;
+/// `None` for an empty loop.
+fn leading_spec(guide: &Guide, node: usize) -> Option<&SegmentSpec> {
+    match &guide.nodes[node].kind {
+        NodeKind::Segment(spec) => Some(spec),
+        NodeKind::Loop(_) => guide.nodes[node]
+            .children
+            .first()
+            .and_then(|&first| leading_spec(guide, first)),
     }
 }
 
@@ -464,6 +523,9 @@ pub(crate) struct Heads<'h, 'a> {
     key: u32,
     segment: &'h Segment<'a>,
     fields: &'h Fields,
+    /// Element 1 packed for code-list look-ups (most qualifiers sit there), packed at most
+    /// once however many uses of the id are tried.
+    first: OnceCell<Option<CodeKey<'a>>>,
 }
 
 /// Id and qualifier values match.
@@ -471,6 +533,12 @@ pub(crate) struct Heads<'h, 'a> {
 pub(crate) fn spec_matches(spec: &SegmentSpec, heads: &Heads<'_, '_>) -> bool {
     spec.key == heads.key
         && spec.qualifier.iter().all(|(e, c, values)| {
+            if (*e, *c) == (1, 0) {
+                let first = heads
+                    .first
+                    .get_or_init(|| heads.fields.get(heads.segment, 1).map(CodeKey::new));
+                return first.as_ref().is_some_and(|k| values.contains_key(k));
+            }
             heads
                 .fields
                 .qualifier(heads.segment, usize::from(*e), usize::from(*c))
