@@ -40,6 +40,11 @@ pub struct SyntaxNote {
     pub text: String,
 }
 
+impl SyntaxNote {
+    /// The most positions a note may name: the validator keeps one bit per position.
+    pub const MAX_POSITIONS: usize = 64;
+}
+
 /// A simple element or component, resolved.
 #[derive(Clone, Debug)]
 pub struct SimpleSpec {
@@ -96,9 +101,35 @@ impl CodeList {
     /// True when `value` is one of the codes.
     #[inline]
     pub fn contains(&self, value: &[u8]) -> bool {
-        match pack(value) {
-            Some(key) => self.packed.binary_search(&key).is_ok(),
-            None => self.long.iter().any(|c| c == value),
+        self.contains_key(&CodeKey::new(value))
+    }
+
+    /// True when the value `key` was made from is one of the codes.
+    #[inline]
+    pub fn contains_key(&self, key: &CodeKey<'_>) -> bool {
+        match key.packed {
+            // Most lists hold a few qualifiers: a straight scan beats halving.
+            Some(packed) if self.packed.len() <= 8 => self.packed.contains(&packed),
+            Some(packed) => self.packed.binary_search(&packed).is_ok(),
+            None => self.long.iter().any(|c| c == key.value),
+        }
+    }
+}
+
+/// A value packed once, to look it up in several [`CodeList`]s.
+#[derive(Clone, Copy, Debug)]
+pub struct CodeKey<'v> {
+    packed: Option<u128>,
+    value: &'v [u8],
+}
+
+impl<'v> CodeKey<'v> {
+    /// Packs `value`.
+    #[inline]
+    pub fn new(value: &'v [u8]) -> Self {
+        CodeKey {
+            packed: pack(value),
+            value,
         }
     }
 }
@@ -636,6 +667,9 @@ fn parse_syntax_note(note: &str) -> Option<SyntaxNote> {
         .chunks(2)
         .map(|pair| std::str::from_utf8(pair).ok()?.parse::<u8>().ok())
         .collect::<Option<Vec<u8>>>()?;
+    if positions.len() > SyntaxNote::MAX_POSITIONS {
+        return None;
+    }
     Some(SyntaxNote {
         kind,
         positions,

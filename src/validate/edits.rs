@@ -9,6 +9,7 @@ use crate::schema::id_key;
 use crate::syntax::Segment;
 
 use super::element::parse_date;
+use super::fields::Fields;
 
 /// Which 837 a claim comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,33 @@ pub struct Tagged<'a> {
     pub index: u64,
     /// The segment id packed for fast comparison ([`id_key`]).
     pub key: u32,
+    /// Where its elements are, found once when it was read.
+    pub(crate) fields: Fields,
+}
+
+impl<'a> Tagged<'a> {
+    /// The bytes of element `n` (1-based), or `None` past the last one; read by index, not
+    /// by splitting the segment again.
+    #[inline]
+    pub fn get(&self, n: usize) -> Option<&'a [u8]> {
+        self.fields.get(&self.segment, n)
+    }
+
+    /// The bytes of element `n` (1-based); empty when absent, like [`Segment::value`].
+    #[inline]
+    pub fn value(&self, n: usize) -> &'a [u8] {
+        self.fields.value(&self.segment, n)
+    }
+
+    /// Component `c` of element `n` (both 1-based), if present.
+    pub fn component(&self, n: usize, c: usize) -> Option<&'a [u8]> {
+        self.fields.component(&self.segment, n, c)
+    }
+
+    /// The components of element `n`, or `None` past the last element.
+    pub fn components(&self, n: usize) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
+        self.fields.components(&self.segment, n)
+    }
 }
 
 /// What an edit sees of one claim.
@@ -244,6 +272,17 @@ fn amount(value: &[u8]) -> Option<i128> {
     {
         return None;
     }
+    // Up to 14 whole digits the arithmetic fits in 64 bits (10^14 * 10^4 < 2^63).
+    if whole.len() <= 14 {
+        let digits = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'))
+        };
+        let scaled =
+            digits(whole) * 10_000 + digits(fraction) * 10i64.pow(4 - fraction.len() as u32);
+        return Some(i128::from(if negative { -scaled } else { scaled }));
+    }
     let digits = |bytes: &[u8]| {
         bytes
             .iter()
@@ -276,14 +315,14 @@ fn claim_balance<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let Some(clm) = view.claim.first() else {
         return;
     };
-    let Some(total) = amount(clm.segment.value(2)) else {
+    let Some(total) = amount(clm.value(2)) else {
         return;
     };
     let (id, element) = line_charge(view.kind);
     let mut sum = 0i128;
     let mut lines = 0;
     for line in with_id(view.claim, id) {
-        match amount(line.segment.value(element)) {
+        match amount(line.value(element)) {
             Some(charge) => sum += charge,
             None => return,
         }
@@ -309,7 +348,7 @@ fn claim_balance<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
 fn charges<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let (id, element) = line_charge(view.kind);
     for line in with_id(view.claim, id) {
-        if amount(line.segment.value(element)).is_some_and(|c| c < 0) {
+        if amount(line.value(element)).is_some_and(|c| c < 0) {
             out.push(hit(
                 Code::ChargeInvalid,
                 line,
@@ -324,7 +363,7 @@ fn charges<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     }
     if let Some(clm) = view.claim.first()
         && view.chargeable
-        && amount(clm.segment.value(2)).is_some_and(|c| c <= 0)
+        && amount(clm.value(2)).is_some_and(|c| c <= 0)
     {
         out.push(hit(
             Code::ChargeInvalid,
@@ -338,7 +377,7 @@ fn charges<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
 
 fn npis<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     for t in everything(view) {
-        let s = &t.segment;
+        let s = t;
         if t.key == NM1 && s.value(8) == b"XX" && !npi::is_valid(s.value(9)) {
             out.push(hit_for(
                 Code::NpiInvalid,
@@ -391,7 +430,7 @@ const SERVICE_QUALIFIERS: &[&[u8]] = &[b"472", b"434"];
 fn dates<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let mut earliest_service: Option<time::Date> = None;
     for t in with_id(view.claim, b"DTP") {
-        let s = &t.segment;
+        let s = t;
         match dtp_range(s.value(2), s.value(3)) {
             Err(why) => out.push(hit(
                 Code::DateInvalid,
@@ -428,8 +467,8 @@ fn dates<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         .subscriber
         .iter()
         .chain(view.patient.unwrap_or_default());
-    for t in people.filter(|t| t.key == DMG && t.segment.value(1) == b"D8") {
-        let value = t.segment.value(2);
+    for t in people.filter(|t| t.key == DMG && t.value(1) == b"D8") {
+        let value = t.value(2);
         let Some(birth) = parse_date(value).filter(|_| value.len() == 8) else {
             out.push(hit(
                 Code::BirthDateInvalid,
@@ -532,14 +571,14 @@ fn pointers<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         })
         .count();
     for line in with_id(view.claim, id) {
-        let Some(list) = line.segment.element(element) else {
-            continue;
-        };
-        if list.is_empty() {
+        if line.value(element).is_empty() {
             continue;
         }
+        let Some(list) = line.components(element) else {
+            continue;
+        };
         let mut seen = [false; 13];
-        for (j, pointer) in list.components().enumerate() {
+        for (j, pointer) in list.enumerate() {
             // An empty component is an omitted pointer (`1::2`), not a wrong one; too many
             // components are an element syntax error.
             if pointer.is_empty() {
@@ -579,7 +618,7 @@ fn subscriber_patient<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let Some(sbr) = with_id(view.subscriber, b"SBR").next() else {
         return;
     };
-    let self_subscriber = sbr.segment.value(2) == b"18";
+    let self_subscriber = sbr.value(2) == b"18";
     match (self_subscriber, view.patient) {
         (true, Some(patient)) => {
             let at = patient.first().unwrap_or(sbr);
@@ -599,7 +638,7 @@ fn subscriber_patient<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
             "SBR02 must be 18 when there is no patient loop (2000C): the claim sits under the subscriber".into(),
         )),
         (false, Some(patient)) => {
-            for pat in with_id(patient, b"PAT").filter(|p| p.segment.value(1) == b"18") {
+            for pat in with_id(patient, b"PAT").filter(|p| p.value(1) == b"18") {
                 out.push(hit(
                     Code::SubscriberPatientMismatch,
                     pat,
@@ -617,7 +656,7 @@ fn zips<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     // The entity of each N4 is the NM1 before it.
     let mut entity: &[u8] = b"";
     for t in everything(view) {
-        let s = &t.segment;
+        let s = t;
         if t.key == NM1 {
             entity = s.value(1);
             continue;
@@ -661,11 +700,7 @@ fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let Some(clm) = view.claim.first() else {
         return;
     };
-    let code = clm
-        .segment
-        .element(5)
-        .and_then(|e| e.component(3))
-        .unwrap_or_default();
+    let code = clm.component(5, 3).unwrap_or_default();
     if code.is_empty() {
         return;
     }
@@ -686,7 +721,7 @@ fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let has_f8 = view
         .claim
         .iter()
-        .any(|t| t.loop_id == "2300" && t.key == REF && t.segment.value(1) == b"F8");
+        .any(|t| t.loop_id == "2300" && t.key == REF && t.value(1) == b"F8");
     let replaces = code == b"7" || code == b"8";
     if replaces && !has_f8 {
         out.push(hit(
@@ -728,11 +763,7 @@ fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         return;
     }
     if let Some(clm) = view.claim.first() {
-        let pos = clm
-            .segment
-            .element(5)
-            .and_then(|e| e.component(1))
-            .unwrap_or_default();
+        let pos = clm.component(5, 1).unwrap_or_default();
         check(clm, 5, 1, pos);
     }
     let (id, element): (&[u8], usize) = match view.kind {
@@ -740,7 +771,7 @@ fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         _ => (b"SV1", 5),
     };
     for line in with_id(view.claim, id) {
-        check(line, element as u8, 0, line.segment.value(element));
+        check(line, element as u8, 0, line.value(element));
     }
 }
 
@@ -748,15 +779,15 @@ fn facility_qualifier<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let Some(clm) = view.claim.first() else {
         return;
     };
-    let Some(clm05) = clm.segment.element(5) else {
+    if clm.get(5).is_none() {
         return;
-    };
+    }
     let want: &[u8] = if view.kind == ClaimKind::Institutional {
         b"A"
     } else {
         b"B"
     };
-    let got = clm05.component(2).unwrap_or_default();
+    let got = clm.component(5, 2).unwrap_or_default();
     if !got.is_empty() && got != want {
         out.push(hit(
             Code::FacilityQualifierInvalid,
@@ -770,7 +801,7 @@ fn facility_qualifier<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         ));
     }
     if view.kind == ClaimKind::Institutional {
-        let bill = clm05.component(1).unwrap_or_default();
+        let bill = clm.component(5, 1).unwrap_or_default();
         if !(bill.len() == 2 && bill.iter().all(u8::is_ascii_digit)) {
             out.push(hit(
                 Code::FacilityQualifierInvalid,
@@ -790,7 +821,7 @@ fn genders<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         .iter()
         .chain(view.patient.unwrap_or_default());
     for t in people.filter(|t| t.key == DMG) {
-        let gender = t.segment.value(3);
+        let gender = t.value(3);
         if !gender.is_empty() && !matches!(gender, b"F" | b"M" | b"U") {
             out.push(hit(
                 Code::GenderInvalid,
@@ -813,14 +844,14 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         ClaimKind::Dental => (b"SV3", 1),
     };
     for line in with_id(view.claim, id) {
-        let Some(composite) = line.segment.element(element) else {
-            continue;
-        };
-        if composite.is_empty() {
+        if line.value(element).is_empty() {
             continue;
         }
-        let qualifier = composite.component(1).unwrap_or_default();
-        let code = composite.component(2).unwrap_or_default();
+        let Some(mut components) = line.components(element) else {
+            continue;
+        };
+        let qualifier = components.next().unwrap_or_default();
+        let code = components.next().unwrap_or_default();
         let name = || format!("{}{element:02}", line.segment.id_str());
         let shaped = if view.kind == ClaimKind::Dental || qualifier == b"AD" {
             code.len() == 5 && code[0] == b'D' && code[1..].iter().all(u8::is_ascii_digit)
@@ -848,8 +879,9 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
                 ),
             ));
         }
-        for (j, modifier) in composite.components().enumerate().skip(2).take(4) {
-            let c = j + 1;
+        // Components 3 to 6, the modifiers.
+        for (j, modifier) in components.enumerate().take(4) {
+            let c = j + 3;
             let well_formed = modifier.len() == 2 && modifier.iter().all(u8::is_ascii_alphanumeric);
             if !modifier.is_empty() && !well_formed {
                 out.push(hit(
@@ -874,7 +906,7 @@ fn units<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         ClaimKind::Dental => (b"SV3", 6),
     };
     for line in with_id(view.claim, id) {
-        let value = line.segment.value(element);
+        let value = line.value(element);
         if !value.is_empty() && amount(value).is_some_and(|u| u <= 0) {
             out.push(hit(
                 Code::UnitsInvalid,
@@ -892,7 +924,7 @@ fn units<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
 
 fn patient_control_number<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     if let Some(clm) = view.claim.first() {
-        let length = clm.segment.value(1).len();
+        let length = clm.value(1).len();
         if length > 20 {
             out.push(hit(
                 Code::PatientControlNumberTooLong,
@@ -910,9 +942,9 @@ fn tax_id<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         .billing
         .iter()
         .filter(|t| t.loop_id == "2010AA" && t.key == REF)
-        .filter(|t| matches!(t.segment.value(1), b"EI" | b"SY"));
+        .filter(|t| matches!(t.value(1), b"EI" | b"SY"));
     for t in ids {
-        let value = t.segment.value(2);
+        let value = t.value(2);
         if !(value.len() == 9 && value.iter().all(u8::is_ascii_digit)) {
             out.push(hit(
                 Code::TaxIdInvalid,

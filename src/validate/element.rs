@@ -5,6 +5,8 @@ use crate::finding::Code;
 use crate::schema::{DataType, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage};
 use crate::syntax::{Element, Segment};
 
+use super::fields::Fields;
+
 /// One element-level problem: code, element/component/repetition positions (1-based, 0 for
 /// none), the dictionary number, and a message without data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,13 +21,15 @@ pub(crate) struct ElementIssue {
 
 /// True for the X12 basic and extended character sets (X12-REFERENCE 1.8).
 #[inline]
-fn is_x12_char(b: u8) -> bool {
+const fn is_x12_char(b: u8) -> bool {
     matches!(b, b' '..=b'~')
 }
 
 /// Checks a segment's elements against its spec, pushing issues.
 pub(crate) fn check_segment(
     segment: &Segment<'_>,
+    fields: &Fields,
+    classes: &Classes,
     spec: &SegmentSpec,
     out: &mut Vec<ElementIssue>,
 ) {
@@ -33,9 +37,9 @@ pub(crate) fn check_segment(
     let mut last_present = 0usize;
     // Bit n set when element n has data (syntax notes read it instead of re-splitting).
     let mut present: u128 = 0;
-    for (i, element) in segment.elements().enumerate() {
+    for (i, (value, element)) in fields.values(segment).enumerate() {
         count = i + 1;
-        if !element.is_empty() {
+        if !value.is_empty() {
             last_present = i + 1;
             if i + 1 < 128 {
                 present |= 1 << (i + 1);
@@ -43,9 +47,17 @@ pub(crate) fn check_segment(
         }
         let position = (i + 1) as u8;
         match spec.elements.get(i) {
-            Some(element_spec) => check_element(&element, element_spec, position, out),
+            Some(element_spec) => check_element(
+                segment,
+                value,
+                element,
+                classes,
+                element_spec,
+                position,
+                out,
+            ),
             None => {
-                if !element.is_empty() {
+                if !value.is_empty() {
                     out.push(ElementIssue {
                         code: Code::ElementTooMany,
                         element: position,
@@ -122,13 +134,48 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
     }
 }
 
+/// Checks element `position` of `segment`: `value` its bytes, `element` the element when
+/// the caller has it at hand (else it is split again here, only for composites and values
+/// holding a separator), `classes` built with the segment's separators.
+///
+/// The common case, a used simple element with data and no separator inside, is checked
+/// here in line; everything else goes to [`check_element_rest`].
+#[inline]
 fn check_element(
-    element: &Element<'_>,
+    segment: &Segment<'_>,
+    value: &[u8],
+    element: Option<Element<'_>>,
+    classes: &Classes,
     spec: &ElementSpec,
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if element.is_empty() {
+    if !value.is_empty()
+        && spec.usage != Usage::N
+        && let Some(simple) = &spec.simple
+    {
+        let scan = Scan::of(value, classes);
+        if !scan.special {
+            if let Some(issue) = check_scanned(value, simple, &scan) {
+                out.push(issue.at(position, 0, 0, simple.number));
+            }
+            return;
+        }
+    }
+    check_element_rest(segment, value, element, spec, position, out);
+}
+
+/// [`check_element`] for empty and unused elements, composites and repetitions.
+#[inline(never)]
+fn check_element_rest(
+    segment: &Segment<'_>,
+    value: &[u8],
+    element: Option<Element<'_>>,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
+    if value.is_empty() {
         if spec.usage == Usage::R {
             out.push(ElementIssue {
                 code: Code::ElementMissing,
@@ -155,18 +202,29 @@ fn check_element(
         });
         return;
     }
-    // The common case, a simple unrepeated element, in one pass over its bytes.
-    if let Some(simple) = &spec.simple {
-        let delimiters = element.delimiters();
-        let separators = Some((delimiters.component, delimiters.repetition));
-        let scan = Scan::of(element.as_bytes(), separators);
-        if !scan.special {
-            if let Some(issue) = check_scanned(element.as_bytes(), simple, &scan) {
-                out.push(issue.at(position, 0, 0, simple.number));
-            }
-            return;
+    // Composites, and simple values holding a separator (the simple values without one
+    // were checked by `check_element`). Only an unindexed segment's caller has the element.
+    match element {
+        Some(element) => check_parts(&element, spec, position, out),
+        None => {
+            let delimiters = segment.delimiters();
+            let plain = Plain {
+                raw: value,
+                component: delimiters.component,
+                repetition: delimiters.repetition,
+            };
+            check_parts(&plain, spec, position, out)
         }
     }
+}
+
+/// Repetitions and components of an element that is not a plain simple value.
+fn check_parts<'a, P: Parts<'a>>(
+    element: &P,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
     if element.is_repeated() && spec.repeat <= 1 {
         out.push(ElementIssue {
             code: Code::ElementTooManyRepetitions,
@@ -213,7 +271,7 @@ fn check_element(
                     });
                     continue;
                 }
-                if let Some(issue) = check_simple(repetition.as_bytes(), simple) {
+                if let Some(issue) = check_simple(repetition.bytes(), simple) {
                     out.push(issue.at(position, 0, rep, simple.number));
                 }
             }
@@ -222,8 +280,8 @@ fn check_element(
     }
 }
 
-fn check_composite(
-    element: &Element<'_>,
+fn check_composite<'a, P: Parts<'a>>(
+    element: &P,
     spec: &ElementSpec,
     position: u8,
     rep: u8,
@@ -328,6 +386,76 @@ fn check_composite(
     }
 }
 
+/// What the repetition and composite checks read of an element: an [`Element`] of the
+/// syntax layer, or a [`Plain`] value of an indexed segment, which gives the same parts.
+trait Parts<'a>: Sized {
+    /// The bytes, separators included.
+    fn bytes(&self) -> &'a [u8];
+    /// True when it holds the repetition separator.
+    fn is_repeated(&self) -> bool;
+    /// True when it holds the component separator.
+    fn is_composite(&self) -> bool;
+    /// Its repetitions (itself once when it does not repeat).
+    fn repetitions(&self) -> impl Iterator<Item = Self>;
+    /// Its components (itself once for a simple value).
+    fn components(&self) -> impl Iterator<Item = &'a [u8]>;
+    /// Component `n` (1-based).
+    fn component(&self, n: usize) -> Option<&'a [u8]> {
+        n.checked_sub(1)
+            .and_then(|skip| self.components().nth(skip))
+    }
+}
+
+impl<'a> Parts<'a> for Element<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.as_bytes()
+    }
+    fn is_repeated(&self) -> bool {
+        Element::is_repeated(self)
+    }
+    fn is_composite(&self) -> bool {
+        Element::is_composite(self)
+    }
+    fn repetitions(&self) -> impl Iterator<Item = Self> {
+        Element::repetitions(self)
+    }
+    fn components(&self) -> impl Iterator<Item = &'a [u8]> {
+        Element::components(self)
+    }
+}
+
+/// An element of an indexed segment (neither binary data nor the ISA, whose elements are
+/// never split), read from its bytes without finding it in the segment again.
+#[derive(Clone, Copy)]
+struct Plain<'a> {
+    raw: &'a [u8],
+    component: u8,
+    repetition: Option<u8>,
+}
+
+impl<'a> Parts<'a> for Plain<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.raw
+    }
+    fn is_repeated(&self) -> bool {
+        self.repetition.is_some_and(|r| self.raw.contains(&r))
+    }
+    fn is_composite(&self) -> bool {
+        self.raw.contains(&self.component)
+    }
+    fn repetitions(&self) -> impl Iterator<Item = Self> {
+        let plain = *self;
+        let separator = self.repetition;
+        self.raw
+            .split(move |&b| Some(b) == separator)
+            .map(move |raw| Plain { raw, ..plain })
+    }
+    fn components(&self) -> impl Iterator<Item = &'a [u8]> {
+        let separator = self.component;
+        self.raw.split(move |&b| b == separator)
+    }
+}
+
 /// A problem with one simple value, before its position is known.
 pub(crate) struct ValueIssue {
     code: Code,
@@ -349,7 +477,50 @@ impl ValueIssue {
 
 /// Checks one simple value (present, non-empty) against its spec.
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
-    check_scanned(value, spec, &Scan::of(value, None))
+    check_scanned(value, spec, &Scan::of(value, &PLAIN))
+}
+
+/// Byte classes, one table lookup a byte in [`Scan::of`].
+const DIGIT: u8 = 1;
+const SPACE: u8 = 2;
+const BAD: u8 = 4;
+const SEPARATOR: u8 = 8;
+
+/// The class bits of every byte value: digit, space, outside the X12 character sets, and
+/// (when built with them) the interchange's component or repetition separator.
+pub(crate) struct Classes([u8; 256]);
+
+/// Classes without separators, for values already split to the bottom (components).
+const PLAIN: Classes = Classes::new(None);
+
+impl Classes {
+    /// The table; `separators` are the component and repetition separators to look for.
+    pub(crate) const fn new(separators: Option<(u8, Option<u8>)>) -> Classes {
+        let mut table = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            let mut class = 0;
+            if b.is_ascii_digit() {
+                class |= DIGIT;
+            }
+            if b == b' ' {
+                class |= SPACE;
+            }
+            if !is_x12_char(b) {
+                class |= BAD;
+            }
+            table[i] = class;
+            i += 1;
+        }
+        if let Some((component, repetition)) = separators {
+            table[component as usize] |= SEPARATOR;
+            if let Some(repetition) = repetition {
+                table[repetition as usize] |= SEPARATOR;
+            }
+        }
+        Classes(table)
+    }
 }
 
 /// What one pass over a value found: the first byte outside the X12 character sets, the
@@ -362,27 +533,29 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
-    /// Scans `value`; `separators` are the component and repetition separators to look for.
+    /// Scans `value` with one table lookup a byte.
     #[inline]
-    pub(crate) fn of(value: &[u8], separators: Option<(u8, Option<u8>)>) -> Scan {
-        let mut scan = Scan {
-            bad: None,
-            digits: 0,
-            blank: true,
-            special: false,
-        };
-        let (component, repetition) = separators.unwrap_or((0, None));
-        for (i, &b) in value.iter().enumerate() {
-            scan.digits += usize::from(b.is_ascii_digit());
-            scan.blank &= b == b' ';
-            if !is_x12_char(b) && scan.bad.is_none() {
-                scan.bad = Some(i);
-            }
-            if separators.is_some() && (b == component || Some(b) == repetition) {
-                scan.special = true;
-            }
+    pub(crate) fn of(value: &[u8], classes: &Classes) -> Scan {
+        let mut any = 0u8;
+        let mut all = u8::MAX;
+        let mut digits = 0usize;
+        for &b in value {
+            let class = classes.0[usize::from(b)];
+            any |= class;
+            all &= class;
+            digits += usize::from(class & DIGIT);
         }
-        scan
+        Scan {
+            // Only a value with a bad byte is read again, to say where.
+            bad: if any & BAD != 0 {
+                value.iter().position(|&b| !is_x12_char(b))
+            } else {
+                None
+            },
+            digits,
+            blank: all & SPACE != 0,
+            special: any & SEPARATOR != 0,
+        }
     }
 }
 
@@ -545,38 +718,35 @@ fn check_note(
     out: &mut Vec<ElementIssue>,
     composite_position: u8,
 ) {
-    let flags: Vec<bool> = note.positions.iter().map(|&p| present(p)).collect();
-    let any = flags.iter().any(|&f| f);
-    let all = flags.iter().all(|&f| f);
-    let first = flags.first().copied().unwrap_or(false);
-    let others_any = flags.iter().skip(1).any(|&f| f);
-    let others_all = flags.iter().skip(1).all(|&f| f);
+    // Each position asked once (a composite's `present` splits the element); bit i of
+    // `flags` for `note.positions[i]` (the schema allows at most 64 positions a note).
+    let flags = note
+        .positions
+        .iter()
+        .take(SyntaxNote::MAX_POSITIONS)
+        .enumerate()
+        .fold(0u64, |f, (i, &p)| f | (u64::from(present(p)) << i));
+    let flag = |i: usize| flags & (1 << i) != 0;
+    let n = note.positions.len();
+    let set = flags.count_ones() as usize;
+    let first = flag(0);
+    let others = set - usize::from(first);
     let broken = match note.kind {
-        b'P' => any && !all,
-        b'R' => !any,
-        b'E' => flags.iter().filter(|&&f| f).count() > 1,
-        b'C' => first && !others_all,
-        b'L' => first && !others_any,
+        b'P' => set > 0 && set != n,
+        b'R' => set == 0,
+        b'E' => set > 1,
+        b'C' => first && others != n.saturating_sub(1),
+        b'L' => first && others == 0,
         _ => false,
     };
     if !broken {
         return;
     }
     // Point at the first position the rule wants filled (or, for E, the second present).
+    let mut at = note.positions.iter().enumerate();
     let target = match note.kind {
-        b'E' => note
-            .positions
-            .iter()
-            .zip(&flags)
-            .filter(|(_, f)| **f)
-            .nth(1)
-            .map(|(p, _)| *p),
-        _ => note
-            .positions
-            .iter()
-            .zip(&flags)
-            .find(|(_, f)| !**f)
-            .map(|(p, _)| *p),
+        b'E' => at.filter(|(i, _)| flag(*i)).nth(1).map(|(_, p)| *p),
+        _ => at.find(|(i, _)| !flag(*i)).map(|(_, p)| *p),
     }
     .unwrap_or(0);
     let (code, rule) = match note.kind {

@@ -9,6 +9,7 @@
 pub mod edits;
 mod element;
 mod envelope;
+mod fields;
 mod structure;
 
 use std::io::{self, Read};
@@ -23,6 +24,7 @@ use crate::schema::{Guide, NodeKind, guide_for};
 use crate::syntax::{Delimiters, Position, Segment};
 
 use edits::{ClaimKind, ClaimView, EDITS, Tagged};
+use fields::Fields;
 use structure::Walker;
 
 /// How to validate.
@@ -627,7 +629,7 @@ impl<'a> Claims<'a> {
         if segment.id() == b"CLM" && !missing {
             return Some(text(segment.value(1)));
         }
-        self.claim.first().map(|c| text(c.segment.value(1)))
+        self.claim.first().map(|c| text(c.value(1)))
     }
 
     /// True when `id` ends the claim being collected (a new claim, HL or the SE).
@@ -640,7 +642,7 @@ impl<'a> Claims<'a> {
         let id = tagged.segment.id();
         let loop_id = tagged.loop_id;
         if id == b"HL" {
-            match tagged.segment.value(3) {
+            match tagged.value(3) {
                 b"20" => {
                     self.billing.clear();
                     self.subscriber.clear();
@@ -660,7 +662,7 @@ impl<'a> Claims<'a> {
             }
         }
         if id == b"BHT" {
-            self.chargeable = tagged.segment.value(6) == b"CH";
+            self.chargeable = tagged.value(6) == b"CH";
         }
         let part = if loop_id.starts_with("2000A") || loop_id.starts_with("2010A") {
             &mut self.billing
@@ -693,7 +695,7 @@ fn finish_claim<'a>(
     if let Some(kept) = kept {
         kept.keep(claims);
     }
-    let claim_id = text(clm.segment.value(1));
+    let claim_id = text(clm.value(1));
     let view = ClaimView {
         kind,
         chargeable: claims.chargeable,
@@ -724,7 +726,7 @@ fn finish_claim<'a>(
         .collect();
     out.push(ClaimResult {
         claim_id,
-        total_charge: text(clm.segment.value(2)),
+        total_charge: text(clm.value(2)),
         position: clm.segment.position(),
         segment_in_set: clm.index,
         status: ClaimStatus::Accepted,
@@ -824,6 +826,8 @@ fn check_set<'r>(
     let mut claims = Claims::default();
     let mut claim_results = Vec::new();
     let mut hits = Vec::new();
+    let delimiters = set.delimiters();
+    let classes = element::Classes::new(Some((delimiters.component, delimiters.repetition)));
     let mut last: Option<(Segment<'r>, u64)> = None;
     let mut last_hl: Option<(Segment<'r>, u64)> = None;
     for (i, segment) in set.segments().enumerate() {
@@ -832,7 +836,9 @@ fn check_set<'r>(
         if segment.id() == b"HL" {
             last_hl = Some((segment, index));
         }
-        let node = walker.place(&segment, &mut structure_issues);
+        // The elements found once, read by index from here on (structure, elements, edits).
+        let fields = Fields::of(&segment);
+        let node = walker.place(&segment, &fields, &mut structure_issues);
         let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
         for issue in structure_issues.drain(..) {
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
@@ -845,7 +851,7 @@ fn check_set<'r>(
             continue;
         };
         if let NodeKind::Segment(spec) = &guide.nodes[node].kind {
-            element::check_segment(&segment, spec, &mut element_issues);
+            element::check_segment(&segment, &fields, &classes, spec, &mut element_issues);
             for issue in element_issues.drain(..) {
                 let mut location = segment_location(&context, &segment, index, loop_id);
                 location.element = (issue.element > 0).then_some(issue.element);
@@ -857,7 +863,7 @@ fn check_set<'r>(
             }
         }
         if segment.id() == b"HL" {
-            walker.hierarchy(&segment, loop_id, &mut structure_issues);
+            walker.hierarchy(&segment, &fields, loop_id, &mut structure_issues);
             for issue in structure_issues.drain(..) {
                 let location = segment_location(&context, &segment, index, issue.loop_id);
                 findings.push(Finding::new(issue.code, location, issue.message));
@@ -869,6 +875,7 @@ fn check_set<'r>(
                 segment,
                 index,
                 key: crate::schema::id_key(segment.id()),
+                fields,
             };
             if claims.ends_claim(segment.id()) {
                 finish_claim(

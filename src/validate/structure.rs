@@ -8,8 +8,12 @@
 //! children that never came.
 
 use crate::finding::Code;
-use crate::schema::{Guide, NodeKind, SegmentSpec, Usage, id_key};
+use std::cell::OnceCell;
+
+use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage, id_key};
 use crate::syntax::Segment;
+
+use super::fields::Fields;
 
 /// A structure problem, placed at the segment being handled when it was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +42,22 @@ pub(crate) struct Walker<'g> {
     frames: Vec<Frame>,
     depth: usize,
     hl: Hierarchy,
+    /// Recent look-ups of a loop's children by segment id: see [`Walker::candidates`].
+    cache: [Candidates<'g>; CACHE],
+    /// For each node, the segment use that starts it (itself for a segment use), so a
+    /// match is one spec test, not a walk down the loops' first children.
+    leading: Vec<Option<&'g SegmentSpec>>,
+}
+
+/// Slots of [`Walker::cache`] (a power of two).
+const CACHE: usize = 64;
+
+/// One cached look-up: loop node, segment id key, the loop's children starting with it.
+#[derive(Clone, Copy)]
+struct Candidates<'g> {
+    node: usize,
+    key: u32,
+    children: &'g [usize],
 }
 
 /// The HL state: ids seen, their levels, and the previous HL's child code.
@@ -56,6 +76,14 @@ impl<'g> Walker<'g> {
             frames: Vec::new(),
             depth: 0,
             hl: Hierarchy::default(),
+            cache: [Candidates {
+                node: usize::MAX,
+                key: 0,
+                children: &[],
+            }; CACHE],
+            leading: (0..guide.nodes.len())
+                .map(|node| leading_spec(guide, node))
+                .collect(),
         };
         walker.reset();
         walker
@@ -89,29 +117,32 @@ impl<'g> Walker<'g> {
     pub(crate) fn place(
         &mut self,
         segment: &Segment<'_>,
+        fields: &Fields,
         issues: &mut Vec<StructureIssue>,
     ) -> Option<usize> {
-        let heads = Heads::of(segment);
-        let key = heads.key;
+        let key = id_key(segment.id());
+        let heads = Heads {
+            key,
+            segment,
+            fields,
+            first: OnceCell::new(),
+        };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
-            let frame = &self.frames[level];
-            let node = &self.guide.nodes[frame.node];
-            let children = &node.children;
+            let (frame_node, frame_pos) = (self.frames[level].node, self.frames[level].pos);
+            let guide = self.guide;
+            let children = &guide.nodes[frame_node].children;
             // Only children starting with this segment id can match.
-            let candidates: &[usize] = match node.by_id.binary_search_by_key(&key, |(k, _)| *k) {
-                Ok(at) => &node.by_id[at].1,
-                Err(_) => &[],
-            };
+            let candidates = self.candidates(frame_node, key);
             // A loop's leading segment (child 0) always starts a new occurrence of the loop,
             // found one level up; inside the loop the search starts after it.
-            let lower = usize::from(frame.node != Guide::ROOT);
-            let start = frame.pos.max(lower);
+            let lower = usize::from(frame_node != Guide::ROOT);
+            let start = frame_pos.max(lower);
             let found = candidates
                 .iter()
                 .copied()
                 .filter(|&i| i >= start)
-                .find(|&i| self.matches(children[i], segment, &heads));
+                .find(|&i| self.matches(children[i], &heads));
             if let Some(i) = found {
                 while self.depth > level + 1 {
                     self.close(issues);
@@ -124,9 +155,7 @@ impl<'g> Walker<'g> {
                     .iter()
                     .copied()
                     .filter(|&i| i >= lower && i < start)
-                    .find(|&i| {
-                        self.is_segment(children[i]) && self.matches(children[i], segment, &heads)
-                    });
+                    .find(|&i| self.is_segment(children[i]) && self.matches(children[i], &heads));
                 if let Some(i) = earlier {
                     let node = children[i];
                     // Counted where it belongs, so it is not also reported missing.
@@ -178,6 +207,30 @@ impl<'g> Walker<'g> {
             });
         }
         None
+    }
+
+    /// The children of loop `node` that start with segment id `key` (their positions), from
+    /// the loop's sorted `by_id`. A set asks the same few dozen (loop, id) pairs over and
+    /// over, so answers are kept in a small direct-mapped cache.
+    #[inline]
+    fn candidates(&mut self, node: usize, key: u32) -> &'g [usize] {
+        let hash = key.wrapping_mul(0x9E37_79B9) ^ (node as u32).wrapping_mul(0x85EB_CA6B);
+        let slot = (hash >> (32 - CACHE.trailing_zeros())) as usize;
+        let cached = self.cache[slot];
+        if cached.node == node && cached.key == key {
+            return cached.children;
+        }
+        let by_id = &self.guide.nodes[node].by_id;
+        let children: &'g [usize] = match by_id.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => &by_id[at].1,
+            Err(_) => &[],
+        };
+        self.cache[slot] = Candidates {
+            node,
+            key,
+            children,
+        };
+        children
     }
 
     /// For an unexpected segment whose id has qualified uses, names the qualifier it carries.
@@ -317,6 +370,7 @@ impl<'g> Walker<'g> {
     pub(crate) fn hierarchy(
         &mut self,
         hl: &Segment<'_>,
+        fields: &Fields,
         loop_id: &'static str,
         issues: &mut Vec<StructureIssue>,
     ) {
@@ -327,10 +381,10 @@ impl<'g> Walker<'g> {
             message,
         };
         let expected = self.hl.levels.len() + 1;
-        let id = parse_number(hl.value(1));
-        let parent = hl.value(2);
-        let level = hl.value(3).to_vec();
-        let children = match hl.value(4) {
+        let id = parse_number(fields.value(hl, 1));
+        let parent = fields.value(hl, 2);
+        let level = fields.value(hl, 3).to_vec();
+        let children = match fields.value(hl, 4) {
             b"1" => Some(true),
             b"0" => Some(false),
             _ => None,
@@ -442,67 +496,54 @@ impl<'g> Walker<'g> {
     }
 
     /// True when `segment` is the segment use `node` (or starts the loop `node`).
-    fn matches(&self, node: usize, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
-        match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => spec_matches(spec, segment, heads),
-            NodeKind::Loop(_) => self.guide.nodes[node]
-                .children
-                .first()
-                .is_some_and(|&first| self.matches(first, segment, heads)),
-        }
+    #[inline]
+    fn matches(&self, node: usize, heads: &Heads<'_, '_>) -> bool {
+        self.leading
+            .get(node)
+            .copied()
+            .flatten()
+            .is_some_and(|spec| spec_matches(spec, heads))
     }
 }
 
-/// The first elements of a segment, split once per placement: qualifiers sit there.
-pub(crate) struct Heads<'a> {
+/// The segment use that starts `node`: itself, or a loop's first child's, down the loops;
+/// `None` for an empty loop.
+fn leading_spec(guide: &Guide, node: usize) -> Option<&SegmentSpec> {
+    match &guide.nodes[node].kind {
+        NodeKind::Segment(spec) => Some(spec),
+        NodeKind::Loop(_) => guide.nodes[node]
+            .children
+            .first()
+            .and_then(|&first| leading_spec(guide, first)),
+    }
+}
+
+/// The segment being placed, with its id key and its elements found once.
+pub(crate) struct Heads<'h, 'a> {
     key: u32,
-    elements: [&'a [u8]; HEADS],
-    count: usize,
-}
-
-/// Elements kept in [`Heads`]; qualifiers beyond them are read from the segment.
-const HEADS: usize = 1;
-
-impl<'a> Heads<'a> {
-    pub(crate) fn of(segment: &Segment<'a>) -> Self {
-        let mut heads = Heads {
-            key: id_key(segment.id()),
-            elements: [&[]; HEADS],
-            count: 0,
-        };
-        for (slot, element) in heads.elements.iter_mut().zip(segment.elements()) {
-            *slot = element.as_bytes();
-            heads.count += 1;
-        }
-        heads
-    }
+    segment: &'h Segment<'a>,
+    fields: &'h Fields,
+    /// Element 1 packed for code-list look-ups (most qualifiers sit there), packed at most
+    /// once however many uses of the id are tried.
+    first: OnceCell<Option<CodeKey<'a>>>,
 }
 
 /// Id and qualifier values match.
 #[inline]
-pub(crate) fn spec_matches(spec: &SegmentSpec, segment: &Segment<'_>, heads: &Heads<'_>) -> bool {
-    if spec.key != heads.key {
-        return false;
-    }
-    spec.qualifier.iter().all(|(e, c, values)| {
-        let position = usize::from(*e);
-        let value = if position <= heads.count && *c == 0 {
-            Some(heads.elements[position - 1])
-        } else {
-            // A repeated qualifier (the 999's CTX01) is read from its first repetition.
-            let first = segment
-                .element(position)
-                .and_then(|e| e.repetitions().next());
-            first.and_then(|element| {
-                if *c == 0 {
-                    Some(element.as_bytes())
-                } else {
-                    element.component(usize::from(*c))
-                }
-            })
-        };
-        value.is_some_and(|v| values.contains(v))
-    })
+pub(crate) fn spec_matches(spec: &SegmentSpec, heads: &Heads<'_, '_>) -> bool {
+    spec.key == heads.key
+        && spec.qualifier.iter().all(|(e, c, values)| {
+            if (*e, *c) == (1, 0) {
+                let first = heads
+                    .first
+                    .get_or_init(|| heads.fields.get(heads.segment, 1).map(CodeKey::new));
+                return first.as_ref().is_some_and(|k| values.contains_key(k));
+            }
+            heads
+                .fields
+                .qualifier(heads.segment, usize::from(*e), usize::from(*c))
+                .is_some_and(|v| values.contains(v))
+        })
 }
 
 fn parse_number(bytes: &[u8]) -> Option<usize> {
