@@ -121,9 +121,16 @@ fn write_isa<W: Write>(
     delimiters: &Delimiters,
 ) {
     let clean = |v: &str| without_delimiters(v.as_bytes(), delimiters);
+    // The input's ISA15 is mirrored only when it is one of the two codes: a broken
+    // interchange may hold anything there, a delimiter included.
     let usage = options
         .usage
-        .or_else(|| info.usage_indicator.bytes().next())
+        .or_else(|| {
+            info.usage_indicator
+                .bytes()
+                .next()
+                .filter(|b| matches!(b, b'P' | b'T'))
+        })
         .unwrap_or(b'T');
     w.segment(b"ISA")
         .e(b"00")
@@ -738,6 +745,32 @@ mod tests {
             ["TA1*591189734*250331*1445*E*021~"],
             "{ta1}"
         );
+    }
+
+    #[test]
+    fn a_usage_indicator_that_is_a_delimiter_is_not_mirrored() {
+        // ISA15 replaced by the component separator: the TA1's ISA says T, and its
+        // elements stay where they belong.
+        let input = edited(Kind::Professional, 1, 2, &[]);
+        let text = String::from_utf8(input).expect("ASCII");
+        let isa_end = text.find('~').expect("an ISA");
+        let mut isa = text[..isa_end].to_string();
+        let usage_at = isa.len() - 3;
+        assert!(matches!(&isa[usage_at..usage_at + 1], "P" | "T"), "{isa}");
+        isa.replace_range(usage_at..usage_at + 1, ":");
+        let input = format!("{isa}{}", &text[isa_end..]);
+        let mut out = Vec::new();
+        validate(
+            input.as_bytes(),
+            &ValidateOptions::new(),
+            &mut Ta1Writer::new(&mut out, options()),
+        )
+        .expect("in memory");
+        let ta1 = String::from_utf8(out).expect("ASCII");
+        let ack_isa = ta1.lines().next().expect("an ISA");
+        assert_eq!(ack_isa.split('*').count(), 17, "{ack_isa}");
+        assert!(ack_isa.ends_with("*0*T*:~"), "{ack_isa}");
+        assert!(ta1.contains("TA1*"), "{ta1}");
     }
 
     #[test]
