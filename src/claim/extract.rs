@@ -20,7 +20,7 @@
 use std::io::{self, Read};
 
 use crate::finding::{Finding, Severity};
-use crate::syntax::{Position, Segment};
+use crate::syntax::Position;
 use crate::validate::edits::{ClaimKind, Tagged};
 use crate::validate::{
     ClaimResult, ClaimSegments, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
@@ -270,35 +270,26 @@ fn source(
     }
 }
 
-/// The most elements read from one segment; the 837 segments the model covers have at most
-/// 21 (CLM, SV1), and any beyond are ignored.
-const MAX_ELEMENTS: usize = 24;
-
-/// A segment's elements split once (reading `Segment::value(n)` for each field would walk
-/// the segment again every time).
-struct Fields<'a> {
-    values: [&'a [u8]; MAX_ELEMENTS],
+/// One placed segment's elements, read through the index the validator built when it read
+/// the segment ([`Tagged::value`]): nothing is split again here.
+struct Fields<'t, 'a> {
+    tagged: &'t Tagged<'a>,
     component: u8,
 }
 
-impl<'a> Fields<'a> {
-    fn new(segment: &Segment<'a>) -> Self {
-        let mut values: [&'a [u8]; MAX_ELEMENTS] = [&[]; MAX_ELEMENTS];
-        for (slot, element) in values.iter_mut().zip(segment.elements()) {
-            *slot = element.as_bytes();
-        }
+impl<'t, 'a> Fields<'t, 'a> {
+    #[inline]
+    fn new(tagged: &'t Tagged<'a>) -> Self {
         Fields {
-            values,
-            component: segment.delimiters().component,
+            tagged,
+            component: tagged.segment.delimiters().component,
         }
     }
 
     /// Element `n` (1-based); empty when absent.
+    #[inline]
     fn raw(&self, n: usize) -> &'a [u8] {
-        n.checked_sub(1)
-            .and_then(|i| self.values.get(i))
-            .copied()
-            .unwrap_or_default()
+        self.tagged.value(n)
     }
 
     /// Element `n` as text, empty when absent.
@@ -376,7 +367,7 @@ fn date_text(format: &[u8], value: &[u8]) -> String {
     .unwrap_or_else(|| text(value))
 }
 
-fn dtp(f: &Fields<'_>) -> DateValue {
+fn dtp(f: &Fields<'_, '_>) -> DateValue {
     DateValue {
         qualifier: f.text(1),
         format: f.text(2),
@@ -384,28 +375,28 @@ fn dtp(f: &Fields<'_>) -> DateValue {
     }
 }
 
-fn reference(f: &Fields<'_>) -> Reference {
+fn reference(f: &Fields<'_, '_>) -> Reference {
     Reference {
         qualifier: f.text(1),
         value: f.text(2),
     }
 }
 
-fn amount(f: &Fields<'_>) -> AmountValue {
+fn amount(f: &Fields<'_, '_>) -> AmountValue {
     AmountValue {
         qualifier: f.text(1),
         amount: f.text(2),
     }
 }
 
-fn note(f: &Fields<'_>) -> Note {
+fn note(f: &Fields<'_, '_>) -> Note {
     Note {
         code: f.text(1),
         text: f.text(2),
     }
 }
 
-fn contact(f: &Fields<'_>) -> Contact {
+fn contact(f: &Fields<'_, '_>) -> Contact {
     let numbers = [(3, 4), (5, 6), (7, 8)]
         .into_iter()
         .filter(|&(q, v)| !f.raw(q).is_empty() || !f.raw(v).is_empty())
@@ -422,7 +413,7 @@ fn contact(f: &Fields<'_>) -> Contact {
 }
 
 /// CAS: one adjustment per reason (triplets at CAS02-04, 05-07 … 17-19).
-fn adjustments(f: &Fields<'_>, out: &mut Vec<Adjustment>) {
+fn adjustments(f: &Fields<'_, '_>, out: &mut Vec<Adjustment>) {
     for first in (2..=17).step_by(3) {
         if f.raw(first).is_empty() {
             continue;
@@ -437,7 +428,7 @@ fn adjustments(f: &Fields<'_>, out: &mut Vec<Adjustment>) {
 }
 
 /// A C003 composite (SV101, SV202, SV301, SVD03).
-fn procedure(f: &Fields<'_>, n: usize) -> Option<Procedure> {
+fn procedure(f: &Fields<'_, '_>, n: usize) -> Option<Procedure> {
     if f.raw(n).is_empty() {
         return None;
     }
@@ -450,7 +441,7 @@ fn procedure(f: &Fields<'_>, n: usize) -> Option<Procedure> {
 }
 
 /// Fills a party's NM1 fields, keeping what PRV may have set before it.
-fn name_into(party: &mut Party, f: &Fields<'_>) {
+fn name_into(party: &mut Party, f: &Fields<'_, '_>) {
     party.entity = f.text(1);
     party.entity_type = f.text(2);
     party.name = f.text(3);
@@ -461,14 +452,14 @@ fn name_into(party: &mut Party, f: &Fields<'_>) {
     party.id = f.opt(9);
 }
 
-fn named(f: &Fields<'_>) -> Party {
+fn named(f: &Fields<'_, '_>) -> Party {
     let mut party = Party::default();
     name_into(&mut party, f);
     party
 }
 
 /// Applies a segment of a party's loop (N3, N4, DMG, PRV, REF, PER); others are skipped.
-fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_>) {
+fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"N3" => {
             let address = party.address.get_or_insert_with(Address::default);
@@ -501,7 +492,7 @@ fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_>) {
 fn header(claim: &mut Claim, header: &[Tagged<'_>]) {
     for tagged in header {
         let id = tagged.segment.id();
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             (_, b"BHT") => {
                 claim.transaction = Transaction {
@@ -528,7 +519,7 @@ fn billing(claim: &mut Claim, segments: &[Tagged<'_>]) {
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000A", b"PRV") | ("2010AA", _) => {
                 if id == b"NM1" {
@@ -561,7 +552,7 @@ fn subscriber(claim: &mut Claim, segments: &[Tagged<'_>]) {
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000B", b"SBR") => {
                 let s = &mut claim.subscriber;
@@ -589,7 +580,7 @@ fn patient_level(segments: &[Tagged<'_>]) -> Patient {
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000C", b"PAT") => patient.relationship = f.text(1),
             ("2010CA", b"NM1") => name_into(&mut patient.person, &f),
@@ -606,7 +597,7 @@ const DIAGNOSIS_QUALIFIERS: &[&[u8]] = &[
     b"ABK", b"ABF", b"ABJ", b"ABN", b"APR", b"BK", b"BF", b"BJ", b"BN", b"PR",
 ];
 
-fn health_codes(claim: &mut Claim, f: &Fields<'_>) {
+fn health_codes(claim: &mut Claim, f: &Fields<'_, '_>) {
     for n in 1..=12 {
         if f.raw(n).is_empty() {
             continue;
@@ -628,7 +619,7 @@ fn health_codes(claim: &mut Claim, f: &Fields<'_>) {
     }
 }
 
-fn clm(claim: &mut Claim, f: &Fields<'_>) {
+fn clm(claim: &mut Claim, f: &Fields<'_, '_>) {
     claim.id = f.text(1);
     claim.total_charge = f.text(2);
     claim.facility_code = text(f.component(5, 1));
@@ -644,7 +635,7 @@ fn clm(claim: &mut Claim, f: &Fields<'_>) {
     claim.delay_reason = f.opt(20);
 }
 
-fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_>) {
+fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"SV1" => {
             line.procedure = procedure(f, 1);
@@ -687,7 +678,7 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_>) {
     }
 }
 
-fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_>) {
+fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"CAS" => adjustments(f, &mut other.adjustments),
         b"AMT" => other.amounts.push(amount(f)),
@@ -700,7 +691,7 @@ fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_>) {
     }
 }
 
-fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Fields<'_>) {
+fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"CAS" => adjustments(f, &mut adjudication.adjustments),
         b"DTP" => adjudication.dates.push(dtp(f)),
@@ -715,7 +706,7 @@ fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Field
 fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
     for tagged in segments {
         let id = tagged.segment.id();
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         let loop_id = tagged.loop_id;
         match loop_id {
             "2300" => match id {
