@@ -233,18 +233,18 @@ fn build_with(segments: &ClaimSegments<'_, '_>, parts: &mut Parts) -> Claim {
         clm_index,
     ));
     let built = parts.header.get(segments.header, header);
-    claim.transaction = built.transaction.clone();
-    claim.submitter = built.submitter.clone();
-    claim.receiver = built.receiver.clone();
+    claim.transaction = built.transaction;
+    claim.submitter = built.submitter;
+    claim.receiver = built.receiver;
     let built = parts.billing.get(segments.billing, billing);
-    claim.billing_provider = built.billing_provider.clone();
-    claim.pay_to = built.pay_to.clone();
-    claim.pay_to_plan = built.pay_to_plan.clone();
+    claim.billing_provider = built.billing_provider;
+    claim.pay_to = built.pay_to;
+    claim.pay_to_plan = built.pay_to_plan;
     let built = parts.subscriber.get(segments.subscriber, subscriber);
-    claim.subscriber = built.subscriber.clone();
-    claim.payer = built.payer.clone();
+    claim.subscriber = built.subscriber;
+    claim.payer = built.payer;
     if let Some(patient) = segments.patient {
-        claim.patient = Some(parts.patient.get(patient, patient_level).clone());
+        claim.patient = Some(parts.patient.get(patient, patient_level));
     }
     claim_loops(&mut claim, segments.claim);
     claim
@@ -260,7 +260,7 @@ struct Parts {
 }
 
 /// BHT, 1000A and 1000B as read.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct HeaderPart {
     transaction: Transaction,
     submitter: Party,
@@ -268,7 +268,7 @@ struct HeaderPart {
 }
 
 /// 2000A and its 2010Ax loops as read.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct BillingPart {
     billing_provider: Party,
     pay_to: Option<Party>,
@@ -276,7 +276,7 @@ struct BillingPart {
 }
 
 /// 2000B and its 2010Bx loops as read.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct SubscriberPart {
     subscriber: Subscriber,
     payer: Party,
@@ -294,10 +294,11 @@ struct Cached<T> {
     /// The segments' bytes, one after another.
     bytes: Vec<u8>,
     delimiters: Option<Delimiters>,
-    value: T,
+    /// What was built, once the segments came a second time.
+    value: Option<T>,
 }
 
-impl<T: Default> Default for Cached<T> {
+impl<T> Default for Cached<T> {
     fn default() -> Self {
         Cached {
             loops: Vec::new(),
@@ -305,31 +306,40 @@ impl<T: Default> Default for Cached<T> {
             bytes: Vec::new(),
             // Matches no segments, not even none: the first call builds.
             delimiters: None,
-            value: T::default(),
+            value: None,
         }
     }
 }
 
-impl<T> Cached<T> {
-    /// The value built from `segments`, built by `build` unless the last call saw the same.
-    fn get(&mut self, segments: &[Tagged<'_>], build: fn(&[Tagged<'_>]) -> T) -> &T {
-        if !self.holds(segments) {
-            self.value = build(segments);
-            self.loops.clear();
-            self.ends.clear();
-            self.bytes.clear();
-            for tagged in segments {
-                self.loops.push(tagged.loop_id);
-                self.bytes.extend_from_slice(tagged.segment.as_bytes());
-                self.ends.push(self.bytes.len());
+impl<T: Clone> Cached<T> {
+    /// The value built from `segments`. Segments seen for the first time are built and
+    /// only remembered; a copy is kept when the same segments come again, and cloned from
+    /// then on. So a part no other claim shares (most subscribers) is built once and never
+    /// copied, and a shared one is built twice, then cloned.
+    fn get(&mut self, segments: &[Tagged<'_>], build: fn(&[Tagged<'_>]) -> T) -> T {
+        if self.holds(segments) {
+            if let Some(value) = &self.value {
+                return value.clone();
             }
-            self.delimiters = Some(
-                segments
-                    .first()
-                    .map_or_else(Delimiters::default, |t| t.segment.delimiters()),
-            );
+            let value = build(segments);
+            self.value = Some(value.clone());
+            return value;
         }
-        &self.value
+        self.value = None;
+        self.loops.clear();
+        self.ends.clear();
+        self.bytes.clear();
+        for tagged in segments {
+            self.loops.push(tagged.loop_id);
+            self.bytes.extend_from_slice(tagged.segment.as_bytes());
+            self.ends.push(self.bytes.len());
+        }
+        self.delimiters = Some(
+            segments
+                .first()
+                .map_or_else(Delimiters::default, |t| t.segment.delimiters()),
+        );
+        build(segments)
     }
 
     /// True when `segments` are those the value was built from.
