@@ -20,7 +20,7 @@
 use std::io::{self, Read};
 
 use crate::finding::{Finding, Severity};
-use crate::syntax::{Position, Segment};
+use crate::syntax::{Delimiters, Position};
 use crate::validate::edits::{ClaimKind, Tagged};
 use crate::validate::{
     ClaimResult, ClaimSegments, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
@@ -134,6 +134,8 @@ pub struct Extractor<'s> {
     sink: &'s mut dyn ClaimSink,
     /// Counts so far (its `validation` is left empty: [`validate`] returns that).
     pub summary: ExtractSummary,
+    /// The parts the claims of a set usually share, as last built.
+    parts: Parts,
 }
 
 impl<'s> Extractor<'s> {
@@ -142,6 +144,7 @@ impl<'s> Extractor<'s> {
         Extractor {
             sink,
             summary: ExtractSummary::default(),
+            parts: Parts::default(),
         }
     }
 }
@@ -179,7 +182,7 @@ impl Observer for Extractor<'_> {
         if !segments.set.accepted() {
             return Ok(());
         }
-        let claim = build_claim(segments);
+        let claim = build_with(segments, &mut self.parts);
         self.summary.claims += 1;
         if segments
             .result
@@ -207,6 +210,13 @@ fn syntax_errors(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
 /// Builds one claim from the segments the validator placed. Never fails: what is missing
 /// stays empty, what the model does not cover is skipped.
 pub fn build_claim(segments: &ClaimSegments<'_, '_>) -> Claim {
+    build_with(segments, &mut Parts::default())
+}
+
+/// [`build_claim`], reusing the header, billing provider, subscriber and patient parts built
+/// for an earlier claim when their segments are the same: consecutive claims usually share
+/// them, and cloning what was built costs less than reading the segments again.
+fn build_with(segments: &ClaimSegments<'_, '_>, parts: &mut Parts) -> Claim {
     let mut claim = Claim {
         claim_type: match segments.kind {
             ClaimKind::Professional => ClaimType::Professional,
@@ -222,14 +232,137 @@ pub fn build_claim(segments: &ClaimSegments<'_, '_>) -> Claim {
         segments.set,
         clm_index,
     ));
-    header(&mut claim, segments.header);
-    billing(&mut claim, segments.billing);
-    subscriber(&mut claim, segments.subscriber);
+    let built = parts.header.get(segments.header, header);
+    claim.transaction = built.transaction;
+    claim.submitter = built.submitter;
+    claim.receiver = built.receiver;
+    let built = parts.billing.get(segments.billing, billing);
+    claim.billing_provider = built.billing_provider;
+    claim.pay_to = built.pay_to;
+    claim.pay_to_plan = built.pay_to_plan;
+    let built = parts.subscriber.get(segments.subscriber, subscriber);
+    claim.subscriber = built.subscriber;
+    claim.payer = built.payer;
     if let Some(patient) = segments.patient {
-        claim.patient = Some(patient_level(patient));
+        claim.patient = Some(parts.patient.get(patient, patient_level));
     }
     claim_loops(&mut claim, segments.claim);
     claim
+}
+
+/// The parts of a claim built from the loops above its 2300, each as last built.
+#[derive(Default)]
+struct Parts {
+    header: Cached<HeaderPart>,
+    billing: Cached<BillingPart>,
+    subscriber: Cached<SubscriberPart>,
+    patient: Cached<Patient>,
+}
+
+/// BHT, 1000A and 1000B as read.
+#[derive(Clone, Default)]
+struct HeaderPart {
+    transaction: Transaction,
+    submitter: Party,
+    receiver: Party,
+}
+
+/// 2000A and its 2010Ax loops as read.
+#[derive(Clone, Default)]
+struct BillingPart {
+    billing_provider: Party,
+    pay_to: Option<Party>,
+    pay_to_plan: Option<Party>,
+}
+
+/// 2000B and its 2010Bx loops as read.
+#[derive(Clone, Default)]
+struct SubscriberPart {
+    subscriber: Subscriber,
+    payer: Party,
+}
+
+/// What was built from one run of segments, with what identifies those segments: each
+/// one's loop and bytes, and the delimiters. What is built depends on nothing else, so the
+/// same segments (the same loop met by the next claim, or an identical one) give the same
+/// value; neither addresses nor positions are trusted, as buffers are reused.
+struct Cached<T> {
+    /// Loop id of each segment.
+    loops: Vec<&'static str>,
+    /// Where each segment's bytes end in `bytes`.
+    ends: Vec<usize>,
+    /// The segments' bytes, one after another.
+    bytes: Vec<u8>,
+    delimiters: Option<Delimiters>,
+    /// What was built, once the segments came a second time.
+    value: Option<T>,
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached {
+            loops: Vec::new(),
+            ends: Vec::new(),
+            bytes: Vec::new(),
+            // Matches no segments, not even none: the first call builds.
+            delimiters: None,
+            value: None,
+        }
+    }
+}
+
+impl<T: Clone> Cached<T> {
+    /// The value built from `segments`. Segments seen for the first time are built and
+    /// only remembered; a copy is kept when the same segments come again, and cloned from
+    /// then on. So a part no other claim shares (most subscribers) is built once and never
+    /// copied, and a shared one is built twice, then cloned.
+    fn get(&mut self, segments: &[Tagged<'_>], build: fn(&[Tagged<'_>]) -> T) -> T {
+        if self.holds(segments) {
+            if let Some(value) = &self.value {
+                return value.clone();
+            }
+            let value = build(segments);
+            self.value = Some(value.clone());
+            return value;
+        }
+        self.value = None;
+        self.loops.clear();
+        self.ends.clear();
+        self.bytes.clear();
+        for tagged in segments {
+            self.loops.push(tagged.loop_id);
+            self.bytes.extend_from_slice(tagged.segment.as_bytes());
+            self.ends.push(self.bytes.len());
+        }
+        self.delimiters = Some(
+            segments
+                .first()
+                .map_or_else(Delimiters::default, |t| t.segment.delimiters()),
+        );
+        build(segments)
+    }
+
+    /// True when `segments` are those the value was built from.
+    fn holds(&self, segments: &[Tagged<'_>]) -> bool {
+        let Some(delimiters) = self.delimiters else {
+            return false;
+        };
+        if segments.len() != self.loops.len() {
+            return false;
+        }
+        let mut start = 0;
+        for ((tagged, loop_id), &end) in segments.iter().zip(&self.loops).zip(&self.ends) {
+            let segment = &tagged.segment;
+            if tagged.loop_id != *loop_id
+                || segment.delimiters() != delimiters
+                || self.bytes.get(start..end) != Some(segment.as_bytes())
+            {
+                return false;
+            }
+            start = end;
+        }
+        true
+    }
 }
 
 fn source(
@@ -270,35 +403,26 @@ fn source(
     }
 }
 
-/// The most elements read from one segment; the 837 segments the model covers have at most
-/// 21 (CLM, SV1), and any beyond are ignored.
-const MAX_ELEMENTS: usize = 24;
-
-/// A segment's elements split once (reading `Segment::value(n)` for each field would walk
-/// the segment again every time).
-struct Fields<'a> {
-    values: [&'a [u8]; MAX_ELEMENTS],
+/// One placed segment's elements, read through the index the validator built when it read
+/// the segment ([`Tagged::value`]): nothing is split again here.
+struct Fields<'t, 'a> {
+    tagged: &'t Tagged<'a>,
     component: u8,
 }
 
-impl<'a> Fields<'a> {
-    fn new(segment: &Segment<'a>) -> Self {
-        let mut values: [&'a [u8]; MAX_ELEMENTS] = [&[]; MAX_ELEMENTS];
-        for (slot, element) in values.iter_mut().zip(segment.elements()) {
-            *slot = element.as_bytes();
-        }
+impl<'t, 'a> Fields<'t, 'a> {
+    #[inline]
+    fn new(tagged: &'t Tagged<'a>) -> Self {
         Fields {
-            values,
-            component: segment.delimiters().component,
+            tagged,
+            component: tagged.segment.delimiters().component,
         }
     }
 
     /// Element `n` (1-based); empty when absent.
+    #[inline]
     fn raw(&self, n: usize) -> &'a [u8] {
-        n.checked_sub(1)
-            .and_then(|i| self.values.get(i))
-            .copied()
-            .unwrap_or_default()
+        self.tagged.value(n)
     }
 
     /// Element `n` as text, empty when absent.
@@ -327,16 +451,19 @@ impl<'a> Fields<'a> {
     /// Components of element `n` as text, trailing empty ones dropped (inner empty ones
     /// kept: positions matter).
     fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<String> {
-        let parts: Vec<&[u8]> = self
-            .components(n)
-            .skip(from.saturating_sub(1))
-            .take(to.saturating_sub(from) + 1)
-            .collect();
-        let used = parts
-            .iter()
-            .rposition(|p| !p.is_empty())
-            .map_or(0, |i| i + 1);
-        parts.iter().take(used).map(|p| text(p)).collect()
+        let parts = || {
+            self.components(n)
+                .skip(from.saturating_sub(1))
+                .take(to.saturating_sub(from) + 1)
+        };
+        let used = parts()
+            .enumerate()
+            .filter(|(_, p)| !p.is_empty())
+            .last()
+            .map_or(0, |(i, _)| i + 1);
+        let mut list = Vec::with_capacity(used);
+        list.extend(parts().take(used).map(text));
+        list
     }
 }
 
@@ -352,31 +479,53 @@ fn opt(bytes: &[u8]) -> Option<String> {
     (!bytes.is_empty()).then(|| text(bytes))
 }
 
+/// True when `bytes` is a `CCYYMMDD` date the model rewrites: eight digits.
+fn is_date(bytes: &[u8]) -> bool {
+    bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit)
+}
+
+/// Appends eight digits as ISO 8601 `CCYY-MM-DD`.
+fn push_iso(out: &mut String, digits: &[u8]) {
+    for (i, &b) in digits.iter().enumerate() {
+        if i == 4 || i == 6 {
+            out.push('-');
+        }
+        out.push(char::from(b));
+    }
+}
+
 /// `CCYYMMDD` as ISO 8601 `CCYY-MM-DD`, when it is eight digits; `None` otherwise.
 fn iso_date(bytes: &[u8]) -> Option<String> {
-    if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
+    if !is_date(bytes) {
         return None;
     }
-    let t = |r: std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r]).into_owned();
-    Some(format!("{}-{}-{}", t(0..4), t(4..6), t(6..8)))
+    let mut out = String::with_capacity(10);
+    push_iso(&mut out, bytes);
+    Some(out)
 }
 
 /// A date element in the model's convention: D8 → `2011-05-11`, RD8 → `2011-05-11/2011-05-14`
-/// when the dates are eight digits, anything else as written.
+/// when the dates are eight digits, anything else as written. Built in one allocation.
 fn date_text(format: &[u8], value: &[u8]) -> String {
     match format {
         b"D8" => iso_date(value),
         b"RD8" => value.iter().position(|b| *b == b'-').and_then(|dash| {
-            let from = iso_date(&value[..dash])?;
-            let to = iso_date(&value[dash + 1..])?;
-            Some(format!("{from}/{to}"))
+            let (from, to) = (value.get(..dash)?, value.get(dash + 1..)?);
+            if !(is_date(from) && is_date(to)) {
+                return None;
+            }
+            let mut out = String::with_capacity(21);
+            push_iso(&mut out, from);
+            out.push('/');
+            push_iso(&mut out, to);
+            Some(out)
         }),
         _ => None,
     }
     .unwrap_or_else(|| text(value))
 }
 
-fn dtp(f: &Fields<'_>) -> DateValue {
+fn dtp(f: &Fields<'_, '_>) -> DateValue {
     DateValue {
         qualifier: f.text(1),
         format: f.text(2),
@@ -384,28 +533,28 @@ fn dtp(f: &Fields<'_>) -> DateValue {
     }
 }
 
-fn reference(f: &Fields<'_>) -> Reference {
+fn reference(f: &Fields<'_, '_>) -> Reference {
     Reference {
         qualifier: f.text(1),
         value: f.text(2),
     }
 }
 
-fn amount(f: &Fields<'_>) -> AmountValue {
+fn amount(f: &Fields<'_, '_>) -> AmountValue {
     AmountValue {
         qualifier: f.text(1),
         amount: f.text(2),
     }
 }
 
-fn note(f: &Fields<'_>) -> Note {
+fn note(f: &Fields<'_, '_>) -> Note {
     Note {
         code: f.text(1),
         text: f.text(2),
     }
 }
 
-fn contact(f: &Fields<'_>) -> Contact {
+fn contact(f: &Fields<'_, '_>) -> Contact {
     let numbers = [(3, 4), (5, 6), (7, 8)]
         .into_iter()
         .filter(|&(q, v)| !f.raw(q).is_empty() || !f.raw(v).is_empty())
@@ -422,7 +571,7 @@ fn contact(f: &Fields<'_>) -> Contact {
 }
 
 /// CAS: one adjustment per reason (triplets at CAS02-04, 05-07 … 17-19).
-fn adjustments(f: &Fields<'_>, out: &mut Vec<Adjustment>) {
+fn adjustments(f: &Fields<'_, '_>, out: &mut Vec<Adjustment>) {
     for first in (2..=17).step_by(3) {
         if f.raw(first).is_empty() {
             continue;
@@ -437,7 +586,7 @@ fn adjustments(f: &Fields<'_>, out: &mut Vec<Adjustment>) {
 }
 
 /// A C003 composite (SV101, SV202, SV301, SVD03).
-fn procedure(f: &Fields<'_>, n: usize) -> Option<Procedure> {
+fn procedure(f: &Fields<'_, '_>, n: usize) -> Option<Procedure> {
     if f.raw(n).is_empty() {
         return None;
     }
@@ -450,7 +599,7 @@ fn procedure(f: &Fields<'_>, n: usize) -> Option<Procedure> {
 }
 
 /// Fills a party's NM1 fields, keeping what PRV may have set before it.
-fn name_into(party: &mut Party, f: &Fields<'_>) {
+fn name_into(party: &mut Party, f: &Fields<'_, '_>) {
     party.entity = f.text(1);
     party.entity_type = f.text(2);
     party.name = f.text(3);
@@ -461,14 +610,14 @@ fn name_into(party: &mut Party, f: &Fields<'_>) {
     party.id = f.opt(9);
 }
 
-fn named(f: &Fields<'_>) -> Party {
+fn named(f: &Fields<'_, '_>) -> Party {
     let mut party = Party::default();
     name_into(&mut party, f);
     party
 }
 
 /// Applies a segment of a party's loop (N3, N4, DMG, PRV, REF, PER); others are skipped.
-fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_>) {
+fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"N3" => {
             let address = party.address.get_or_insert_with(Address::default);
@@ -498,13 +647,14 @@ fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_>) {
 }
 
 /// BHT, 1000A, 1000B.
-fn header(claim: &mut Claim, header: &[Tagged<'_>]) {
+fn header(header: &[Tagged<'_>]) -> HeaderPart {
+    let mut part = HeaderPart::default();
     for tagged in header {
         let id = tagged.segment.id();
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             (_, b"BHT") => {
-                claim.transaction = Transaction {
+                part.transaction = Transaction {
                     purpose: f.text(2),
                     reference: f.text(3),
                     date: iso_date(f.raw(4)).unwrap_or_else(|| f.text(4)),
@@ -512,59 +662,63 @@ fn header(claim: &mut Claim, header: &[Tagged<'_>]) {
                     claim_or_encounter: f.text(6),
                 }
             }
-            ("1000A", b"NM1") => name_into(&mut claim.submitter, &f),
-            ("1000A", _) => party_detail(&mut claim.submitter, id, &f),
-            ("1000B", b"NM1") => name_into(&mut claim.receiver, &f),
-            ("1000B", _) => party_detail(&mut claim.receiver, id, &f),
+            ("1000A", b"NM1") => name_into(&mut part.submitter, &f),
+            ("1000A", _) => party_detail(&mut part.submitter, id, &f),
+            ("1000B", b"NM1") => name_into(&mut part.receiver, &f),
+            ("1000B", _) => party_detail(&mut part.receiver, id, &f),
             _ => {}
         }
     }
+    part
 }
 
 /// 2000A, 2010AA, 2010AB, 2010AC.
-fn billing(claim: &mut Claim, segments: &[Tagged<'_>]) {
+fn billing(segments: &[Tagged<'_>]) -> BillingPart {
+    let mut part = BillingPart::default();
     for tagged in segments {
         let id = tagged.segment.id();
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000A", b"PRV") | ("2010AA", _) => {
                 if id == b"NM1" {
-                    name_into(&mut claim.billing_provider, &f);
+                    name_into(&mut part.billing_provider, &f);
                 } else {
-                    party_detail(&mut claim.billing_provider, id, &f);
+                    party_detail(&mut part.billing_provider, id, &f);
                 }
             }
-            ("2010AB", b"NM1") => claim.pay_to = Some(named(&f)),
+            ("2010AB", b"NM1") => part.pay_to = Some(named(&f)),
             ("2010AB", _) => {
-                if let Some(party) = claim.pay_to.as_mut() {
+                if let Some(party) = part.pay_to.as_mut() {
                     party_detail(party, id, &f);
                 }
             }
-            ("2010AC", b"NM1") => claim.pay_to_plan = Some(named(&f)),
+            ("2010AC", b"NM1") => part.pay_to_plan = Some(named(&f)),
             ("2010AC", _) => {
-                if let Some(party) = claim.pay_to_plan.as_mut() {
+                if let Some(party) = part.pay_to_plan.as_mut() {
                     party_detail(party, id, &f);
                 }
             }
             _ => {}
         }
     }
+    part
 }
 
 /// 2000B, 2010BA, 2010BB.
-fn subscriber(claim: &mut Claim, segments: &[Tagged<'_>]) {
+fn subscriber(segments: &[Tagged<'_>]) -> SubscriberPart {
+    let mut part = SubscriberPart::default();
     for tagged in segments {
         let id = tagged.segment.id();
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000B", b"SBR") => {
-                let s = &mut claim.subscriber;
+                let s = &mut part.subscriber;
                 s.payer_responsibility = f.text(1);
                 s.relationship = f.opt(2);
                 s.group_number = f.opt(3);
@@ -572,13 +726,14 @@ fn subscriber(claim: &mut Claim, segments: &[Tagged<'_>]) {
                 s.insurance_type = f.opt(5);
                 s.claim_filing = f.opt(9);
             }
-            ("2010BA", b"NM1") => name_into(&mut claim.subscriber.member, &f),
-            ("2010BA", _) => party_detail(&mut claim.subscriber.member, id, &f),
-            ("2010BB", b"NM1") => name_into(&mut claim.payer, &f),
-            ("2010BB", _) => party_detail(&mut claim.payer, id, &f),
+            ("2010BA", b"NM1") => name_into(&mut part.subscriber.member, &f),
+            ("2010BA", _) => party_detail(&mut part.subscriber.member, id, &f),
+            ("2010BB", b"NM1") => name_into(&mut part.payer, &f),
+            ("2010BB", _) => party_detail(&mut part.payer, id, &f),
             _ => {}
         }
     }
+    part
 }
 
 /// 2000C, 2010CA.
@@ -589,7 +744,7 @@ fn patient_level(segments: &[Tagged<'_>]) -> Patient {
         if id == b"HL" {
             continue;
         }
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000C", b"PAT") => patient.relationship = f.text(1),
             ("2010CA", b"NM1") => name_into(&mut patient.person, &f),
@@ -606,7 +761,7 @@ const DIAGNOSIS_QUALIFIERS: &[&[u8]] = &[
     b"ABK", b"ABF", b"ABJ", b"ABN", b"APR", b"BK", b"BF", b"BJ", b"BN", b"PR",
 ];
 
-fn health_codes(claim: &mut Claim, f: &Fields<'_>) {
+fn health_codes(claim: &mut Claim, f: &Fields<'_, '_>) {
     for n in 1..=12 {
         if f.raw(n).is_empty() {
             continue;
@@ -628,7 +783,7 @@ fn health_codes(claim: &mut Claim, f: &Fields<'_>) {
     }
 }
 
-fn clm(claim: &mut Claim, f: &Fields<'_>) {
+fn clm(claim: &mut Claim, f: &Fields<'_, '_>) {
     claim.id = f.text(1);
     claim.total_charge = f.text(2);
     claim.facility_code = text(f.component(5, 1));
@@ -644,7 +799,7 @@ fn clm(claim: &mut Claim, f: &Fields<'_>) {
     claim.delay_reason = f.opt(20);
 }
 
-fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_>) {
+fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"SV1" => {
             line.procedure = procedure(f, 1);
@@ -687,7 +842,7 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_>) {
     }
 }
 
-fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_>) {
+fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"CAS" => adjustments(f, &mut other.adjustments),
         b"AMT" => other.amounts.push(amount(f)),
@@ -700,7 +855,7 @@ fn other_payer_detail(other: &mut OtherPayer, id: &[u8], f: &Fields<'_>) {
     }
 }
 
-fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Fields<'_>) {
+fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Fields<'_, '_>) {
     match id {
         b"CAS" => adjustments(f, &mut adjudication.adjustments),
         b"DTP" => adjudication.dates.push(dtp(f)),
@@ -709,13 +864,33 @@ fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Field
     }
 }
 
+/// Makes room for the claim's service lines and providers at once. These elements of the
+/// model are large (hundreds of bytes): growing their vectors one push at a time means
+/// reallocating, and the first push alone asks for four, a request large enough to make the
+/// allocator consolidate its free lists (a few per cent of extraction time by profile).
+fn reserve(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    let (mut lines, mut providers, mut other_payers) = (0, 0, 0);
+    for tagged in segments {
+        match (tagged.loop_id, tagged.segment.id()) {
+            ("2400", b"LX") => lines += 1,
+            ("2320", b"SBR") => other_payers += 1,
+            (loop_id, b"NM1") if loop_id.starts_with("2310") => providers += 1,
+            _ => {}
+        }
+    }
+    claim.lines.reserve_exact(lines);
+    claim.providers.reserve_exact(providers);
+    claim.other_payers.reserve_exact(other_payers);
+}
+
 /// The 2300 loop and everything under it (2310x, 2320, 2330x, 2400, 2410, 2420x, 2430).
 /// Each loop's first segment opens a new element of the model; a segment of a loop whose
 /// opener is missing (only possible in a set the validator rejected) is skipped.
 fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    reserve(claim, segments);
     for tagged in segments {
         let id = tagged.segment.id();
-        let f = Fields::new(&tagged.segment);
+        let f = Fields::new(tagged);
         let loop_id = tagged.loop_id;
         match loop_id {
             "2300" => match id {
