@@ -327,14 +327,21 @@ fn unit_from(row: &Row) -> Result<Unit, LedgerError> {
     })
 }
 
-/// Leases due units inside a transaction: `(owner, now, lease_ms, limit, among)` as in
-/// [`Ledger::lease_due`]; their audit rows go to `audit`.
+/// Leases due units inside a transaction, as [`Ledger::lease_due`] asks; their audit rows
+/// go to `audit`.
 fn lease_in(
     tx: &mut Transaction<'_>,
     statements: &Statements,
     audit: &mut AuditBatch,
-    (owner, now, lease_ms, limit, among): (&str, i64, i64, usize, Option<&[String]>),
+    request: &LeaseRequest<'_>,
+    now: i64,
 ) -> Result<Vec<Unit>, LedgerError> {
+    let LeaseRequest {
+        owner,
+        lease_ms,
+        limit,
+        among,
+    } = *request;
     if limit == 0 || among.is_some_and(|keys| keys.is_empty()) {
         return Ok(Vec::new());
     }
@@ -652,7 +659,13 @@ impl Ledger for PostgresLedger {
             &mut tx,
             &self.statements,
             &mut audit,
-            (owner, now, lease_ms, limit, among),
+            &LeaseRequest {
+                owner,
+                lease_ms,
+                limit,
+                among,
+            },
+            now,
         )?;
         audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
@@ -692,12 +705,7 @@ impl Ledger for PostgresLedger {
         let mut audit = AuditBatch::default();
         let results = record_in(&mut tx, &self.statements, &mut audit, records, now)?;
         let leased = match lease {
-            Some(l) => lease_in(
-                &mut tx,
-                &self.statements,
-                &mut audit,
-                (l.owner, now, l.lease_ms, l.limit, l.among),
-            )?,
+            Some(l) => lease_in(&mut tx, &self.statements, &mut audit, l, now)?,
             None => Vec::new(),
         };
         audit.write(&mut tx, &self.statements.write_audit)?;
