@@ -45,9 +45,9 @@ fn claims(n: usize) -> Vec<Claim> {
     (0..n)
         .map(|i| {
             let mut claim = fixture[i % fixture.len()].clone();
-            claim.id = format!("PCN{i:09}");
-            claim.subscriber.member.id = Some(format!("MBR{:08}", i / 3));
-            claim.billing_provider.name = format!("PRACTICE {}", i / 50);
+            claim.id = compact_str::format_compact!("PCN{i:09}");
+            claim.subscriber.member.id = Some(compact_str::format_compact!("MBR{:08}", i / 3));
+            claim.billing_provider.name = compact_str::format_compact!("PRACTICE {}", i / 50);
             claim
         })
         .collect()

@@ -220,7 +220,7 @@ fn refused(input: &[u8], kind: &str, secret: &str) -> String {
 #[test]
 fn bad_claims_are_named_by_position_and_field_never_by_value() {
     let message = refused(
-        &edited(|c| c[2].lines[0].charge = "44*0".to_string()),
+        &edited(|c| c[2].lines[0].charge = "44*0".into()),
         "837p",
         "44*0",
     );
@@ -230,27 +230,27 @@ fn bad_claims_are_named_by_position_and_field_never_by_value() {
     );
 
     let message = refused(
-        &edited(|c| c[1].subscriber.member.name = "WILSON~JONES".to_string()),
+        &edited(|c| c[1].subscriber.member.name = "WILSON~JONES".into()),
         "837p",
         "JONES",
     );
     assert!(message.contains("claim 1: subscriber.member.name: holds the segment terminator"));
 
     let message = refused(
-        &edited(|c| c[0].subscriber.member.birth_date = Some("1980-02-30".to_string())),
+        &edited(|c| c[0].subscriber.member.birth_date = Some("1980-02-30".into())),
         "837p",
         "1980",
     );
     assert!(message.contains("claim 0: subscriber.member.birth_date: is not a real calendar date"));
 
     let message = refused(
-        &edited(|c| c[0].lines[1].dates[0].value = "03/21/2025".to_string()),
+        &edited(|c| c[0].lines[1].dates[0].value = "03/21/2025".into()),
         "837p",
         "03/21",
     );
     assert!(message.contains("claim 0: lines[1].dates[0].value: is not an ISO 8601 date"));
 
-    let message = refused(&edited(|c| c[0].id = String::new()), "837p", "");
+    let message = refused(&edited(|c| c[0].id = String::new().into()), "837p", "");
     assert!(message.contains("claim 0: id: is empty"), "{message}");
 
     let message = refused(&edited(|_| {}), "837i", "");
@@ -303,7 +303,7 @@ fn a_refused_claim_leaves_no_output_file() {
     let dir = std::env::temp_dir().join(format!("x12pipe-write-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let input = dir.join("claims.ndjson");
-    std::fs::write(&input, edited(|c| c[2].lines[0].charge = "x".to_string())).expect("input");
+    std::fs::write(&input, edited(|c| c[2].lines[0].charge = "x".into())).expect("input");
     let out = dir.join("out.x12");
     let output = x12pipe(
         &[
@@ -378,38 +378,39 @@ fn iso(day: u32) -> String {
 
 fn org(entity: &str, name: &str, qualifier: &str, id: &str) -> Party {
     Party {
-        entity: entity.to_string(),
-        entity_type: "2".to_string(),
-        name: name.to_string(),
-        id_qualifier: Some(qualifier.to_string()),
-        id: Some(id.to_string()),
+        entity: entity.into(),
+        entity_type: "2".into(),
+        name: name.into(),
+        id_qualifier: Some(qualifier.into()),
+        id: Some(id.into()),
         ..Party::default()
     }
 }
 
 fn address(line1: &str, zip: &str) -> Address {
     Address {
-        line1: line1.to_string(),
-        city: "DES MOINES".to_string(),
-        state: Some("IA".to_string()),
-        postal_code: Some(zip.to_string()),
+        line1: line1.into(),
+        city: "DES MOINES".into(),
+        state: Some("IA".into()),
+        postal_code: Some(zip.into()),
         ..Address::default()
     }
 }
 
 fn person(entity: &str, last: &str, first: &str, birth_day: u32) -> Party {
     Party {
-        entity: entity.to_string(),
-        entity_type: "1".to_string(),
-        name: last.to_string(),
-        first_name: Some(first.to_string()),
+        entity: entity.into(),
+        entity_type: "1".into(),
+        name: last.into(),
+        first_name: Some(first.into()),
         address: Some(address("12 ELM ST", "50301")),
         birth_date: Some(
             iso(birth_day)
                 .replacen("2025", "1980", 1)
-                .replacen("2026", "1981", 1),
+                .replacen("2026", "1981", 1)
+                .into(),
         ),
-        gender: Some("F".to_string()),
+        gender: Some("F".into()),
         ..Party::default()
     }
 }
@@ -470,38 +471,38 @@ fn claim(shape: &Shape, index: usize) -> Claim {
         "XX",
         &npi(1000 + shape.provider * 7919),
     );
-    billing.provider_code = Some("BI".to_string());
+    billing.provider_code = Some("BI".into());
     billing.taxonomy = Some(
         match kind {
             ClaimType::Professional => "207Q00000X",
             ClaimType::Institutional => "282N00000X",
             ClaimType::Dental => "122300000X",
         }
-        .to_string(),
+        .into(),
     );
     billing.address = Some(address("4909 CEDAR LN", "503070815"));
     billing.references = vec![Reference {
-        qualifier: "EI".to_string(),
-        value: "810437482".to_string(),
+        qualifier: "EI".into(),
+        value: "810437482".into(),
     }];
     let dependent = shape.patient.is_some();
     let mut member = person("IL", "SUBSCRIBER", &format!("S{}", shape.subscriber), 40);
-    member.id_qualifier = Some("MI".to_string());
-    member.id = Some(format!("MEMBER{}", shape.subscriber));
+    member.id_qualifier = Some("MI".into());
+    member.id = Some(format!("MEMBER{}", shape.subscriber).into());
     if dependent {
         member.birth_date = None;
         member.gender = None;
     }
     let subscriber = Subscriber {
-        payer_responsibility: "P".to_string(),
-        relationship: (!dependent).then(|| "18".to_string()),
-        group_number: Some("GRP1".to_string()),
-        claim_filing: Some("CI".to_string()),
+        payer_responsibility: "P".into(),
+        relationship: (!dependent).then(|| "18".into()),
+        group_number: Some("GRP1".into()),
+        claim_filing: Some("CI".into()),
         member,
         ..Subscriber::default()
     };
     let patient = shape.patient.map(|p| Patient {
-        relationship: "19".to_string(),
+        relationship: "19".into(),
         person: person("QC", "DEPENDENT", &format!("D{p}"), 100),
     });
     let day = iso(shape.day.max(120));
@@ -514,8 +515,8 @@ fn claim(shape: &Shape, index: usize) -> Claim {
         })
         .enumerate()
         .map(|(i, code)| HealthCode {
-            qualifier: if i == 0 { "ABK" } else { "ABF" }.to_string(),
-            code: code.to_string(),
+            qualifier: if i == 0 { "ABK" } else { "ABF" }.into(),
+            code: (*code).into(),
             ..HealthCode::default()
         })
         .collect();
@@ -525,34 +526,34 @@ fn claim(shape: &Shape, index: usize) -> Claim {
         .enumerate()
         .map(|(i, &charge)| {
             let mut line = ServiceLine {
-                number: (i + 1).to_string(),
-                charge: cents(charge),
-                units: Some("1".to_string()),
+                number: (i + 1).to_string().into(),
+                charge: cents(charge).into(),
+                units: Some("1".into()),
                 dates: vec![DateValue {
-                    qualifier: "472".to_string(),
-                    format: "D8".to_string(),
-                    value: day.clone(),
+                    qualifier: "472".into(),
+                    format: "D8".into(),
+                    value: day.clone().into(),
                 }],
                 references: vec![Reference {
-                    qualifier: "6R".to_string(),
-                    value: format!("C{index}L{i}"),
+                    qualifier: "6R".into(),
+                    value: format!("C{index}L{i}").into(),
                 }],
                 ..ServiceLine::default()
             };
             match kind {
                 ClaimType::Professional => {
                     line.procedure = Some(procedure("HC", "99213"));
-                    line.unit_basis = Some("UN".to_string());
-                    line.diagnosis_pointers = vec!["1".to_string()];
+                    line.unit_basis = Some("UN".into());
+                    line.diagnosis_pointers = vec!["1".into()];
                 }
                 ClaimType::Institutional => {
-                    line.revenue_code = Some("0450".to_string());
+                    line.revenue_code = Some("0450".into());
                     line.procedure = Some(procedure("HC", "99283"));
-                    line.unit_basis = Some("UN".to_string());
+                    line.unit_basis = Some("UN".into());
                 }
                 ClaimType::Dental => {
                     line.procedure = Some(procedure("AD", "D0120"));
-                    line.diagnosis_pointers = vec!["1".to_string()];
+                    line.diagnosis_pointers = vec!["1".into()];
                 }
             }
             line
@@ -566,27 +567,27 @@ fn claim(shape: &Shape, index: usize) -> Claim {
         attending.address = None;
         attending.birth_date = None;
         attending.gender = None;
-        attending.id_qualifier = Some("XX".to_string());
-        attending.id = Some(npi(424_242));
+        attending.id_qualifier = Some("XX".into());
+        attending.id = Some(npi(424_242).into());
         providers.push(attending);
     }
     Claim {
         claim_type: kind,
         source: None,
         transaction: Transaction {
-            purpose: "00".to_string(),
-            reference: "PROPBATCH".to_string(),
-            date: "2025-12-01".to_string(),
-            time: "1200".to_string(),
-            claim_or_encounter: "CH".to_string(),
+            purpose: "00".into(),
+            reference: "PROPBATCH".into(),
+            date: "2025-12-01".into(),
+            time: "1200".into(),
+            claim_or_encounter: "CH".into(),
         },
         submitter: Party {
             contacts: vec![x12pipe::claim::Contact {
-                function: "IC".to_string(),
-                name: Some("BILLING OFFICE".to_string()),
+                function: "IC".into(),
+                name: Some("BILLING OFFICE".into()),
                 numbers: vec![x12pipe::claim::CommunicationNumber {
-                    qualifier: "TE".to_string(),
-                    value: "5155550100".to_string(),
+                    qualifier: "TE".into(),
+                    value: "5155550100".into(),
                 }],
             }],
             ..org("41", "SUBMITTER", "46", "SUBMITTER01")
@@ -596,28 +597,28 @@ fn claim(shape: &Shape, index: usize) -> Claim {
         subscriber,
         payer: org("PR", "PAYER ONE", "PI", "PAYER1"),
         patient,
-        id: format!("PCN{index:05}"),
-        total_charge: cents(total),
-        facility_code: if institutional { "13" } else { "11" }.to_string(),
-        facility_qualifier: if institutional { "A" } else { "B" }.to_string(),
-        frequency: "1".to_string(),
-        provider_signature: (!institutional).then(|| "Y".to_string()),
-        assignment: Some("A".to_string()),
-        benefits_assigned: Some("Y".to_string()),
-        release_of_information: Some("Y".to_string()),
+        id: format!("PCN{index:05}").into(),
+        total_charge: cents(total).into(),
+        facility_code: if institutional { "13" } else { "11" }.into(),
+        facility_qualifier: if institutional { "A" } else { "B" }.into(),
+        frequency: "1".into(),
+        provider_signature: (!institutional).then(|| "Y".into()),
+        assignment: Some("A".into()),
+        benefits_assigned: Some("Y".into()),
+        release_of_information: Some("Y".into()),
         dates: if institutional {
             vec![DateValue {
-                qualifier: "434".to_string(),
-                format: "RD8".to_string(),
-                value: format!("{day}/{day}"),
+                qualifier: "434".into(),
+                format: "RD8".into(),
+                value: format!("{day}/{day}").into(),
             }]
         } else {
             Vec::new()
         },
         institutional: institutional.then(|| x12pipe::claim::InstitutionalCodes {
-            admission_type: Some("3".to_string()),
+            admission_type: Some("3".into()),
             admission_source: None,
-            patient_status: Some("01".to_string()),
+            patient_status: Some("01".into()),
         }),
         diagnoses,
         providers,
@@ -628,8 +629,8 @@ fn claim(shape: &Shape, index: usize) -> Claim {
 
 fn procedure(qualifier: &str, code: &str) -> Procedure {
     Procedure {
-        qualifier: qualifier.to_string(),
-        code: code.to_string(),
+        qualifier: qualifier.into(),
+        code: code.into(),
         ..Procedure::default()
     }
 }

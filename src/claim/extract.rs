@@ -374,19 +374,19 @@ fn source(
     let (sender_qualifier, sender_id, receiver_qualifier, receiver_id, interchange_control_number) =
         interchange.map_or_else(Default::default, |i| {
             (
-                i.sender_qualifier.clone(),
-                i.sender_id.clone(),
-                i.receiver_qualifier.clone(),
-                i.receiver_id.clone(),
-                i.control_number.clone(),
+                Text::from(i.sender_qualifier.as_str()),
+                Text::from(i.sender_id.as_str()),
+                Text::from(i.receiver_qualifier.as_str()),
+                Text::from(i.receiver_id.as_str()),
+                Text::from(i.control_number.as_str()),
             )
         });
     let (application_sender, application_receiver, group_control_number) =
         group.map_or_else(Default::default, |g| {
             (
-                g.sender.clone(),
-                g.receiver.clone(),
-                g.control_number.clone(),
+                Text::from(g.sender.as_str()),
+                Text::from(g.receiver.as_str()),
+                Text::from(g.control_number.as_str()),
             )
         });
     Source {
@@ -426,12 +426,12 @@ impl<'t, 'a> Fields<'t, 'a> {
     }
 
     /// Element `n` as text, empty when absent.
-    fn text(&self, n: usize) -> String {
+    fn text(&self, n: usize) -> Text {
         text(self.raw(n))
     }
 
     /// Element `n` as text, `None` when absent or empty.
-    fn opt(&self, n: usize) -> Option<String> {
+    fn opt(&self, n: usize) -> Option<Text> {
         opt(self.raw(n))
     }
 
@@ -450,7 +450,7 @@ impl<'t, 'a> Fields<'t, 'a> {
 
     /// Components of element `n` as text, trailing empty ones dropped (inner empty ones
     /// kept: positions matter).
-    fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<String> {
+    fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<Text> {
         let parts = || {
             self.components(n)
                 .skip(from.saturating_sub(1))
@@ -467,15 +467,15 @@ impl<'t, 'a> Fields<'t, 'a> {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
+fn text(bytes: &[u8]) -> Text {
     // Claim data is ASCII: the plain check is faster than the lossy decoder's.
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(text) => Text::from(text),
+        Err(_) => Text::from(String::from_utf8_lossy(bytes)),
     }
 }
 
-fn opt(bytes: &[u8]) -> Option<String> {
+fn opt(bytes: &[u8]) -> Option<Text> {
     (!bytes.is_empty()).then(|| text(bytes))
 }
 
@@ -485,7 +485,7 @@ fn is_date(bytes: &[u8]) -> bool {
 }
 
 /// Appends eight digits as ISO 8601 `CCYY-MM-DD`.
-fn push_iso(out: &mut String, digits: &[u8]) {
+fn push_iso(out: &mut Text, digits: &[u8]) {
     for (i, &b) in digits.iter().enumerate() {
         if i == 4 || i == 6 {
             out.push('-');
@@ -495,18 +495,18 @@ fn push_iso(out: &mut String, digits: &[u8]) {
 }
 
 /// `CCYYMMDD` as ISO 8601 `CCYY-MM-DD`, when it is eight digits; `None` otherwise.
-fn iso_date(bytes: &[u8]) -> Option<String> {
+fn iso_date(bytes: &[u8]) -> Option<Text> {
     if !is_date(bytes) {
         return None;
     }
-    let mut out = String::with_capacity(10);
+    let mut out = Text::with_capacity(10);
     push_iso(&mut out, bytes);
     Some(out)
 }
 
 /// A date element in the model's convention: D8 → `2011-05-11`, RD8 → `2011-05-11/2011-05-14`
 /// when the dates are eight digits, anything else as written. Built in one allocation.
-fn date_text(format: &[u8], value: &[u8]) -> String {
+fn date_text(format: &[u8], value: &[u8]) -> Text {
     match format {
         b"D8" => iso_date(value),
         b"RD8" => value.iter().position(|b| *b == b'-').and_then(|dash| {
@@ -514,7 +514,7 @@ fn date_text(format: &[u8], value: &[u8]) -> String {
             if !(is_date(from) && is_date(to)) {
                 return None;
             }
-            let mut out = String::with_capacity(21);
+            let mut out = Text::with_capacity(21);
             push_iso(&mut out, from);
             out.push('/');
             push_iso(&mut out, to);
@@ -1145,7 +1145,7 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
         let proc = line.procedure.as_ref().expect("SV101");
         assert_eq!(
             (proc.code.as_str(), proc.modifiers.as_slice()),
-            ("99213", &["25".to_string()][..])
+            ("99213", &[Text::from("25")][..])
         );
         assert_eq!(line.diagnosis_pointers, ["1", "2"]);
         assert_eq!(line.dates[0].value, "2023-12-01/2023-12-03");
@@ -1204,7 +1204,7 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
         .expect("memory");
         assert_eq!(
             statuses,
-            [("151".to_string(), crate::validate::ClaimStatus::Rejected)]
+            [(Text::from("151"), crate::validate::ClaimStatus::Rejected)]
         );
         assert_eq!(summary.claims_with_errors, 1);
     }

@@ -16,6 +16,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The model's text: short codes, identifiers, amounts and names, nearly all under 24 bytes,
+/// which [`CompactString`] keeps inline. Extraction builds some 60 of them per claim, and
+/// with `String` the allocator was a quarter of its time.
+pub type Text = compact_str::CompactString;
+
 /// Which 837 a claim belongs to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,23 +41,23 @@ pub enum ClaimType {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// ISA05.
-    pub sender_qualifier: String,
+    pub sender_qualifier: Text,
     /// ISA06, padding removed.
-    pub sender_id: String,
+    pub sender_id: Text,
     /// ISA07.
-    pub receiver_qualifier: String,
+    pub receiver_qualifier: Text,
     /// ISA08, padding removed.
-    pub receiver_id: String,
+    pub receiver_id: Text,
     /// ISA13, the interchange control number.
-    pub interchange_control_number: String,
+    pub interchange_control_number: Text,
     /// GS02, the application sender.
-    pub application_sender: String,
+    pub application_sender: Text,
     /// GS03, the application receiver.
-    pub application_receiver: String,
+    pub application_receiver: Text,
     /// GS06, the group control number.
-    pub group_control_number: String,
+    pub group_control_number: Text,
     /// ST02, the transaction set control number.
-    pub transaction_set_control_number: String,
+    pub transaction_set_control_number: Text,
     /// Position of the CLM in its transaction set (ST = 1).
     pub segment_in_set: u64,
 }
@@ -62,15 +67,15 @@ pub struct Source {
 #[serde(deny_unknown_fields)]
 pub struct Transaction {
     /// BHT02, transaction set purpose (`00` original, `18` reissue).
-    pub purpose: String,
+    pub purpose: Text,
     /// BHT03, the originator's reference.
-    pub reference: String,
+    pub reference: Text,
     /// BHT04, creation date (ISO 8601 when it is a valid CCYYMMDD).
-    pub date: String,
+    pub date: Text,
     /// BHT05, creation time (HHMM, HHMMSS…) as written.
-    pub time: String,
+    pub time: Text,
     /// BHT06, `CH` chargeable (claim) or `RP` reporting (encounter).
-    pub claim_or_encounter: String,
+    pub claim_or_encounter: Text,
 }
 
 /// A person or organization: an NM1 and the segments of its loop (N3/N4, DMG, PRV, REF, PER).
@@ -80,42 +85,42 @@ pub struct Transaction {
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// NM101, entity identifier code (`85` billing provider, `IL` subscriber, `PR` payer…).
-    pub entity: String,
+    pub entity: Text,
     /// NM102, `1` person or `2` organization.
-    pub entity_type: String,
+    pub entity_type: Text,
     /// NM103, last name or organization name.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub name: Text,
     /// NM104, first name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// NM105, middle name or initial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub middle_name: Option<String>,
+    pub middle_name: Option<Text>,
     /// NM107, name suffix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_suffix: Option<String>,
+    pub name_suffix: Option<Text>,
     /// NM108, identification code qualifier (`XX` NPI, `MI` member id, `PI` payer id, `46`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_qualifier: Option<String>,
+    pub id_qualifier: Option<Text>,
     /// NM109, the identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// PRV01, provider code (`BI` billing, `PE` performing, `AT` attending…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_code: Option<String>,
+    pub provider_code: Option<Text>,
     /// PRV03, provider taxonomy code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub taxonomy: Option<String>,
+    pub taxonomy: Option<Text>,
     /// N3/N4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// DMG02, date of birth (ISO 8601 when valid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birth_date: Option<String>,
+    pub birth_date: Option<Text>,
     /// DMG03, `F`, `M` or `U`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
+    pub gender: Option<Text>,
     /// REF segments of the loop (tax id `EI`, SSN `SY`, secondary ids…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
@@ -129,25 +134,25 @@ pub struct Party {
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// N301.
-    pub line1: String,
+    pub line1: Text,
     /// N302.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
+    pub line2: Option<Text>,
     /// N401.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub city: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub city: Text,
     /// N402, state or province code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// N403, postal code (ZIP or ZIP+4 without a dash, as written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Text>,
     /// N404, country code (outside the US).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// N407, country subdivision code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country_subdivision: Option<String>,
+    pub country_subdivision: Option<Text>,
 }
 
 /// A PER segment.
@@ -155,10 +160,10 @@ pub struct Address {
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     /// PER01, contact function (`IC` information contact).
-    pub function: String,
+    pub function: Text,
     /// PER02, the contact's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// PER03..PER08: up to three numbers, each a qualifier (`TE`, `EM`, `FX`, `EX`) and value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub numbers: Vec<CommunicationNumber>,
@@ -169,9 +174,9 @@ pub struct Contact {
 #[serde(deny_unknown_fields)]
 pub struct CommunicationNumber {
     /// `TE` telephone, `EM` e-mail, `FX` fax, `EX` extension.
-    pub qualifier: String,
+    pub qualifier: Text,
     /// The number or address.
-    pub value: String,
+    pub value: Text,
 }
 
 /// A REF segment.
@@ -179,9 +184,9 @@ pub struct CommunicationNumber {
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     /// REF01, reference identification qualifier (`EI`, `G1`, `F8`, `6R`…).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// REF02.
-    pub value: String,
+    pub value: Text,
 }
 
 /// A DTP segment (or a date element): qualifier, format and value.
@@ -189,12 +194,12 @@ pub struct Reference {
 #[serde(deny_unknown_fields)]
 pub struct DateValue {
     /// DTP01, date/time qualifier (`472` service, `434` statement, `435` admission…).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// DTP02, `D8`, `RD8`, `DT` or `TM`.
-    pub format: String,
+    pub format: Text,
     /// DTP03: ISO 8601 for `D8` (`2011-05-11`) and `RD8` (`2011-05-11/2011-05-14`) when the
     /// dates are eight digits; as written otherwise.
-    pub value: String,
+    pub value: Text,
 }
 
 /// An AMT segment.
@@ -202,9 +207,9 @@ pub struct DateValue {
 #[serde(deny_unknown_fields)]
 pub struct AmountValue {
     /// AMT01, amount qualifier (`F5` patient paid, `D` payer paid, `EAF`…).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// AMT02, as written.
-    pub amount: String,
+    pub amount: Text,
 }
 
 /// An NTE segment.
@@ -212,9 +217,9 @@ pub struct AmountValue {
 #[serde(deny_unknown_fields)]
 pub struct Note {
     /// NTE01, note reference code (`ADD`, `TPO`…).
-    pub code: String,
+    pub code: Text,
     /// NTE02.
-    pub text: String,
+    pub text: Text,
 }
 
 /// One HI composite (C022): a diagnosis or another health care code.
@@ -223,24 +228,24 @@ pub struct Note {
 pub struct HealthCode {
     /// C022-01, code list qualifier (`ABK` ICD-10 principal diagnosis, `ABF` other, `BE`
     /// value code…).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// C022-02, the code (ICD-10 without the dot, as written).
-    pub code: String,
+    pub code: Text,
     /// C022-03, date format qualifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_format: Option<String>,
+    pub date_format: Option<Text>,
     /// C022-04, date or range, as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// C022-05, monetary amount (value codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
+    pub amount: Option<Text>,
     /// C022-06, quantity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<Text>,
     /// C022-09, present-on-admission indicator (837I).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub present_on_admission: Option<String>,
+    pub present_on_admission: Option<Text>,
 }
 
 /// One claim adjustment (a CAS group code with one reason, amount and quantity). A CAS segment
@@ -250,14 +255,14 @@ pub struct HealthCode {
 #[serde(deny_unknown_fields)]
 pub struct Adjustment {
     /// CAS01, claim adjustment group code (`CO`, `PR`, `OA`, `PI`, `CR`).
-    pub group: String,
+    pub group: Text,
     /// CAS02/05/…, adjustment reason code.
-    pub reason: String,
+    pub reason: Text,
     /// CAS03/06/…, amount.
-    pub amount: String,
+    pub amount: Text,
     /// CAS04/07/…, quantity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<Text>,
 }
 
 /// The 2000B subscriber: SBR and the 2010BA loop.
@@ -265,22 +270,22 @@ pub struct Adjustment {
 #[serde(deny_unknown_fields)]
 pub struct Subscriber {
     /// SBR01, payer responsibility sequence (`P`, `S`, `T`…).
-    pub payer_responsibility: String,
+    pub payer_responsibility: Text,
     /// SBR02, `18` when the subscriber is the patient; absent when a 2000C patient follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relationship: Option<String>,
+    pub relationship: Option<Text>,
     /// SBR03, group or policy number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_number: Option<String>,
+    pub group_number: Option<Text>,
     /// SBR04, group name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<Text>,
     /// SBR05, insurance type code (Medicare secondary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insurance_type: Option<String>,
+    pub insurance_type: Option<Text>,
     /// SBR09, claim filing indicator (`CI` commercial, `MB` Medicare Part B, `MC` Medicaid…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claim_filing: Option<String>,
+    pub claim_filing: Option<Text>,
     /// 2010BA: the subscriber (NM1*IL) with address, demographics and references.
     pub member: Party,
 }
@@ -290,7 +295,7 @@ pub struct Subscriber {
 #[serde(deny_unknown_fields)]
 pub struct Patient {
     /// PAT01, relationship to the subscriber (`01` spouse, `19` child…).
-    pub relationship: String,
+    pub relationship: Text,
     /// 2010CA: the patient (NM1*QC).
     pub person: Party,
 }
@@ -301,13 +306,13 @@ pub struct Patient {
 pub struct InstitutionalCodes {
     /// CL101, admission type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admission_type: Option<String>,
+    pub admission_type: Option<Text>,
     /// CL102, admission source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admission_source: Option<String>,
+    pub admission_source: Option<Text>,
     /// CL103, patient status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patient_status: Option<String>,
+    pub patient_status: Option<Text>,
 }
 
 /// A 2320 other subscriber information loop with its 2330x parties.
@@ -315,22 +320,22 @@ pub struct InstitutionalCodes {
 #[serde(deny_unknown_fields)]
 pub struct OtherPayer {
     /// SBR01.
-    pub payer_responsibility: String,
+    pub payer_responsibility: Text,
     /// SBR02, the patient's relationship to this other subscriber.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relationship: Option<String>,
+    pub relationship: Option<Text>,
     /// SBR03.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_number: Option<String>,
+    pub group_number: Option<Text>,
     /// SBR04.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    pub group_name: Option<Text>,
     /// SBR05.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insurance_type: Option<String>,
+    pub insurance_type: Option<Text>,
     /// SBR09.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claim_filing: Option<String>,
+    pub claim_filing: Option<Text>,
     /// CAS segments: the other payer's claim-level adjustments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<Adjustment>,
@@ -339,13 +344,13 @@ pub struct OtherPayer {
     pub amounts: Vec<AmountValue>,
     /// OI03, benefits assignment certification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub benefits_assigned: Option<String>,
+    pub benefits_assigned: Option<Text>,
     /// OI04, patient signature source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patient_signature_source: Option<String>,
+    pub patient_signature_source: Option<Text>,
     /// OI06, release of information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_of_information: Option<String>,
+    pub release_of_information: Option<Text>,
     /// 2330A, the other subscriber (NM1*IL).
     pub subscriber: Party,
     /// 2330B, the other payer (NM1*PR); its DTP (adjudication date) is in `payer_dates`.
@@ -363,15 +368,15 @@ pub struct OtherPayer {
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
     /// C003-01, product/service id qualifier (`HC` HCPCS/CPT, `AD` ADA CDT, `N4` NDC…).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// C003-02, the code.
-    pub code: String,
+    pub code: Text,
     /// C003-03..06, up to four modifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<String>,
+    pub modifiers: Vec<Text>,
     /// C003-07, description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Text>,
 }
 
 /// TOO, tooth information (837D).
@@ -379,12 +384,12 @@ pub struct Procedure {
 #[serde(deny_unknown_fields)]
 pub struct Tooth {
     /// TOO01, code list qualifier (`JP` universal national tooth designation).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// TOO02, tooth number.
-    pub number: String,
+    pub number: Text,
     /// TOO03, tooth surfaces (`M`, `O`, `D`, `B`, `L`…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub surfaces: Vec<String>,
+    pub surfaces: Vec<Text>,
 }
 
 /// LIN and CTP of 2410: the drug administered on a line.
@@ -392,15 +397,15 @@ pub struct Tooth {
 #[serde(deny_unknown_fields)]
 pub struct Drug {
     /// LIN02, `N4` (NDC) and the like.
-    pub qualifier: String,
+    pub qualifier: Text,
     /// LIN03, the drug code.
-    pub code: String,
+    pub code: Text,
     /// CTP04, quantity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<Text>,
     /// CTP05-1, unit (`UN`, `ML`, `GR`, `F2`, `ME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<Text>,
 }
 
 /// A 2430 line adjudication: what another payer did with this line.
@@ -408,18 +413,18 @@ pub struct Drug {
 #[serde(deny_unknown_fields)]
 pub struct LineAdjudication {
     /// SVD01, the other payer's identifier (matches a 2330B NM109).
-    pub payer_id: String,
+    pub payer_id: Text,
     /// SVD02, amount paid for the line.
-    pub paid: String,
+    pub paid: Text,
     /// SVD03, the procedure paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procedure: Option<Procedure>,
     /// SVD05, units paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units: Option<String>,
+    pub units: Option<Text>,
     /// SVD06, bundled line number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bundled_line: Option<String>,
+    pub bundled_line: Option<Text>,
     /// CAS segments of the line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<Adjustment>,
@@ -436,45 +441,45 @@ pub struct LineAdjudication {
 #[serde(deny_unknown_fields)]
 pub struct ServiceLine {
     /// LX01, the line number as written.
-    pub number: String,
+    pub number: Text,
     /// SV201, revenue code (837I).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revenue_code: Option<String>,
+    pub revenue_code: Option<Text>,
     /// SV101, SV202 or SV301.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procedure: Option<Procedure>,
     /// SV102, SV203 or SV302: the line charge as written.
-    pub charge: String,
+    pub charge: Text,
     /// SV103 or SV204, unit basis (`UN` units, `MJ` minutes, `DA` days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit_basis: Option<String>,
+    pub unit_basis: Option<Text>,
     /// SV104, SV205 or SV306: units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units: Option<String>,
+    pub units: Option<Text>,
     /// SV105 or SV303, place of service when it differs from the claim's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub place_of_service: Option<String>,
+    pub place_of_service: Option<Text>,
     /// SV107 or SV311 components: pointers (1-12) to the claim's diagnoses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub diagnosis_pointers: Vec<String>,
+    pub diagnosis_pointers: Vec<Text>,
     /// SV109, emergency indicator (837P).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub emergency: Option<String>,
+    pub emergency: Option<Text>,
     /// SV111, EPSDT indicator (837P).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub epsdt: Option<String>,
+    pub epsdt: Option<Text>,
     /// SV112, family planning indicator (837P).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family_planning: Option<String>,
+    pub family_planning: Option<Text>,
     /// SV207, non-covered charge (837I).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub non_covered_charge: Option<String>,
+    pub non_covered_charge: Option<Text>,
     /// SV304 components, oral cavity designation (837D).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub oral_cavity: Vec<String>,
+    pub oral_cavity: Vec<Text>,
     /// SV305, prosthesis, crown or inlay code (`I` initial, `R` replacement; 837D).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prosthesis: Option<String>,
+    pub prosthesis: Option<Text>,
     /// TOO segments (837D).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teeth: Vec<Tooth>,
@@ -533,39 +538,39 @@ pub struct Claim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patient: Option<Patient>,
     /// CLM01, the patient control number (the provider's claim id).
-    pub id: String,
+    pub id: Text,
     /// CLM02, the total charge as written.
-    pub total_charge: String,
+    pub total_charge: Text,
     /// CLM05-1, place of service (837P/837D) or facility type (837I).
-    pub facility_code: String,
+    pub facility_code: Text,
     /// CLM05-2, `B` (place of service) or `A` (UB-04 bill type).
-    pub facility_qualifier: String,
+    pub facility_qualifier: Text,
     /// CLM05-3, claim frequency (`1` original, `7` replacement, `8` void).
-    pub frequency: String,
+    pub frequency: Text,
     /// CLM06, provider signature on file (837P/837D).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_signature: Option<String>,
+    pub provider_signature: Option<Text>,
     /// CLM07, assignment or plan participation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<String>,
+    pub assignment: Option<Text>,
     /// CLM08, benefits assignment certification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub benefits_assigned: Option<String>,
+    pub benefits_assigned: Option<Text>,
     /// CLM09, release of information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_of_information: Option<String>,
+    pub release_of_information: Option<Text>,
     /// CLM10, patient signature source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patient_signature_source: Option<String>,
+    pub patient_signature_source: Option<Text>,
     /// CLM11 components, related causes (`AA` auto accident, `EM`, `OA`) with CLM11-4 state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub related_causes: Vec<String>,
+    pub related_causes: Vec<Text>,
     /// CLM12, special program code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub special_program: Option<String>,
+    pub special_program: Option<Text>,
     /// CLM20, delay reason code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay_reason: Option<String>,
+    pub delay_reason: Option<Text>,
     /// 2300 DTP segments (`431` onset, `434` statement, `435` admission, `096` discharge…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dates: Vec<DateValue>,

@@ -40,7 +40,7 @@ use std::io::{self, Write};
 
 use super::model::{
     Adjustment, Claim, ClaimType, Contact, DateValue, HealthCode, OtherPayer, Party, Patient,
-    Procedure, ServiceLine, Subscriber, Transaction,
+    Procedure, ServiceLine, Subscriber, Text, Transaction,
 };
 use crate::syntax::delimiters::describe_byte;
 use crate::syntax::{DelimiterRole, Delimiters};
@@ -376,7 +376,7 @@ struct Header {
     submitter: Party,
     receiver: Party,
     /// ISA13, GS06, ST02 of the claim's source: claims from different sets stay apart.
-    source: Option<(String, String, String)>,
+    source: Option<(Text, Text, Text)>,
 }
 
 type BillingKey = (Party, Option<Party>, Option<Party>);
@@ -676,44 +676,43 @@ impl<W: Write> ClaimWriter<W> {
         let o = &self.options;
         let source = claim.source.as_ref();
         let pick = |given: &Option<String>,
-                    from_source: Option<&String>,
-                    fallback: Option<&String>|
+                    from_source: Option<&Text>,
+                    fallback: Option<&str>|
          -> Option<String> {
             given
                 .clone()
-                .or_else(|| from_source.filter(|v| !v.is_empty()).cloned())
-                .or_else(|| fallback.cloned())
+                .or_else(|| from_source.filter(|v| !v.is_empty()).map(|v| v.to_string()))
+                .or_else(|| fallback.map(str::to_string))
         };
-        let zz = "ZZ".to_string();
         let sender_qualifier = pick(
             &o.sender_qualifier,
             source.map(|s| &s.sender_qualifier),
-            Some(&zz),
+            Some("ZZ"),
         );
         let sender_id = pick(
             &o.sender_id,
             source.map(|s| &s.sender_id),
-            claim.submitter.id.as_ref(),
+            claim.submitter.id.as_deref(),
         );
         let receiver_qualifier = pick(
             &o.receiver_qualifier,
             source.map(|s| &s.receiver_qualifier),
-            Some(&zz),
+            Some("ZZ"),
         );
         let receiver_id = pick(
             &o.receiver_id,
             source.map(|s| &s.receiver_id),
-            claim.receiver.id.as_ref(),
+            claim.receiver.id.as_deref(),
         );
         let application_sender = pick(
             &o.application_sender,
             source.map(|s| &s.application_sender),
-            sender_id.as_ref(),
+            sender_id.as_deref(),
         );
         let application_receiver = pick(
             &o.application_receiver,
             source.map(|s| &s.application_receiver),
-            receiver_id.as_ref(),
+            receiver_id.as_deref(),
         );
         let d = o.delimiters;
         let field = |name: &str, value: Option<String>, min: usize, max: usize| {
@@ -805,7 +804,7 @@ fn header_of(claim: &Claim) -> Header {
     }
 }
 
-fn source_key(claim: &Claim) -> Option<(String, String, String)> {
+fn source_key(claim: &Claim) -> Option<(Text, Text, Text)> {
     claim.source.as_ref().map(|s| {
         (
             s.interchange_control_number.clone(),
@@ -1041,7 +1040,7 @@ impl<W: Write> Emit<'_, W> {
     }
 
     /// An optional value: absent is an empty element; present must not be empty.
-    fn opt<'v>(&self, field: &str, value: &'v Option<String>) -> Res<&'v [u8]> {
+    fn opt<'v>(&self, field: &str, value: &'v Option<Text>) -> Res<&'v [u8]> {
         match value {
             None => Ok(b""),
             Some(v) => self.text(field, v),
@@ -1056,7 +1055,7 @@ impl<W: Write> Emit<'_, W> {
         Ok(v)
     }
 
-    fn opt_amount<'v>(&self, field: &str, value: &'v Option<String>) -> Res<&'v [u8]> {
+    fn opt_amount<'v>(&self, field: &str, value: &'v Option<Text>) -> Res<&'v [u8]> {
         match value {
             None => Ok(b""),
             Some(v) => self.amount(field, v),
@@ -1457,7 +1456,7 @@ impl<W: Write> Emit<'_, W> {
     fn list<'v, const N: usize>(
         &mut self,
         field: &'static str,
-        values: &'v [String],
+        values: &'v [Text],
     ) -> Res<[&'v [u8]; N]> {
         self.at_most(field, values, N)?;
         let mut out: [&[u8]; N] = [b""; N];
@@ -1934,8 +1933,8 @@ mod tests {
     #[test]
     fn a_new_header_or_provider_opens_new_loops() {
         let mut claims = fixture();
-        claims[1].billing_provider.name = "ANOTHER PRACTICE".to_string();
-        claims[2].transaction.reference = "BATCH0002".to_string();
+        claims[1].billing_provider.name = "ANOTHER PRACTICE".into();
+        claims[2].transaction.reference = "BATCH0002".into();
         let text = write(&claims, options()).unwrap();
         assert_eq!(segments(&text, "ST").len(), 2);
         assert_eq!(
@@ -1967,14 +1966,14 @@ mod tests {
     fn adjustments_of_one_group_share_a_cas_of_six_at_most() {
         let mut claims = fixture();
         let adjustment = |group: &str, reason: &str| Adjustment {
-            group: group.to_string(),
-            reason: reason.to_string(),
-            amount: "1".to_string(),
+            group: group.into(),
+            reason: reason.into(),
+            amount: "1".into(),
             quantity: None,
         };
         let mut list: Vec<Adjustment> = (1..=7).map(|r| adjustment("CO", &r.to_string())).collect();
         list.push(adjustment("PR", "1"));
-        list[1].quantity = Some("2".to_string());
+        list[1].quantity = Some("2".into());
         claims[0].other_payers = vec![OtherPayer {
             adjustments: list,
             ..claims[0].other_payers[0].clone()
@@ -1994,8 +1993,8 @@ mod tests {
     fn hi_splits_by_kind_of_code_and_twelve_per_segment() {
         let mut claims = fixture();
         let code = |q: &str, c: &str| HealthCode {
-            qualifier: q.to_string(),
-            code: c.to_string(),
+            qualifier: q.into(),
+            code: c.into(),
             ..HealthCode::default()
         };
         claims[0].diagnoses = (0..13)
@@ -2018,8 +2017,8 @@ mod tests {
         claim.health_codes.insert(
             0,
             HealthCode {
-                qualifier: "DR".to_string(),
-                code: "470".to_string(),
+                qualifier: "DR".into(),
+                code: "470".into(),
                 ..HealthCode::default()
             },
         );
@@ -2055,32 +2054,32 @@ mod tests {
     #[test]
     fn bad_values_are_named_by_claim_and_path_without_their_value() {
         let mut claims = fixture();
-        claims[2].lines[0].charge = "4*40".to_string();
+        claims[2].lines[0].charge = "4*40".into();
         let (index, path, problem, text) = claim_error(&claims, options());
         assert_eq!((index, path.as_str()), (2, "lines[0].charge"));
         assert_eq!(problem, Problem::Delimiter(DelimiterRole::Element, b'*'));
         assert!(!text.contains("4*40"), "{text}");
 
         let mut claims = fixture();
-        claims[1].subscriber.member.name = "WIL~SON".to_string();
+        claims[1].subscriber.member.name = "WIL~SON".into();
         let (_, path, _, text) = claim_error(&claims, options());
         assert_eq!(path, "subscriber.member.name");
         assert!(!text.contains("WIL"), "{text}");
 
         let mut claims = fixture();
-        claims[0].lines[2].dates[0].value = "2025-02-30".to_string();
+        claims[0].lines[2].dates[0].value = "2025-02-30".into();
         let (index, path, problem, _) = claim_error(&claims, options());
         assert_eq!((index, path.as_str()), (0, "lines[2].dates[0].value"));
         assert_eq!(problem, Problem::NotRealDate);
 
         let mut claims = fixture();
-        claims[0].other_payers[0].adjustments[2].reason = String::new();
+        claims[0].other_payers[0].adjustments[2].reason = String::new().into();
         let (_, path, problem, _) = claim_error(&claims, options());
         assert_eq!(path, "other_payers[0].adjustments[2].reason");
         assert_eq!(problem, Problem::Empty);
 
         let mut claims = fixture();
-        claims[2].patient.as_mut().unwrap().person.birth_date = Some("10/30/2014".to_string());
+        claims[2].patient.as_mut().unwrap().person.birth_date = Some("10/30/2014".into());
         let (_, path, problem, text) = claim_error(&claims, options());
         assert_eq!(path, "patient.person.birth_date");
         assert_eq!(problem, Problem::NotIsoDate);
@@ -2106,7 +2105,7 @@ mod tests {
     fn a_refused_claim_leaves_nothing_behind() {
         let claims = fixture();
         let mut bad = claims[1].clone();
-        bad.lines[1].charge = "sixteen".to_string();
+        bad.lines[1].charge = "sixteen".into();
         let mut out = Vec::new();
         let mut writer = ClaimWriter::new(&mut out, options());
         writer.write(&claims[0]).unwrap();
@@ -2127,7 +2126,7 @@ mod tests {
     fn a_bad_first_claim_leaves_no_envelope() {
         let claims = fixture();
         let mut bad = claims[0].clone();
-        bad.id = String::new();
+        bad.id = String::new().into();
         let mut out = Vec::new();
         let mut writer = ClaimWriter::new(&mut out, options());
         assert!(writer.write(&bad).is_err());
@@ -2150,15 +2149,15 @@ mod tests {
         assert!(text.contains("GS*HC*X12PIPESYNTH*123456789*"));
 
         claims[0].source = Some(crate::claim::Source {
-            sender_qualifier: "01".to_string(),
-            sender_id: "SRC".to_string(),
-            receiver_qualifier: "ZZ".to_string(),
-            receiver_id: "DEST".to_string(),
-            interchange_control_number: "000000123".to_string(),
-            application_sender: "APPSRC".to_string(),
-            application_receiver: "APPDEST".to_string(),
-            group_control_number: "5".to_string(),
-            transaction_set_control_number: "0001".to_string(),
+            sender_qualifier: "01".into(),
+            sender_id: "SRC".into(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: "DEST".into(),
+            interchange_control_number: "000000123".into(),
+            application_sender: "APPSRC".into(),
+            application_receiver: "APPDEST".into(),
+            group_control_number: "5".into(),
+            transaction_set_control_number: "0001".into(),
             segment_in_set: 21,
         });
         let text = write(&claims[..1], self::options()).unwrap();

@@ -383,7 +383,7 @@ impl ClaimWriter {
     }
 }
 
-fn or_empty(value: &Option<String>) -> &str {
+fn or_empty(value: &Option<x12pipe::claim::Text>) -> &str {
     value.as_deref().unwrap_or_default()
 }
 
