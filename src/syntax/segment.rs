@@ -70,6 +70,14 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// Every element separator of the segment (bit `i` for `raw[i]`), when the framing found
+    /// them (see [`Segment::with_separators`]) and the segment fits in one block.
+    #[inline]
+    pub(crate) fn all_separators(&self) -> Option<u64> {
+        (self.scanned != 0 && usize::from(self.scanned) == self.raw.len())
+            .then_some(self.separators)
+    }
+
     /// The segment id (`NM1`, `CLM`, ...).
     #[inline]
     pub fn id(&self) -> &'a [u8] {
