@@ -1,7 +1,8 @@
 //! Submission throughput to the local simulator (no faults), with the ledger against the
 //! same requests without one, in the same run.
 //!
-//! - `baseline`: the same HTTP requests, 16 in flight, no ledger;
+//! - `baseline`: the same HTTP requests, 16 in flight (`X12PIPE_BENCH_CONCURRENCY` to change
+//!   it for every variant), no ledger;
 //! - `sqlite`: the submitter with the SQLite ledger at `synchronous=FULL` (every attempt and
 //!   outcome committed to disk; outcomes that arrive together share one commit);
 //! - `sqlite_memory`: the same ledger in memory (no disk syncs), to tell the syncs' share;
@@ -35,7 +36,14 @@ use x12pipe::validate::ValidateOptions;
 
 const GROUP: &str = "submit";
 const UNITS: u64 = 1000;
-const CONCURRENCY: usize = 16;
+/// Requests in flight, in every variant: 16, or `X12PIPE_BENCH_CONCURRENCY`.
+fn concurrency() -> usize {
+    std::env::var("X12PIPE_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&c| c > 0)
+        .unwrap_or(16)
+}
 
 fn units() -> Vec<PreparedUnit> {
     let mut options = GenOptions::new(ClaimKind::Professional, UNITS, 5);
@@ -47,13 +55,14 @@ fn units() -> Vec<PreparedUnit> {
     prepare(&file[..], "bench.x12", &validate).expect("prepare")
 }
 
-/// The same requests as the submitter sends, 16 at a time, without a ledger.
+/// The same requests as the submitter sends, [`concurrency`] at a time, without a ledger.
 async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, Vec<u8>)]) -> usize {
     let mut tasks = JoinSet::new();
     let mut accepted = 0;
     let mut next = bodies.iter();
+    let limit = concurrency();
     loop {
-        while tasks.len() < CONCURRENCY {
+        while tasks.len() < limit {
             let Some((key, body)) = next.next() else {
                 break;
             };
@@ -77,7 +86,7 @@ async fn with_ledger(
     let shared: SharedLedger = Arc::new(Mutex::new(ledger));
     let config = EngineConfig {
         worker: "bench".into(),
-        concurrency: CONCURRENCY,
+        concurrency: concurrency(),
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(
