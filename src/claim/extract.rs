@@ -505,7 +505,8 @@ fn iso_date(bytes: &[u8]) -> Option<Text> {
 }
 
 /// A date element in the model's convention: D8 → `2011-05-11`, RD8 → `2011-05-11/2011-05-14`
-/// when the dates are eight digits, anything else as written. Built in one allocation.
+/// when the dates are eight digits, anything else as written. Built in place (a range's 21
+/// bytes fit inline in a [`Text`]).
 fn date_text(format: &[u8], value: &[u8]) -> Text {
     match format {
         b"D8" => iso_date(value),
