@@ -27,7 +27,10 @@ fn body(x12: &str) -> String {
 }
 
 fn client(timeout: Duration) -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // The provider the submitter installs (see `HttpTransport::new`).
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let _ = provider.install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .build()

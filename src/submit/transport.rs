@@ -111,7 +111,12 @@ impl HttpTransport {
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(|| TransportError::Endpoint(endpoint.to_string()))?;
         // One process-wide TLS provider (ring); a second install is a harmless no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // rustls 0.23.48 deprecates ring's provider for lacking post-quantum key exchange;
+        // the alternative (aws-lc-rs) needs cmake and a C toolchain to build, which this
+        // project keeps out of its dependency tree. Classical TLS 1.2/1.3 as before.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
         let authorization = authorization
             .map(|value| {
                 let mut value =
