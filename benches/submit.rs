@@ -5,6 +5,8 @@
 //!   it for every variant), no ledger;
 //! - `sqlite`: the submitter with the SQLite ledger at `synchronous=FULL` (every attempt and
 //!   outcome committed to disk; outcomes that arrive together share one commit);
+//! - `engine_hashmap`: the submitter with a ledger that keeps units in a `HashMap`, nothing
+//!   durable (`common/null_ledger.rs`, bench-only): the engine's own cost;
 //! - `sqlite_memory`: the same ledger in memory (no disk syncs), to tell the syncs' share;
 //! - `postgres`: the same with the PostgreSQL ledger, when `X12PIPE_TEST_POSTGRES_URL` is set.
 //!
@@ -22,6 +24,9 @@ use std::time::{Duration, Instant, SystemTime};
 mod common;
 
 use common::mean_ns;
+
+#[path = "common/null_ledger.rs"]
+mod null_ledger;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::task::JoinSet;
 use x12pipe::ledger::Ledger;
@@ -172,6 +177,17 @@ fn main() {
             total
         })
     });
+    // The engine with a ledger that stores nothing durable (a HashMap, bench-only): how
+    // much of the cost is the engine itself rather than the ledger.
+    group.bench_function(BenchmarkId::new("engine_hashmap", &label), |b| {
+        b.iter(|| {
+            let ledger: Box<dyn Ledger> = Box::new(null_ledger::MemoryLedger::default());
+            assert_eq!(
+                runtime.block_on(with_ledger(ledger, &transport, &units)),
+                UNITS as usize
+            );
+        })
+    });
     // The same ledger without disk syncs: how much of the cost is the syncs.
     group.bench_function(BenchmarkId::new("sqlite_memory", &label), |b| {
         b.iter_custom(|iters| {
@@ -220,7 +236,7 @@ fn main() {
     };
     let per_second = |ns: f64| UNITS as f64 / ns * 1e9;
     println!("  baseline (no ledger) {:>8.0} units/s", per_second(base));
-    for name in ["sqlite", "sqlite_memory", "postgres"] {
+    for name in ["engine_hashmap", "sqlite", "sqlite_memory", "postgres"] {
         if let Some(ns) = mean_ns(GROUP, name, &label, since) {
             println!(
                 "  {name:<20} {:>8.0} units/s | {:.2} of baseline (ledger cost {:.0}%)",
