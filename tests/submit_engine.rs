@@ -380,3 +380,20 @@ async fn a_second_run_sends_nothing_that_was_accepted() {
     }
     assert_eq!(script.total(), 4);
 }
+
+/// The slots stay full: with every unit due at once, 64 sends of 5 ms at 4 in flight take
+/// 16 rounds, about 80 ms of virtual time. (A lease that dropped the keys it did not reach
+/// drained the pipeline until the loop noticed them again, round after round.)
+#[tokio::test(start_paused = true)]
+async fn the_slots_stay_full_while_units_are_due() {
+    let script = Arc::new(Script::default());
+    let start = Instant::now();
+    let (report, _) = run(Arc::clone(&script), units(64), config()).await;
+    let elapsed = start.elapsed();
+    assert_eq!(report.count(State::Accepted), 64);
+    assert_eq!(script.total(), 64);
+    assert!(
+        elapsed >= Duration::from_millis(80) && elapsed <= Duration::from_millis(90),
+        "64 sends of 5 ms at 4 in flight took {elapsed:?} (16 rounds: 80 ms)"
+    );
+}

@@ -306,6 +306,8 @@ struct Committed {
     records: Vec<(String, Decision, u32)>,
     results: Recorded,
     leased: Vec<Unit>,
+    /// The lease asked for: `(limit, among)`.
+    asked: Option<(usize, Vec<String>)>,
 }
 
 /// Where a run's time went, logged at debug level when it ends: how many commits, how many
@@ -422,6 +424,15 @@ impl Queue {
         }
     }
 
+    /// Puts keys a lease did not reach back at the head of the queue, in their order.
+    fn push_front(&mut self, keys: Vec<String>) {
+        for key in keys.into_iter().rev() {
+            if self.queued.insert(key.clone()) {
+                self.due.push_front(key);
+            }
+        }
+    }
+
     fn at(&mut self, key: &str, time: i64) {
         self.later.insert(key.to_string(), time);
     }
@@ -454,6 +465,23 @@ impl Queue {
     fn next_time(&self) -> Option<i64> {
         self.later.values().min().copied()
     }
+}
+
+/// The keys a lease asked about and did not lease, when it may not have reached them: it
+/// stopped at its limit, so they go back to the queue. When it leased fewer than its limit
+/// it looked at every key, and those it left are not due here (another worker holds them,
+/// or their time has not come): `None`, they come back through [`Engine::remaining`].
+fn unreached(asked: Option<(usize, Vec<String>)>, leased: &[Unit]) -> Option<Vec<String>> {
+    let (limit, among) = asked?;
+    if leased.len() < limit {
+        return None;
+    }
+    let leased: HashSet<&str> = leased.iter().map(|u| u.key.as_str()).collect();
+    let rest: Vec<String> = among
+        .into_iter()
+        .filter(|k| !leased.contains(k.as_str()))
+        .collect();
+    (!rest.is_empty()).then_some(rest)
 }
 
 /// The submission loop.
@@ -853,9 +881,13 @@ impl<T: Transport> Engine<T> {
                     }
                 }, if committing.is_some() => {
                     committing = None;
-                    let output = done
+                    let mut output = done
                         .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))??;
+                    let asked = output.asked.take();
                     let leased = self.finish_commit(output, sendable, on_event);
+                    if let Some(keys) = unreached(asked, &leased) {
+                        queue.push_front(keys);
+                    }
                     stats.commit_finished(leased.len());
                     ready.extend(leased);
                     if stopped.is_none() && !*stop.borrow() {
@@ -971,6 +1003,7 @@ impl<T: Transport> Engine<T> {
                 records,
                 results,
                 leased,
+                asked: lease,
             })
         })
     }
