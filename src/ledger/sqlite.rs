@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS units (
 );
 CREATE INDEX IF NOT EXISTS units_due ON units (state, next_at);
 CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     key TEXT NOT NULL,
     at INTEGER NOT NULL,
     from_state TEXT,
@@ -338,33 +338,35 @@ fn audit(
     Ok(())
 }
 
-/// Adds one unit inside a transaction.
+/// Adds one unit inside a transaction: the insert is tried first (new units are the
+/// common case), and only a key already there is read back.
 fn enqueue_in(
     tx: &rusqlite::Transaction<'_>,
     unit: &NewUnit,
     now: i64,
 ) -> Result<Enqueued, LedgerError> {
-    let known: Option<(String, String)> = tx
+    let (interchange, group, transaction) = &unit.control_numbers;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, created_at, updated_at) \
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (key) DO NOTHING",
+        )
+        .map_err(db)?
+        .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now])
+        .map_err(db)?;
+    if inserted == 1 {
+        audit(tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
+        return Ok(Enqueued::New);
+    }
+    let (recorded, state): (String, String) = tx
         .prepare_cached("SELECT payload_sha256, state FROM units WHERE key = ?1")
         .map_err(db)?
         .query_row(params![unit.key], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
         .map_err(db)?;
-    Ok(match known {
-        Some((recorded, _)) if recorded != unit.payload_sha256 => Enqueued::Conflict { recorded },
-        Some((_, state)) => Enqueued::Known(state.parse()?),
-        None => {
-            let (interchange, group, transaction) = &unit.control_numbers;
-            tx.prepare_cached(
-                "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, created_at, updated_at) \
-                 VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7)",
-            )
-            .map_err(db)?
-            .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now])
-            .map_err(db)?;
-            audit(tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
-            Enqueued::New
-        }
+    Ok(if recorded != unit.payload_sha256 {
+        Enqueued::Conflict { recorded }
+    } else {
+        Enqueued::Known(state.parse()?)
     })
 }
 
@@ -375,14 +377,30 @@ fn record_in(
     now: i64,
 ) -> Result<State, LedgerError> {
     let key = record.key;
-    let unit = load(tx, key)?;
+    // Only what the decision needs: the state, the lease holder and the attempt count.
+    let row: Option<(String, Option<String>, u32)> = tx
+        .prepare_cached("SELECT state, lease_owner, attempts FROM units WHERE key = ?1")
+        .map_err(db)?
+        .query_row(params![key], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()
+        .map_err(db)?;
+    let Some((state, lease_owner, attempts)) = row else {
+        return Err(LedgerError::NotFound(key.to_string()));
+    };
+    let state: State = state.parse()?;
     if let Some(owner) = record.owner
-        && unit.state == State::InFlight
-        && unit.lease_owner.as_deref() != Some(owner)
+        && state == State::InFlight
+        && lease_owner.as_deref() != Some(owner)
     {
         return Err(LedgerError::NotLeaseHolder(key.to_string()));
     }
-    let to = moved(&unit, &record.event)?;
+    let to = transition(state, &record.event).ok_or_else(|| LedgerError::Transition {
+        key: key.to_string(),
+        state,
+        event: format!("{:?}", record.event),
+    })?;
     let next_at = match record.event {
         Event::RetryAt(at) => Some(at),
         _ => None,
@@ -406,15 +424,7 @@ fn record_in(
         now
     ])
     .map_err(db)?;
-    audit(
-        tx,
-        key,
-        now,
-        Some(unit.state),
-        to,
-        unit.attempts,
-        record.detail,
-    )?;
+    audit(tx, key, now, Some(state), to, attempts, record.detail)?;
     Ok(to)
 }
 
