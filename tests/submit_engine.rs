@@ -97,6 +97,7 @@ fn config() -> EngineConfig {
         breaker_cool_down: Duration::from_secs(10),
         concurrency: 4,
         rate_per_second: None,
+        lease_ahead: None,
         lease: Duration::from_secs(60),
         dedup_window: None,
         seed: 7,
@@ -396,4 +397,61 @@ async fn the_slots_stay_full_while_units_are_due() {
         elapsed >= Duration::from_millis(80) && elapsed <= Duration::from_millis(90),
         "64 sends of 5 ms at 4 in flight took {elapsed:?} (16 rounds: 80 ms)"
     );
+}
+
+/// Answers every send with success after 5 ms, and notes the most units the ledger held
+/// `in_flight` (sending or leased ahead) at any send.
+struct Watching {
+    ledger: Mutex<Option<SharedLedger>>,
+    most: Mutex<usize>,
+}
+
+impl Transport for Watching {
+    async fn send(&self, _key: &str, _body: Vec<u8>) -> Delivery {
+        let ledger = self.ledger.lock().expect("lock").clone();
+        if let Some(ledger) = ledger {
+            let held = ledger
+                .lock()
+                .expect("ledger lock")
+                .list(Some(State::InFlight))
+                .expect("list")
+                .len();
+            let mut most = self.most.lock().expect("lock");
+            *most = (*most).max(held);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        ok("SIM-1")
+    }
+}
+
+/// `lease_ahead` bounds the units leased and not yet sent (what a crash would leave in
+/// doubt): never more than the slots plus it are `in_flight` in the ledger.
+#[tokio::test(start_paused = true)]
+async fn lease_ahead_bounds_the_units_leased_and_not_sent() {
+    for (ahead, bound) in [(Some(0), 4), (Some(2), 6), (None, 4 + 16)] {
+        let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+        let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+        let watching = Arc::new(Watching {
+            ledger: Mutex::new(Some(Arc::clone(&shared))),
+            most: Mutex::new(0),
+        });
+        let config = EngineConfig {
+            lease_ahead: ahead,
+            ..config()
+        };
+        let mut engine = Engine::new(
+            Arc::clone(&shared),
+            Arc::clone(&watching),
+            config,
+            Clock::starting_at(1_790_000_000_000),
+        );
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let report = engine.run(units(40), rx, &mut |_| {}).await.expect("run");
+        assert_eq!(report.count(State::Accepted), 40, "lease_ahead {ahead:?}");
+        let most = *watching.most.lock().expect("lock");
+        assert!(
+            most <= bound && most >= 4,
+            "lease_ahead {ahead:?}: {most} units in flight in the ledger at once (bound {bound})"
+        );
+    }
 }

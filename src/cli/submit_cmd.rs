@@ -96,6 +96,15 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "N", default_value_t = 16)]
     concurrency: usize,
 
+    /// Units leased beyond the requests in flight at most (default: 4 x --concurrency).
+    /// Leasing ahead keeps the requests flowing while the ledger syncs its commits (each
+    /// lease is committed before a byte is sent); the worker leases what about three
+    /// commits need. A worker killed with units leased and not yet sent leaves them
+    /// in_doubt when their leases expire (unless the receiver deduplicates): lower this to
+    /// bound that, at some cost in throughput on a slow disk.
+    #[arg(long, value_name = "N")]
+    lease_ahead: Option<usize>,
+
     /// Requests started per second at most (default: no limit).
     #[arg(long, value_name = "N")]
     rate: Option<f64>,
@@ -491,17 +500,17 @@ async fn submit(args: &SubmitArgs, shared: SharedLedger, spec: &str) -> Outcome 
         breaker_cool_down: args.breaker_cool_down,
         concurrency: args.concurrency.max(1),
         rate_per_second: args.rate,
-        // Long enough for a unit leased ahead to wait its turn under --rate (up to twice
-        // --concurrency units queue) and then time out: only a dead worker's leases expire.
+        lease_ahead: args.lease_ahead,
+        // Long enough for a unit leased ahead to wait its turn under --rate (the units in
+        // flight and leased ahead queue) and then time out: only a dead worker's leases
+        // expire.
         lease: args.lease.unwrap_or_else(|| {
+            let held =
+                args.concurrency.max(1) + args.lease_ahead.unwrap_or(4 * args.concurrency.max(1));
             let queued = args
                 .rate
                 .filter(|r| *r > 0.0)
-                .map(|r| {
-                    Duration::from_secs_f64(
-                        (2.0 * args.concurrency.max(1) as f64 / r).min(86_400.0),
-                    )
-                })
+                .map(|r| Duration::from_secs_f64((held as f64 / r).min(86_400.0)))
                 .unwrap_or_default();
             args.timeout * 2 + Duration::from_secs(10) + queued
         }),

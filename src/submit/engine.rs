@@ -99,6 +99,12 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// Attempts started per second at most (`None`: no limit).
     pub rate_per_second: Option<f64>,
+    /// Units leased beyond the slots at most, so the requests keep flowing while the ledger
+    /// syncs (`None`: four times `concurrency`). The loop leases what the slots use up in
+    /// about three commits, at least `concurrency` (when this allows), at most this many. A
+    /// worker killed with units leased and not yet sent leaves them to expire like any
+    /// other lease (`in_doubt` unless the receiver deduplicates), so this bounds that too.
+    pub lease_ahead: Option<usize>,
     /// How long a lease lasts: longer than a request's timeout, so only a dead worker's
     /// leases expire.
     pub lease: Duration,
@@ -118,6 +124,7 @@ impl Default for EngineConfig {
             breaker_cool_down: Duration::from_secs(5),
             concurrency: 16,
             rate_per_second: None,
+            lease_ahead: None,
             lease: Duration::from_secs(90),
             dedup_window: None,
             seed: 0,
@@ -571,7 +578,9 @@ impl<T: Transport> Engine<T> {
                 source: u.source.clone(),
             })
             .collect();
+        let started = Instant::now();
         let enqueued = with_ledger(&self.ledger, move |l| l.enqueue_all(&new_units, now)).await?;
+        let enqueue_time = started.elapsed();
 
         let mut sendable: HashMap<String, Sendable> = HashMap::new();
         let mut gate_records: Vec<(String, Event, String)> = Vec::new();
@@ -672,9 +681,12 @@ impl<T: Transport> Engine<T> {
                 queue.push(&unit.key);
             }
         }
+        let sending = Instant::now();
         report.stopped = self
             .send_all(&mut sendable, &mut queue, &mut report, &mut stop, on_event)
             .await?;
+        let send_time = sending.elapsed();
+        let reading = Instant::now();
 
         // The fate of every input unit, as the ledger has it now.
         let keys: Vec<(String, (String, String, String), String)> = order
@@ -708,6 +720,13 @@ impl<T: Transport> Engine<T> {
                 last_error: unit.last_error,
             });
         }
+        tracing::debug!(
+            units = report.units.len(),
+            enqueue_ms = format!("{:.1}", enqueue_time.as_secs_f64() * 1000.0),
+            send_ms = format!("{:.1}", send_time.as_secs_f64() * 1000.0),
+            report_ms = format!("{:.1}", reading.elapsed().as_secs_f64() * 1000.0),
+            "engine run"
+        );
         Ok(report)
     }
 
@@ -737,6 +756,8 @@ impl<T: Transport> Engine<T> {
         // transaction, before anything else happens to their units.
         let mut unrecorded: Vec<(String, Decision, u32)> = Vec::new();
         let mut stats = LoopStats::new();
+        // Outcomes the last commit carried: the attempts that ended while one commit ran.
+        let mut last_outcomes = 0usize;
         loop {
             stats.tick(slots.in_flight.len(), ready.len());
             if *stop.borrow() && stopped.is_none() {
@@ -784,10 +805,14 @@ impl<T: Transport> Engine<T> {
                 }
             }
 
-            // Keep the slots busy and as many units again leased and ready, so a finished
-            // attempt is replaced at once and the ledger's commits overlap the requests.
-            // Lease in batches (a quarter of the slots at least): each lease is a commit.
-            // While the breaker is not closed, lease only a unit for its probe.
+            // Keep the slots busy and enough units leased and ready to replace every attempt
+            // that ends before the next lease lands: three times the outcomes the last
+            // commit carried (what the slots used up during one commit), at least the slots
+            // again, at most `lease_ahead`. A slow ledger (a disk sync per commit) gets the
+            // deeper buffer it needs; a fast one keeps few units leased and unsent, which
+            // is what a crash would leave in doubt. Lease in batches (a quarter of the
+            // slots at least): each lease is a commit. While the breaker is not closed,
+            // lease only a unit for its probe.
             let hold = self.breaker.hold(self.clock.since_origin());
             if let Some(wait) = hold {
                 breaker_wait = Some(wait);
@@ -795,7 +820,9 @@ impl<T: Transport> Engine<T> {
             let want = if stopped.is_some() {
                 0
             } else if breaker_closed {
-                (2 * concurrency).saturating_sub(slots.in_flight.len() + ready.len())
+                let most = self.config.lease_ahead.unwrap_or(4 * concurrency);
+                let ahead = (3 * last_outcomes).clamp(concurrency.min(most), most);
+                (concurrency + ahead).saturating_sub(slots.in_flight.len() + ready.len())
             } else if hold.is_none() {
                 // The cool-down is over: one unit for the probe.
                 usize::from(ready.is_empty() && slots.in_flight.is_empty())
@@ -813,6 +840,7 @@ impl<T: Transport> Engine<T> {
             // One commit at a time, in the background: the loop keeps starting ready units
             // and gathering outcomes while the ledger syncs.
             if committing.is_none() && (lease.is_some() || !unrecorded.is_empty()) {
+                last_outcomes = unrecorded.len();
                 stats.commit_started(unrecorded.len());
                 committing = Some(self.start_commit(std::mem::take(&mut unrecorded), now, lease));
             }
