@@ -2,7 +2,8 @@
 //! same requests without one, in the same run.
 //!
 //! - `baseline`: the same HTTP requests, 16 in flight (`X12PIPE_BENCH_CONCURRENCY` to change
-//!   it for every variant), no ledger;
+//!   it for every variant), no ledger (`X12PIPE_BENCH_LEASE_AHEAD` sets the engine's
+//!   `lease_ahead`, default 4 x the requests in flight);
 //! - `sqlite`: the submitter with the SQLite ledger at `synchronous=FULL` (every attempt and
 //!   outcome committed to disk; outcomes that arrive together share one commit);
 //! - `engine_hashmap`: the submitter with a ledger that keeps units in a `HashMap`, nothing
@@ -101,6 +102,9 @@ async fn with_ledger(
     let config = EngineConfig {
         worker: "bench".into(),
         concurrency: concurrency(),
+        lease_ahead: std::env::var("X12PIPE_BENCH_LEASE_AHEAD")
+            .ok()
+            .and_then(|n| n.parse().ok()),
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(
