@@ -203,7 +203,7 @@ impl Ledger for SqliteLedger {
         let event = Event::LeaseExpired { dedup };
         for key in &keys {
             let unit = load(&tx, key)?;
-            let to = moved(&unit, &event)?;
+            let to = moved(&unit.key, unit.state, &event)?;
             let detail = if dedup {
                 "lease expired (worker gone); the receiver deduplicates by key: retry"
             } else {
@@ -311,11 +311,11 @@ fn load(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<Unit, LedgerError> 
     }
 }
 
-/// The state `event` moves `unit` to, or the refusal.
-fn moved(unit: &Unit, event: &Event) -> Result<State, LedgerError> {
-    transition(unit.state, event).ok_or_else(|| LedgerError::Transition {
-        key: unit.key.clone(),
-        state: unit.state,
+/// The state `event` moves unit `key`, now in `state`, to; or the refusal.
+fn moved(key: &str, state: State, event: &Event) -> Result<State, LedgerError> {
+    transition(state, event).ok_or_else(|| LedgerError::Transition {
+        key: key.to_string(),
+        state,
         event: format!("{event:?}"),
     })
 }
@@ -396,11 +396,7 @@ fn record_in(
     {
         return Err(LedgerError::NotLeaseHolder(key.to_string()));
     }
-    let to = transition(state, &record.event).ok_or_else(|| LedgerError::Transition {
-        key: key.to_string(),
-        state,
-        event: format!("{:?}", record.event),
-    })?;
+    let to = moved(key, state, &record.event)?;
     let next_at = match record.event {
         Event::RetryAt(at) => Some(at),
         _ => None,
