@@ -62,6 +62,29 @@ fn an_attempt_is_committed_before_sending_and_leases_are_exclusive(ledger: &mut 
         );
         assert_eq!(u.lease_owner.as_deref(), Some("worker-1"));
         assert_eq!(u.lease_until, Some(5_100));
+        assert_eq!(
+            ledger.get(&u.key).expect("get").as_ref(),
+            Some(u),
+            "the leased unit returned is the one the ledger holds"
+        );
+    }
+    // The same through `among` (the engine's way), in the order asked.
+    ledger.enqueue(&unit("d", "h"), 1).expect("enqueue");
+    let among = ["d".to_string(), "a".to_string()];
+    let asked = ledger
+        .lease_due("worker-3", 200, 5_000, 5, Some(&among))
+        .expect("lease among");
+    let leased: Vec<&str> = asked.iter().map(|u| u.key.as_str()).collect();
+    assert!(
+        leased.contains(&"d") && !first.iter().any(|u| leased.contains(&u.key.as_str())),
+        "among leases only due keys: {leased:?}"
+    );
+    for u in &asked {
+        assert_eq!(
+            ledger.get(&u.key).expect("get").as_ref(),
+            Some(u),
+            "the unit leased among keys is the one the ledger holds"
+        );
     }
     let second = ledger
         .lease_due("worker-2", 100, 5_000, 10, None)

@@ -434,16 +434,18 @@ fn lease_in(
     among: Option<&[String]>,
 ) -> Result<Vec<Unit>, LedgerError> {
     // One writer at a time (immediate transaction): nothing else can lease these rows
-    // between the select and the update.
-    let due: Vec<(String, String)> = match among {
+    // between the select and the update. The select reads the whole unit, so the update
+    // needs no RETURNING (callgrind: an UPDATE … RETURNING cost about four ordinary
+    // statements here) and the leased unit is the row read with the update's changes.
+    let due: Vec<Unit> = match among {
         // The keys asked for, each looked up by primary key, in the order given: the
         // cost follows the request, not the size of the ledger.
         Some(among) => {
             let mut statement = tx
-                .prepare_cached(
-                    "SELECT state FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
-                     AND (next_at IS NULL OR next_at <= ?2)",
-                )
+                .prepare_cached(&format!(
+                    "SELECT {UNIT_COLUMNS} FROM units WHERE key = ?1 AND state IN ('pending', 'retry_wait') \
+                     AND (next_at IS NULL OR next_at <= ?2)"
+                ))
                 .map_err(db)?;
             let mut due = Vec::new();
             let mut seen = std::collections::HashSet::new();
@@ -454,56 +456,62 @@ fn lease_in(
                 if !seen.insert(key.as_str()) {
                     continue;
                 }
-                let state: Option<String> = statement
-                    .query_row(params![key, now], |row| row.get(0))
+                let row = statement
+                    .query_row(params![key, now], unit_from)
                     .optional()
                     .map_err(db)?;
-                if let Some(state) = state {
-                    due.push((key.clone(), state));
+                if let Some(row) = row {
+                    due.push(with_state(row)?);
                 }
             }
             due
         }
         None => {
             let mut statement = tx
-                .prepare_cached(
-                    "SELECT key, state FROM units WHERE state IN ('pending', 'retry_wait') \
-                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2",
-                )
+                .prepare_cached(&format!(
+                    "SELECT {UNIT_COLUMNS} FROM units WHERE state IN ('pending', 'retry_wait') \
+                     AND (next_at IS NULL OR next_at <= ?1) ORDER BY created_at, key LIMIT ?2"
+                ))
                 .map_err(db)?;
             let rows = statement
-                .query_map(params![now, limit as i64], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
+                .query_map(params![now, limit as i64], unit_from)
                 .map_err(db)?;
-            rows.collect::<Result<_, _>>().map_err(db)?
+            let rows: Vec<(Unit, String)> = rows.collect::<Result<_, _>>().map_err(db)?;
+            rows.into_iter().map(with_state).collect::<Result<_, _>>()?
         }
     };
-    // Each lease is one update that returns the leased unit, and its audit row.
-    let update = format!(
-        "UPDATE units SET state = 'in_flight', attempts = attempts + 1, lease_owner = ?2, \
-         lease_until = ?3, next_at = NULL, updated_at = ?4 WHERE key = ?1 RETURNING {UNIT_COLUMNS}"
-    );
+    // Each lease is one update and its audit row.
     let detail = format!("leased by {owner}");
     let mut leased = Vec::with_capacity(due.len());
-    for (key, state) in due {
-        let from: State = state.parse()?;
+    for mut unit in due {
+        let from = unit.state;
         if transition(from, &Event::Lease) != Some(State::InFlight) {
             return Err(LedgerError::Transition {
-                key,
+                key: unit.key,
                 state: from,
                 event: format!("{:?}", Event::Lease),
             });
         }
-        let unit = tx
-            .prepare_cached(&update)
+        let changed = tx
+            .prepare_cached(
+                "UPDATE units SET state = 'in_flight', attempts = attempts + 1, lease_owner = ?2, \
+                 lease_until = ?3, next_at = NULL, updated_at = ?4 WHERE key = ?1",
+            )
             .map_err(db)?
-            .query_row(params![key, owner, now + lease_ms, now], unit_from)
-            .map_err(db)
-            .and_then(with_state)?;
+            .execute(params![unit.key, owner, now + lease_ms, now])
+            .map_err(db)?;
+        if changed != 1 {
+            return Err(LedgerError::NotFound(unit.key));
+        }
+        unit.state = State::InFlight;
+        unit.attempts += 1;
+        unit.lease_owner = Some(owner.to_string());
+        unit.lease_until = Some(now + lease_ms);
+        unit.next_at = None;
+        unit.updated_at = now;
         audit(
             tx,
-            &key,
+            &unit.key,
             now,
             Some(from),
             unit.state,
