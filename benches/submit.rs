@@ -124,6 +124,13 @@ async fn with_ledger(
     report.count(x12pipe::ledger::State::Accepted)
 }
 
+/// Drops a PostgreSQL variant's schema (best effort: a leftover schema costs nothing here).
+fn drop_schema(url: &str, schema: &str) {
+    if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
+        let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+    }
+}
+
 fn main() {
     // `X12PIPE_LOG=x12pipe=debug` shows the engine's loop summary of every run (commits,
     // units per commit, slots in use), as `x12pipe submit` does.
@@ -228,9 +235,7 @@ fn main() {
                     let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
                     total += start.elapsed();
                     assert_eq!(accepted, UNITS as usize);
-                    if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
-                        let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
-                    }
+                    drop_schema(url, &schema);
                 }
                 total
             })
@@ -257,51 +262,37 @@ fn main() {
             order.reverse();
         }
         for v in order {
-            let start;
-            let accepted = match variants[v] {
-                "baseline" => {
-                    start = Instant::now();
-                    runtime.block_on(baseline(&transport, &bodies))
-                }
+            // The variant's ledger (none for the baseline), made before the clock starts.
+            let mut schema = None;
+            let ledger: Option<Box<dyn Ledger>> = match variants[v] {
+                "baseline" => None,
                 "sqlite" => {
                     fresh += 1;
                     let path = dir.join(format!("ledger-{fresh}.sqlite"));
-                    let ledger: Box<dyn Ledger> =
-                        Box::new(SqliteLedger::open(&path).expect("ledger"));
-                    start = Instant::now();
-                    runtime.block_on(with_ledger(ledger, &transport, &units))
+                    Some(Box::new(SqliteLedger::open(&path).expect("ledger")))
                 }
-                "sqlite_memory" => {
-                    let ledger: Box<dyn Ledger> =
-                        Box::new(SqliteLedger::in_memory().expect("ledger"));
-                    start = Instant::now();
-                    runtime.block_on(with_ledger(ledger, &transport, &units))
-                }
-                "engine_hashmap" => {
-                    let ledger: Box<dyn Ledger> = Box::new(null_ledger::MemoryLedger::default());
-                    start = Instant::now();
-                    runtime.block_on(with_ledger(ledger, &transport, &units))
-                }
+                "sqlite_memory" => Some(Box::new(SqliteLedger::in_memory().expect("ledger"))),
+                "engine_hashmap" => Some(Box::new(null_ledger::MemoryLedger::default())),
                 _ => {
                     let url = postgres
                         .as_deref()
                         .expect("postgres variant only with a URL");
                     fresh += 1;
-                    let schema = format!("x12pipe_bench_{}_{fresh}", std::process::id());
-                    let ledger: Box<dyn Ledger> =
-                        Box::new(PostgresLedger::connect_in_schema(url, &schema).expect("ledger"));
-                    start = Instant::now();
-                    let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
-                    let elapsed = start.elapsed();
-                    if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
-                        let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
-                    }
-                    assert_eq!(accepted, UNITS as usize);
-                    seconds[v].push(elapsed.as_secs_f64());
-                    continue;
+                    let name = format!("x12pipe_bench_{}_{fresh}", std::process::id());
+                    let ledger = PostgresLedger::connect_in_schema(url, &name).expect("ledger");
+                    schema = Some((url, name));
+                    Some(Box::new(ledger))
                 }
             };
+            let start = Instant::now();
+            let accepted = match ledger {
+                None => runtime.block_on(baseline(&transport, &bodies)),
+                Some(ledger) => runtime.block_on(with_ledger(ledger, &transport, &units)),
+            };
             let elapsed = start.elapsed();
+            if let Some((url, name)) = schema {
+                drop_schema(url, &name);
+            }
             assert_eq!(accepted, UNITS as usize, "{}", variants[v]);
             seconds[v].push(elapsed.as_secs_f64());
         }
