@@ -8,20 +8,33 @@
 //! - `x12pipe_tree`: build the envelope tree (`Document::parse`) and check every count;
 //! - `x12pipe_stream`: the streaming `Reader` over the bytes (what `x12pipe parse` runs).
 //!
+//!
+//! And from a file (in the page cache) for the whole-process target, `x12pipe parse` within
+//! twice the time of a program that reads the file and counts terminators:
+//! - `file_memchr`: read 128 KiB at a time and count terminators (what
+//!   `examples/count_terminators` does);
+//! - `file_stream`: the streaming `Reader` over the file, one thread;
+//! - `file_split`: `SplitReader` over the file, a second thread reading the second half
+//!   ahead (what `x12pipe parse` runs on a large file).
+//!
 //! Every closure checks its result against a count computed before timing, so no variant can
 //! skip work. After criterion finishes, a table of MB/s and ratios to both baselines is
 //! printed from criterion's own estimates (`target/criterion/.../new/estimates.json`).
 //!
 //! Run: `cargo bench --bench parse` (set `X12PIPE_BENCH_SIZES=10` to skip the 100 MB input).
 
+use std::fs::File;
 use std::hint::black_box;
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 mod common;
 
 use common::{generate, mean_ns, sizes};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use x12pipe::envelope::{Document, Event, ParseOptions, Reader, SliceReader};
+use x12pipe::envelope::split::SPLIT_MIN_BYTES;
+use x12pipe::envelope::{Document, Event, Item, ParseOptions, Reader, SliceReader, SplitReader};
 
 const GROUP: &str = "parse";
 
@@ -75,7 +88,7 @@ fn x12pipe_tree(data: &[u8]) -> (usize, usize) {
 }
 
 /// The streaming reader over a `Read` of the bytes: (transaction sets, segments).
-fn x12pipe_stream(data: &[u8]) -> (u64, u64) {
+fn x12pipe_stream(data: impl Read) -> (u64, u64) {
     let mut reader = Reader::new(data);
     let mut sets = 0;
     while let Ok(Some(event)) = reader.next_event() {
@@ -84,6 +97,41 @@ fn x12pipe_stream(data: &[u8]) -> (u64, u64) {
         }
     }
     (sets, reader.segments_read())
+}
+
+/// Reads the file 128 KiB at a time and counts terminators.
+fn file_memchr(path: &Path) -> usize {
+    let mut file = File::open(path).expect("bench file");
+    let mut buf = vec![0u8; 128 << 10];
+    let mut count = 0;
+    loop {
+        let n = file.read(&mut buf).expect("bench file");
+        if n == 0 {
+            return count;
+        }
+        count += memchr::memchr_iter(b'~', &buf[..n]).count();
+    }
+}
+
+/// The streaming reader over the file: (transaction sets, segments).
+fn file_stream(path: &Path) -> (u64, u64) {
+    x12pipe_stream(File::open(path).expect("bench file"))
+}
+
+/// The split reader over the file: (transaction sets, segments, sets taken over).
+fn file_split(path: &Path) -> (u64, u64, bool) {
+    let mut reader = SplitReader::open(path, ParseOptions::default()).expect("bench file");
+    let mut sets = 0;
+    while let Ok(Some(item)) = reader.next_item() {
+        match item {
+            Item::Event(Event::Transaction(set)) => sets += u64::from(set.problems().is_empty()),
+            Item::Sets(taken) => {
+                sets += taken.iter().filter(|s| s.problems.is_empty()).count() as u64
+            }
+            Item::Event(_) => {}
+        }
+    }
+    (sets, reader.segments_read(), reader.took_sets_ahead())
 }
 
 fn bench(c: &mut Criterion) {
@@ -99,7 +147,7 @@ fn bench(c: &mut Criterion) {
         let naive = naive_split(&data);
         let tokens = x12pipe_tokenize(&data);
         let tree = x12pipe_tree(&data);
-        let stream = x12pipe_stream(&data);
+        let stream = x12pipe_stream(&data[..]);
         assert_eq!(tokens.0 as usize, terminators, "one segment per terminator");
         assert_eq!(tree.1, 0, "generated input has no problems");
         assert_eq!(stream, (tree.0 as u64, tokens.0));
@@ -128,8 +176,28 @@ fn bench(c: &mut Criterion) {
             b.iter(|| assert_eq!(x12pipe_tree(black_box(d)), tree))
         });
         group.bench_with_input(BenchmarkId::new("x12pipe_stream", &label), &data, |b, d| {
-            b.iter(|| assert_eq!(x12pipe_stream(black_box(d)), stream))
+            b.iter(|| assert_eq!(x12pipe_stream(black_box(&d[..])), stream))
         });
+        let path = std::env::temp_dir().join(format!("x12pipe-bench-parse-{mb}MB.x12"));
+        std::fs::write(&path, &data).expect("bench file");
+        assert_eq!(file_memchr(&path), terminators);
+        assert_eq!(file_stream(&path), stream);
+        let split = (stream.0, stream.1, data.len() as u64 >= SPLIT_MIN_BYTES);
+        assert_eq!(
+            file_split(&path),
+            split,
+            "the split reader must take sets over"
+        );
+        group.bench_with_input(BenchmarkId::new("file_memchr", &label), &path, |b, p| {
+            b.iter(|| assert_eq!(file_memchr(black_box(p)), terminators))
+        });
+        group.bench_with_input(BenchmarkId::new("file_stream", &label), &path, |b, p| {
+            b.iter(|| assert_eq!(file_stream(black_box(p)), stream))
+        });
+        group.bench_with_input(BenchmarkId::new("file_split", &label), &path, |b, p| {
+            b.iter(|| assert_eq!(file_split(black_box(p)), split))
+        });
+        let _ = std::fs::remove_file(&path);
     }
     group.finish();
 }
@@ -157,6 +225,26 @@ fn report(since: std::time::SystemTime) {
                 "  {label:>6} {function:<20} {mbps:>9.1} MB/s   vs memchr {:>7}   vs naive {:>7}",
                 ratio(memchr),
                 ratio(naive)
+            );
+        }
+    }
+    println!(
+        "\nfrom a file in the page cache, time as a multiple of file_memchr's (target: 2 or less):"
+    );
+    for mb in sizes() {
+        let label = format!("{mb}MB");
+        let bytes = mb as f64 * 1e6;
+        let Some(base) = mean_ns(GROUP, "file_memchr", &label, since) else {
+            continue;
+        };
+        for function in ["file_memchr", "file_stream", "file_split"] {
+            let Some(ns) = mean_ns(GROUP, function, &label, since) else {
+                continue;
+            };
+            println!(
+                "  {label:>6} {function:<20} {:>9.1} MB/s   {:>6.2} x file_memchr",
+                bytes / ns * 1e3,
+                ns / base
             );
         }
     }

@@ -387,6 +387,73 @@ impl Machine {
         }
     }
 
+    /// A machine that starts between transaction sets of a functional group at absolute
+    /// offset `at`, with `delimiters`: what a second thread uses to read the sets of a later
+    /// part of a file ahead (see [`super::split`]). Segment numbers and lines count from
+    /// `at` (the first segment there is 1, `at` is on line 1); the group's control number,
+    /// ST02s and set count are unknown, so it must stop before anything but an ST.
+    pub(crate) fn resume_in_group(options: ParseOptions, delimiters: Delimiters, at: u64) -> Self {
+        let mut machine = Machine::new(options);
+        machine.state = State::Group;
+        machine.delimiters = delimiters;
+        machine.pos = at;
+        machine.line_cursor = at;
+        machine.interchanges_seen = 1;
+        machine
+    }
+
+    /// True when the machine is between transaction sets of a group, about to read at `at`
+    /// with `delimiters`: the state a [`Machine::resume_in_group`] machine starts in.
+    pub(crate) fn is_between_sets_at(&self, at: u64, delimiters: Delimiters) -> bool {
+        self.state == State::Group && self.pos == at && self.delimiters == delimiters
+    }
+
+    /// True when the group's sets so far hold `control_number` as an ST02 (it is added).
+    pub(crate) fn insert_transaction_control_number(&mut self, control_number: &[u8]) -> bool {
+        !self
+            .group
+            .transaction_control_numbers
+            .insert(control_number.to_vec())
+    }
+
+    /// Takes over what a [`Machine::resume_in_group`] machine read from `at` (where this
+    /// machine is, between sets) up to `end`: `segments` segments, `sets` sets, ending on
+    /// line `end_line` counted from `at`. Returns the segment number and line of `at`, to
+    /// place the other machine's positions in this stream.
+    pub(crate) fn skip_sets(
+        &mut self,
+        window: &[u8],
+        base: u64,
+        end: u64,
+        segments: u64,
+        sets: u64,
+        end_line: u64,
+    ) -> (u64, u64) {
+        let at = self.pos;
+        let line_at = self.line_at(window, base, at);
+        let ordinal_at = self.ordinal;
+        self.ordinal += segments;
+        self.group.transactions += sets;
+        self.pos = end;
+        self.line_cursor = end;
+        self.line_at_cursor = line_at + end_line - 1;
+        (ordinal_at, line_at)
+    }
+
+    /// The line of the machine's current offset (moves the line cursor there).
+    pub(crate) fn current_line(&mut self, window: &[u8], base: u64) -> u64 {
+        let pos = self.pos;
+        self.line_at(window, base, pos)
+    }
+
+    pub(crate) fn has_read_an_interchange(&self) -> bool {
+        self.interchanges_seen > 0
+    }
+
+    pub(crate) fn group_problems_found(&self) -> bool {
+        !self.group_problems.is_empty()
+    }
+
     /// The earliest absolute offset the caller must keep in its window.
     pub(crate) fn keep_from(&self) -> u64 {
         match self.state {

@@ -11,6 +11,7 @@ mod framer;
 mod machine;
 pub mod options;
 pub mod reader;
+pub mod split;
 pub mod views;
 
 pub use document::{Document, FunctionalGroup, Interchange};
@@ -20,6 +21,7 @@ pub use error::{
 pub use machine::OpenProblems;
 pub use options::ParseOptions;
 pub use reader::{Reader, SliceReader};
+pub use split::{Item, SetSummary, SplitReader};
 pub use views::{
     Event, GroupEnd, GsHeader, InterchangeEnd, IsaHeader, TransactionSegments, TransactionSet,
 };

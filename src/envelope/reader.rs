@@ -5,15 +5,16 @@
 //! [`SliceReader`] reads an in-memory slice without copying it. Both share the same state
 //! machine, so they agree on every input however it is split.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
-use super::error::{ParseError, ParseErrorKind};
-use super::machine::{Machine, OpenProblems, RawEvent, SegmentRef, Step};
+use super::error::{ParseError, ParseErrorKind, Problem, ProblemKind, Severity};
+use super::machine::{Machine, OpenProblems, RawEvent, SegmentRef, Step, control_text};
 use super::options::ParseOptions;
+use super::split::{SetRun, SetSummary};
 use super::views::{
     Event, GroupEnd, GsHeader, InterchangeEnd, IsaHeader, TransactionSet, segment_in,
 };
-use crate::syntax::Position;
+use crate::syntax::{Delimiters, Position};
 
 /// Where the ISA and GS headers of the current envelopes are kept.
 struct Headers<'x> {
@@ -271,6 +272,58 @@ impl<R: Read> Reader<R> {
         self.machine.open_problems()
     }
 
+    /// A reader that starts between the transaction sets of a group at absolute offset
+    /// `at` of the stream (`source` is positioned there): see [`super::split`].
+    pub(crate) fn resume_in_group(
+        source: R,
+        options: ParseOptions,
+        delimiters: Delimiters,
+        at: u64,
+    ) -> Self {
+        let mut reader = Self::with_options(source, options);
+        reader.machine = Machine::resume_in_group(options, delimiters, at);
+        reader.base = at;
+        reader
+    }
+
+    /// The delimiters of the current interchange, once an ISA has been read.
+    pub(crate) fn delimiters_read(&self) -> Option<Delimiters> {
+        self.machine
+            .has_read_an_interchange()
+            .then(|| self.machine.delimiters())
+    }
+
+    /// True when the reader is between the sets of a group, about to read at `at` with
+    /// `delimiters`.
+    pub(crate) fn is_between_sets_at(&self, at: u64, delimiters: Delimiters) -> bool {
+        self.machine.is_between_sets_at(at, delimiters)
+    }
+
+    /// True when a segment the group did not expect (not ST, GE) was read since its last set.
+    pub(crate) fn group_problems_found(&self) -> bool {
+        self.machine.group_problems_found()
+    }
+
+    /// The line of the next byte to read.
+    pub(crate) fn current_line(&mut self) -> u64 {
+        self.machine
+            .current_line(&self.buf[..self.filled], self.base)
+    }
+
+    /// GS08 of the current group.
+    pub(crate) fn group_version(&self) -> &[u8] {
+        match self.machine.gs() {
+            Some(r) => GsHeader::new(segment_in(
+                &self.gs,
+                r.position.offset,
+                r,
+                self.machine.delimiters(),
+            ))
+            .version(),
+            None => &[],
+        }
+    }
+
     /// Copies a new ISA or GS out of the buffer: transaction sets refer to them long after
     /// the buffer has moved on.
     fn keep_header(&mut self, raw: RawEvent) {
@@ -334,6 +387,83 @@ impl<R: Read> Reader<R> {
                 }
             }
         }
+    }
+}
+
+impl<R: Read + Seek> Reader<R> {
+    /// Takes over the sets another reader read ahead from where this one stands (checked
+    /// with [`Reader::is_between_sets_at`]): counts their segments and sets, places their
+    /// positions in this stream, reports ST02s already used before them in the group, and
+    /// moves the source past them. Returns the sets.
+    pub(crate) fn skip_sets(&mut self, run: SetRun) -> Result<Vec<SetSummary>, ParseError> {
+        let SetRun {
+            end,
+            segments,
+            end_line,
+            mut sets,
+            ..
+        } = run;
+        let (ordinal_at, line_at) = self.machine.skip_sets(
+            &self.buf[..self.filled],
+            self.base,
+            end,
+            segments,
+            sets.len() as u64,
+            end_line,
+        );
+        let place = |p: &mut Position| {
+            if p.segment != 0 {
+                p.segment += ordinal_at;
+            }
+            p.line += line_at - 1;
+        };
+        for set in &mut sets {
+            place(&mut set.start);
+            for problem in &mut set.problems {
+                place(&mut problem.position);
+            }
+            if set.version.is_empty() {
+                set.version = self.group_version().to_vec();
+            }
+            if !set.control_number.is_empty()
+                && self
+                    .machine
+                    .insert_transaction_control_number(&set.control_number)
+                && !set.flagged_duplicate
+            {
+                // Where the machine puts it: after a missing ST01, before anything else.
+                let at = usize::from(matches!(
+                    set.problems.first(),
+                    Some(Problem {
+                        kind: ProblemKind::MissingElement { element: "ST01" },
+                        ..
+                    })
+                ));
+                set.problems.insert(
+                    at,
+                    Problem {
+                        kind: ProblemKind::DuplicateControlNumber {
+                            element: "ST02",
+                            value: control_text(&set.control_number),
+                        },
+                        severity: Severity::Error,
+                        position: set.start,
+                    },
+                );
+            }
+        }
+        self.filled = 0;
+        self.base = end;
+        self.eof = false;
+        if let Err(source) = self.source.seek(SeekFrom::Start(end)) {
+            let position = Position {
+                offset: end,
+                segment: 0,
+                line: self.machine.current_line(&[], end),
+            };
+            return Err(ParseError::new(position, ParseErrorKind::Io(source)));
+        }
+        Ok(sets)
     }
 }
 
