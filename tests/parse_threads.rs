@@ -17,7 +17,7 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// A generated 837P of about 6 MB (above the 4 MiB threshold) in sets of 50 claims.
+/// A generated 837P of about 35 MB (above the 32 MiB threshold) in sets of 300 claims.
 fn generated(name: &str) -> Vec<u8> {
     let path = scratch(name);
     let p = path.to_str().expect("UTF-8 path");
@@ -26,11 +26,11 @@ fn generated(name: &str) -> Vec<u8> {
         "--kind",
         "837p",
         "--claims",
-        "13000",
+        "78000",
         "--seed",
         "5",
         "--claims-per-transaction",
-        "50",
+        "300",
         "-o",
         p,
     ]);
@@ -63,14 +63,19 @@ fn both_ways(path: &Path) -> (Output, Output) {
 #[test]
 fn a_clean_large_file_reads_the_same_on_two_threads() {
     let bytes = generated("generated-clean.x12");
-    assert!(bytes.len() > 5 << 20, "{} bytes", bytes.len());
+    assert!(
+        bytes.len() as u64 > x12pipe::envelope::split::SPLIT_MIN_BYTES,
+        "{} bytes",
+        bytes.len()
+    );
     let path = scratch("clean.x12");
     std::fs::write(&path, &bytes).expect("write");
     let (one, _) = both_ways(&path);
     assert_eq!(one.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&one.stdout);
     assert!(
-        stdout.contains(": ok: 1 interchange, 1 group, 260 transaction sets"),
+        stdout
+            .contains(": ok: 1 interchange, 1 group, 260 transaction sets (837 005010X222A1: 260)"),
         "{stdout}"
     );
     let _ = std::fs::remove_file(&path);

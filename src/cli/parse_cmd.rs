@@ -51,7 +51,7 @@ pub struct ParseArgs {
     max_transaction_size: usize,
 
     /// Threads for one file: 2 lets a second thread read the second half of a large file
-    /// (4 MiB or more, not standard input, text output) ahead, with the same results; 1
+    /// (32 MiB or more, not standard input, text output) ahead, with the same results; 1
     /// reads on one thread. Default: 2 when the machine has two cores or more.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
     threads: Option<u8>,
