@@ -11,10 +11,10 @@ use std::collections::HashSet;
 use super::error::{
     EnvelopeSegment, Level, ParseError, ParseErrorKind, Problem, ProblemKind, Severity,
 };
-use super::framer::{Frame, FrameFault, Framed, frame, skip_filler};
+use super::framer::{Frame, FrameFault, Framed, frame, is_filler, skip_filler};
 use super::options::ParseOptions;
 use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header, segment_id};
-use crate::syntax::scan::TerminatorScan;
+use crate::syntax::scan::{BLOCK, BodyNeedles, TerminatorScan, below_bit, block_at, body_masks};
 use crate::syntax::{Delimiters, Position};
 
 /// A segment located in the stream by absolute offsets.
@@ -165,6 +165,8 @@ pub(crate) struct Machine {
     pub(crate) interchange_problems: Vec<Problem>,
     pub(crate) group_problems: Vec<Problem>,
     pub(crate) transaction_problems: Vec<Problem>,
+    /// Whether set bodies may be walked a block at a time (tests compare both walks).
+    bulk_walk: bool,
 }
 
 /// What kind of envelope segment a framed segment is, from its id.
@@ -220,6 +222,53 @@ fn ordinary_id(head: &[u8], separator: u8) -> Option<usize> {
         | b"BDS" => None,
         _ => Some(id_len),
     }
+}
+
+/// Takes the segments of the 64-byte block at `window[at..]` in one step when every one of
+/// them is an ordinary segment the per-segment walk of [`Machine::transaction_body`] would
+/// take: returns how many (those whose terminator lies in the block) and the offset after
+/// the last one's terminator. `None` when the block holds anything else (an envelope or
+/// binary segment, an id [`ordinary_id`] refuses, no terminator, the transaction size
+/// limit): the per-segment walk then decides, exactly as before.
+///
+/// `at` must follow a terminator (or the ST's). Segment starts come from two masks, with
+/// no search per segment: with `F` the fillers and `X` the bits right after terminators
+/// (bit 0 for `at`), `F + X` carries each `X` bit through its run of fillers to the first
+/// byte of the next segment. The ids are then checked each on its own, so the checks of a
+/// block's segments do not wait for one another. Requires a terminator that is not a
+/// filler and a segment size limit of at least a block (a segment found here is shorter).
+#[inline(always)]
+fn bulk_segments(
+    window: &[u8],
+    at: usize,
+    separator: u8,
+    needles: &BodyNeedles,
+    base: u64,
+    max_end: u64,
+) -> Option<(u64, usize)> {
+    let block = block_at(window, at)?;
+    let m = body_masks(block, needles);
+    if m.terminators == 0 {
+        return None;
+    }
+    let last = (63 - m.terminators.leading_zeros()) as usize;
+    if base + (at + last) as u64 > max_end {
+        return None;
+    }
+    let after_terminators = 1 | (m.terminators << 1);
+    let mut starts = below_bit(
+        m.fillers.wrapping_add(after_terminators) & !m.fillers,
+        last + 1,
+    );
+    let mut segments = 0;
+    while starts != 0 {
+        let s = starts.trailing_zeros() as usize;
+        starts &= starts - 1;
+        let head = block.get(s..s + 4)?;
+        ordinary_id(head, separator)?;
+        segments += 1;
+    }
+    Some((segments, at + last + 1))
 }
 
 /// An `ISA` (followed by a possible element separator) at the next segment start: a new
@@ -384,6 +433,7 @@ impl Machine {
             interchange_problems: Vec::new(),
             group_problems: Vec::new(),
             transaction_problems: Vec::new(),
+            bulk_walk: true,
         }
     }
 
@@ -658,7 +708,19 @@ impl Machine {
         let mut scan = TerminatorScan::new(terminator);
         let mut at = (self.pos - base) as usize;
         let mut taken = 0u64;
+        // Whole blocks at a time where they allow it (see `bulk_segments`); otherwise, and
+        // for what a block cannot decide, one segment at a time.
+        let bulk = self.bulk_walk && limit >= BLOCK && !is_filler(terminator);
+        let needles = BodyNeedles::new(terminator);
         loop {
+            if bulk
+                && let Some((segments, next)) =
+                    bulk_segments(window, at, separator, &needles, base, max_end)
+            {
+                taken += segments;
+                at = next;
+                continue;
+            }
             let (s, _) = skip_filler(window, at);
             let Some(head) = window.get(s..s + 4) else {
                 break;
@@ -1304,6 +1366,8 @@ impl Machine {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn first_step(input: &[u8]) -> Result<Step, ParseError> {
@@ -1317,6 +1381,109 @@ mod tests {
             assert_eq!(error.name(), "empty_input", "{input:?}");
             assert_eq!(error.position.offset, input.len() as u64);
         }
+    }
+
+    /// Every event, problem and error of a walk over `input`, and where it ended.
+    fn walk(input: &[u8], options: ParseOptions, bulk: bool) -> Vec<String> {
+        let mut machine = Machine::new(options);
+        machine.bulk_walk = bulk;
+        let mut out = Vec::new();
+        loop {
+            match machine.step(input, 0, true) {
+                Ok(Step::Event(event)) => {
+                    out.push(format!("{event:?}"));
+                    for p in machine
+                        .transaction_problems
+                        .iter()
+                        .chain(&machine.group_problems)
+                        .chain(&machine.interchange_problems)
+                    {
+                        out.push(format!("  {p}"));
+                    }
+                }
+                Ok(step) => {
+                    out.push(format!("{step:?}"));
+                    break;
+                }
+                Err(e) => {
+                    out.push(format!("error: {e}"));
+                    break;
+                }
+            }
+        }
+        out.push(format!("{} segments, at {}", machine.ordinal, machine.pos));
+        out
+    }
+
+    const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~";
+
+    fn body_segment() -> impl Strategy<Value = String> {
+        let ordinary = prop::sample::select(vec![
+            "NM1", "CLM", "SV1", "SBR", "HL", "N3", "DTP", "REF", "TRN", "BHT", "II", "GS1", "X12",
+            "SEQ", "TA2", "BI",
+        ]);
+        let odd = prop::sample::select(vec![
+            "SE", "ST", "GE", "GS", "IEA", "ISA", "ISB", "ISE", "TA1", "BIN", "BDS", "A", "ab",
+            "S", "1A", "ABCD", "",
+        ]);
+        let clean = || proptest::string::string_regex("[A-Z0-9 *:^.]{0,70}").expect("regex");
+        let noisy = proptest::string::string_regex("[A-Z0-9 *:^~\\r\\n.]{0,90}").expect("regex");
+        let filler = prop::sample::select(vec!["", "", "\n", "\r\n", " ", "\n\n", "  \n"]);
+        let segment = prop_oneof![
+            8 => (ordinary.clone(), clean()),
+            1 => (odd, clean()),
+            1 => (ordinary, noisy),
+        ];
+        (segment, filler).prop_map(|((id, data), filler)| format!("{id}*{data}~{filler}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The block walk takes exactly what the segment walk would: same events, problems,
+        /// errors, segment count and end, whatever the segments, fillers and limits.
+        #[test]
+        fn the_block_walk_agrees_with_the_segment_walk(
+            body in prop::collection::vec(body_segment(), 0..80),
+            max_segment_size in prop::sample::select(vec![40usize, 63, 64, 65, 100, 1 << 20]),
+            max_transaction_size in prop::sample::select(vec![200usize, 700, 2000, 1 << 20]),
+            lenient in any::<bool>(),
+        ) {
+            let input = format!(
+                "{ISA}\nGS*HC*S*R*20240101*1200*1*X*005010X222A1~\nST*837*0001~\n{}SE*9*0001~GE*1*1~IEA*1*000000001~",
+                body.concat()
+            );
+            let options = ParseOptions { lenient, max_segment_size, max_transaction_size };
+            let bulk = walk(input.as_bytes(), options, true);
+            let one_by_one = walk(input.as_bytes(), options, false);
+            prop_assert_eq!(bulk, one_by_one);
+        }
+    }
+
+    #[test]
+    fn the_block_walk_takes_ordinary_segments_a_block_at_a_time() {
+        // The walks agree above; this checks the block walk is taken at all.
+        let body = "NM1*85*2*BILLING PROVIDER*****XX*1234567893~\nN3*123 MAIN ST~\n".repeat(20);
+        let input = format!("ST*837*0001~\n{body}");
+        let bytes = input.as_bytes();
+        let at = "ST*837*0001~".len();
+        let taken = bulk_segments(bytes, at, b'*', &BodyNeedles::new(b'~'), 0, u64::MAX);
+        let (segments, next) = taken.expect("a block of ordinary segments");
+        assert!(segments >= 1);
+        assert_eq!(bytes[next - 1], b'~');
+        // An SE in the block sends it to the segment walk.
+        let input = format!("ST*837*0001~\nN3*1~SE*3*0001~\n{body}");
+        assert_eq!(
+            bulk_segments(
+                input.as_bytes(),
+                at,
+                b'*',
+                &BodyNeedles::new(b'~'),
+                0,
+                u64::MAX
+            ),
+            None
+        );
     }
 
     #[test]
