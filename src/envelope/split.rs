@@ -137,7 +137,7 @@ fn find_seam(
     let mut buf = vec![0u8; 256 << 10];
     let mut chunk_at = from;
     source.seek(SeekFrom::Start(from))?;
-    while chunk_at < from + SEAM_SEARCH_BYTES {
+    while chunk_at < from.saturating_add(SEAM_SEARCH_BYTES) {
         let mut filled = 0;
         while filled < buf.len() {
             match source.read(&mut buf[filled..]) {
