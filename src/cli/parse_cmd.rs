@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use x12pipe::envelope::{
-    Event, Item, ParseError, ParseOptions, Problem, Reader, Severity, SplitReader,
+    Event, Item, OpenProblems, ParseError, ParseOptions, Problem, Reader, Severity, SplitReader,
 };
 use x12pipe::json::JsonWriter;
 use x12pipe::syntax::Position;
@@ -200,15 +200,35 @@ fn parse_split(file: &str, path: &Path, options: ParseOptions) -> io::Result<Sum
             }
         }
     }
-    summary.segments = reader.segments_read();
-    summary.bytes = reader.offset();
-    if let Some(error) = &fatal {
-        // Problems already found in the envelopes the error cut short.
-        report_problems(file, &mut summary, reader.open_problems().iter());
+    let (segments, bytes) = (reader.segments_read(), reader.offset());
+    end_of_file(
+        file,
+        &mut summary,
+        segments,
+        bytes,
+        reader.open_problems(),
+        fatal.as_ref(),
+    );
+    Ok(summary)
+}
+
+/// Counts what the file held and, after a fatal error, reports the problems already found
+/// in the envelopes it cut short, then the error.
+fn end_of_file(
+    file: &str,
+    summary: &mut Summary,
+    segments: u64,
+    bytes: u64,
+    open: OpenProblems<'_>,
+    fatal: Option<&ParseError>,
+) {
+    summary.segments = segments;
+    summary.bytes = bytes;
+    if let Some(error) = fatal {
+        report_problems(file, summary, open.iter());
         report_error(file, error);
         summary.errors += 1;
     }
-    Ok(summary)
 }
 
 /// Reads one input, feeding events to the JSON writer when there is one.
@@ -235,14 +255,15 @@ fn parse_stream<W: Write>(
             json.event(&event)?;
         }
     }
-    summary.segments = reader.segments_read();
-    summary.bytes = reader.offset();
-    if let Some(error) = &fatal {
-        // Problems already found in the envelopes the error cut short.
-        report_problems(file, &mut summary, reader.open_problems().iter());
-        report_error(file, error);
-        summary.errors += 1;
-    }
+    let (segments, bytes) = (reader.segments_read(), reader.offset());
+    end_of_file(
+        file,
+        &mut summary,
+        segments,
+        bytes,
+        reader.open_problems(),
+        fatal.as_ref(),
+    );
     let out = match json {
         Some(json) => {
             Some(json.finish(summary.segments, reader.open_problems(), fatal.as_ref())?)
