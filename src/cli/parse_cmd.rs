@@ -27,6 +27,7 @@ use super::Outcome;
   cat claims.x12 | x12pipe parse -         read standard input
   x12pipe parse --format json claims.x12   the envelope tree with every segment, as JSON
   x12pipe parse --lenient partner.x12      wrong SE01/GE01/IEA01 counts become warnings
+  x12pipe parse --threads 1 big.x12        one thread, even for a large file
 
 Exit codes: 0 every file parsed without errors, 1 a file has errors, 2 a file could not be read.")]
 pub struct ParseArgs {
@@ -50,9 +51,10 @@ pub struct ParseArgs {
     #[arg(long, value_name = "BYTES", default_value_t = ParseOptions::DEFAULT_MAX_TRANSACTION_SIZE)]
     max_transaction_size: usize,
 
-    /// Threads for one file: 2 lets a second thread read the second half of a large file
-    /// (32 MiB or more, not standard input, text output) ahead, with the same results; 1
-    /// reads on one thread. Default: 2 when the machine has two cores or more.
+    /// Threads for one file (at most 2 are used): with 2, a second thread reads the second
+    /// half of a large file (32 MiB or more, not standard input, text output) ahead, with
+    /// the same results; 1 reads on one thread. Default: 2 when the machine has two cores
+    /// or more.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
     threads: Option<u8>,
 }
