@@ -614,10 +614,16 @@ impl Machine {
     pub(crate) fn step(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {
         let result = self.step_inner(window, base, eof);
         if result.is_err() {
-            self.failed_in = Some(self.state);
-            self.state = State::Done;
+            self.stop();
         }
         result
+    }
+
+    /// Stops after a fatal error: nothing more is read, and [`Machine::open_problems`]
+    /// still tells which envelopes were open.
+    pub(crate) fn stop(&mut self) {
+        self.failed_in = Some(self.state);
+        self.state = State::Done;
     }
 
     fn step_inner(&mut self, window: &[u8], base: u64, eof: bool) -> Result<Step, ParseError> {

@@ -456,6 +456,8 @@ impl<R: Read + Seek> Reader<R> {
         self.base = end;
         self.eof = false;
         if let Err(source) = self.source.seek(SeekFrom::Start(end)) {
+            // The source is no longer where the machine is: read nothing more.
+            self.machine.stop();
             let position = Position {
                 offset: end,
                 segment: 0,
@@ -586,6 +588,47 @@ mod tests {
             self.bytes = &self.bytes[n..];
             Ok(n)
         }
+    }
+
+    /// Reads like a slice, but cannot seek.
+    struct Unseekable<'a>(&'a [u8]);
+
+    impl Read for Unseekable<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Seek for Unseekable<'_> {
+        fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+            Err(io::Error::other("cannot seek"))
+        }
+    }
+
+    #[test]
+    fn a_failed_seek_past_sets_read_ahead_stops_the_reader_where_it_was() {
+        let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X222A1~ST*837*0001~SE*2*0001~GE*1*1~IEA*1*000000001~";
+        let mut reader = Reader::new(Unseekable(input));
+        while let Ok(Some(event)) = reader.next_event() {
+            if matches!(event, Event::GroupStart(_)) {
+                break;
+            }
+        }
+        let at = reader.offset();
+        let delimiters = reader.delimiters_read().expect("an ISA was read");
+        assert!(reader.is_between_sets_at(at, delimiters));
+        let run = SetRun {
+            end: at + 24,
+            segments: 2,
+            end_line: 1,
+            sets: Vec::new(),
+        };
+        let error = reader.skip_sets(run).expect_err("the seek fails");
+        assert!(matches!(error.kind, ParseErrorKind::Io(_)), "{error}");
+        assert_eq!(error.position.offset, at + 24);
+        // Nothing is read from a source that is not where the machine is.
+        assert!(matches!(reader.next_event(), Ok(None)));
+        assert_eq!(reader.open_problems().iter().count(), 0);
     }
 
     #[test]

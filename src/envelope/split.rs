@@ -222,9 +222,9 @@ impl SplitReader {
     /// [`SPLIT_MIN_BYTES`] (from its middle).
     pub fn open(path: &Path, options: ParseOptions) -> io::Result<Self> {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        let split_from = if len >= SPLIT_MIN_BYTES && file.metadata()?.is_file() {
-            Some(len / 2)
+        let metadata = file.metadata()?;
+        let split_from = if metadata.is_file() && metadata.len() >= SPLIT_MIN_BYTES {
+            Some(metadata.len() / 2)
         } else {
             None
         };
