@@ -47,6 +47,12 @@ pub(crate) fn check_segment(
         }
         let position = (i + 1) as u8;
         match spec.elements.get(i) {
+            // Most omitted elements are optional: nothing to check, no call.
+            Some(element_spec) if value.is_empty() => {
+                if element_spec.usage == Usage::R {
+                    out.push(required(element_spec, position));
+                }
+            }
             Some(element_spec) => check_element(
                 segment,
                 value,
@@ -156,13 +162,42 @@ fn check_element(
     {
         let scan = Scan::of(value, classes);
         if !scan.special {
-            if let Some(issue) = check_scanned(value, simple, &scan) {
-                out.push(issue.at(position, 0, 0, simple.number));
+            if !passes(value, simple, &scan) {
+                push_scanned(value, simple, &scan, position, out);
             }
             return;
         }
     }
     check_element_rest(segment, value, element, spec, position, out);
+}
+
+/// The issue [`passes`] found with a simple value, pushed (out of line: the rare case).
+#[cold]
+#[inline(never)]
+fn push_scanned(
+    value: &[u8],
+    simple: &SimpleSpec,
+    scan: &Scan,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) {
+    if let Some(issue) = check_scanned(value, simple, scan) {
+        out.push(issue.at(position, 0, 0, simple.number));
+    }
+}
+
+/// A required element left empty.
+#[cold]
+#[inline(never)]
+fn required(spec: &ElementSpec, position: u8) -> ElementIssue {
+    ElementIssue {
+        code: Code::ElementMissing,
+        element: position,
+        component: 0,
+        repetition: 0,
+        number: spec.simple.as_ref().map(|s| s.number),
+        message: format!("element {position} ({}) is required", spec.name),
+    }
 }
 
 /// [`check_element`] for empty and unused elements, composites and repetitions.
@@ -177,14 +212,7 @@ fn check_element_rest(
 ) {
     if value.is_empty() {
         if spec.usage == Usage::R {
-            out.push(ElementIssue {
-                code: Code::ElementMissing,
-                element: position,
-                component: 0,
-                repetition: 0,
-                number: spec.simple.as_ref().map(|s| s.number),
-                message: format!("element {position} ({}) is required", spec.name),
-            });
+            out.push(required(spec, position));
         }
         return;
     }
@@ -477,7 +505,11 @@ impl ValueIssue {
 
 /// Checks one simple value (present, non-empty) against its spec.
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
-    check_scanned(value, spec, &Scan::of(value, &PLAIN))
+    let scan = Scan::of(value, &PLAIN);
+    if passes(value, spec, &scan) {
+        return None;
+    }
+    check_scanned(value, spec, &scan)
 }
 
 /// Byte classes, one table lookup a byte in [`Scan::of`].
@@ -526,7 +558,8 @@ impl Classes {
 /// What one pass over a value found: the first byte outside the X12 character sets, the
 /// digits, whether anything but spaces, and whether a component or repetition separator.
 pub(crate) struct Scan {
-    bad: Option<usize>,
+    /// A byte outside the X12 character sets (where: [`check_scanned`] looks again).
+    bad: bool,
     digits: usize,
     blank: bool,
     special: bool,
@@ -546,12 +579,7 @@ impl Scan {
             digits += usize::from(class & DIGIT);
         }
         Scan {
-            // Only a value with a bad byte is read again, to say where.
-            bad: if any & BAD != 0 {
-                value.iter().position(|&b| !is_x12_char(b))
-            } else {
-                None
-            },
+            bad: any & BAD != 0,
             digits,
             blank: all & SPACE != 0,
             special: any & SEPARATOR != 0,
@@ -559,11 +587,60 @@ impl Scan {
     }
 }
 
+/// True when [`check_scanned`] finds nothing: the same rules without building a message,
+/// small enough to sit in line in the loop over a segment's elements.
+#[inline(always)]
+fn passes(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> bool {
+    if scan.bad {
+        return false;
+    }
+    let length = match spec.data_type {
+        DataType::AN | DataType::ID => {
+            if scan.blank {
+                return false;
+            }
+            value.len()
+        }
+        DataType::N0 | DataType::N1 | DataType::N2 | DataType::N3 | DataType::N4 => {
+            let sign = usize::from(value.first() == Some(&b'-'));
+            if scan.digits == 0 || scan.digits + sign != value.len() {
+                return false;
+            }
+            scan.digits
+        }
+        DataType::R => {
+            if !is_decimal(value) {
+                return false;
+            }
+            scan.digits
+        }
+        DataType::DT => {
+            if !is_date(value) {
+                return false;
+            }
+            value.len()
+        }
+        DataType::TM => {
+            if !is_time(value) {
+                return false;
+            }
+            value.len()
+        }
+        DataType::B => value.len(),
+    };
+    length >= usize::from(spec.min)
+        && length <= usize::from(spec.max)
+        && spec.codes.as_ref().is_none_or(|codes| codes.contains(value))
+}
+
 /// Checks one simple value against its spec, with its scan done.
+#[cold]
+#[inline(never)]
 pub(crate) fn check_scanned(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> Option<ValueIssue> {
     let issue = |code, message: String| Some(ValueIssue { code, message });
     let name = &spec.name;
-    if let Some(bad) = scan.bad {
+    // Only a value with a bad byte is read again, to say where.
+    if let Some(bad) = scan.bad.then(|| value.iter().position(|&b| !is_x12_char(b))).flatten() {
         return issue(
             Code::ElementInvalidCharacter,
             format!(
