@@ -317,6 +317,9 @@ fn check_composite<'a, P: Parts<'a>>(
 ) {
     let mut count = 0usize;
     let mut last_present = 0usize;
+    // Bit n set when component n has data, for the syntax notes (instead of splitting the
+    // element again for each position they name).
+    let mut present: u64 = 0;
     for (j, component) in element.components().enumerate() {
         count = j + 1;
         let c = (j + 1) as u8;
@@ -352,6 +355,9 @@ fn check_composite<'a, P: Parts<'a>>(
             continue;
         }
         last_present = j + 1;
+        if j + 1 < 64 {
+            present |= 1 << (j + 1);
+        }
         if component_spec.usage == Usage::N {
             out.push(ElementIssue {
                 code: Code::ElementNotUsed,
@@ -400,17 +406,7 @@ fn check_composite<'a, P: Parts<'a>>(
         }
     }
     for note in &spec.component_syntax {
-        check_note(
-            note,
-            "",
-            |n| {
-                element
-                    .component(usize::from(n))
-                    .is_some_and(|c| !c.is_empty())
-            },
-            out,
-            position,
-        );
+        check_note(note, "", |n| n < 64 && present & (1 << n) != 0, out, position);
     }
 }
 
@@ -427,11 +423,6 @@ trait Parts<'a>: Sized {
     fn repetitions(&self) -> impl Iterator<Item = Self>;
     /// Its components (itself once for a simple value).
     fn components(&self) -> impl Iterator<Item = &'a [u8]>;
-    /// Component `n` (1-based).
-    fn component(&self, n: usize) -> Option<&'a [u8]> {
-        n.checked_sub(1)
-            .and_then(|skip| self.components().nth(skip))
-    }
 }
 
 impl<'a> Parts<'a> for Element<'a> {

@@ -131,9 +131,9 @@ impl Fields {
     pub fn values<'f, 'a>(&'f self, segment: &Segment<'a>) -> Values<'f, 'a> {
         if self.indexed() {
             Values::Indexed {
-                fields: self,
-                segment: *segment,
-                next: 1,
+                raw: segment.as_bytes(),
+                ends: self.ends[..usize::from(self.count)].iter(),
+                start: usize::from(self.first),
             }
         } else {
             Values::Split(segment.elements())
@@ -224,14 +224,14 @@ fn zero_bytes(v: u64) -> u64 {
 
 /// Iterator over a segment's elements: see [`Fields::values`].
 pub enum Values<'f, 'a> {
-    /// From the index.
+    /// From the index: each element runs from `start` to the next of `ends`.
     Indexed {
-        /// The index.
-        fields: &'f Fields,
-        /// The segment.
-        segment: Segment<'a>,
-        /// The next element's position (1-based).
-        next: usize,
+        /// The segment's bytes.
+        raw: &'a [u8],
+        /// Where the elements not yet read end.
+        ends: std::slice::Iter<'f, u16>,
+        /// Where the next element starts.
+        start: usize,
     },
     /// Split as it goes (a segment that is not indexed).
     Split(Elements<'a>),
@@ -243,13 +243,11 @@ impl<'a> Iterator for Values<'_, 'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Values::Indexed {
-                fields,
-                segment,
-                next,
-            } => {
-                let value = fields.get(segment, *next)?;
-                *next += 1;
+            Values::Indexed { raw, ends, start } => {
+                // The same bytes as `Fields::get` of each position in turn.
+                let end = usize::from(*ends.next()?);
+                let value = raw.get(*start..end)?;
+                *start = end + 1;
                 Some((value, None))
             }
             Values::Split(elements) => elements.next().map(|e| (e.as_bytes(), Some(e))),
