@@ -838,7 +838,8 @@ fn check_set<'r>(
         }
         // The elements found once, read by index from here on (structure, elements, edits).
         let fields = Fields::of(&segment);
-        let node = walker.place(&segment, &fields, &mut structure_issues);
+        let key = crate::schema::id_key(segment.id());
+        let node = walker.place(&segment, key, &fields, &mut structure_issues);
         let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
         for issue in structure_issues.drain(..) {
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
@@ -874,7 +875,7 @@ fn check_set<'r>(
                 loop_id,
                 segment,
                 index,
-                key: crate::schema::id_key(segment.id()),
+                key,
                 fields,
             };
             if claims.ends_claim(segment.id()) {

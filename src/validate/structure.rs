@@ -10,7 +10,7 @@
 use crate::finding::Code;
 use std::cell::OnceCell;
 
-use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage, id_key};
+use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage};
 use crate::syntax::Segment;
 
 use super::fields::Fields;
@@ -113,14 +113,15 @@ impl<'g> Walker<'g> {
         self.depth += 1;
     }
 
-    /// Places `segment`; returns the node of its segment use, or `None` when it fits nowhere.
+    /// Places `segment`, whose id packs to `key` ([`crate::schema::id_key`]); returns the node of its
+    /// segment use, or `None` when it fits nowhere.
     pub(crate) fn place(
         &mut self,
         segment: &Segment<'_>,
+        key: u32,
         fields: &Fields,
         issues: &mut Vec<StructureIssue>,
     ) -> Option<usize> {
-        let key = id_key(segment.id());
         let heads = Heads {
             key,
             segment,
