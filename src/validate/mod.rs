@@ -431,7 +431,7 @@ pub fn validate<R: Read>(
     let mut interchange_findings: Vec<Finding> = Vec::new();
     let mut group: Option<GroupInfo> = None;
     let mut group_findings: Vec<Finding> = Vec::new();
-    let mut walker_cache: Option<(&'static Guide, Walker<'static>)> = None;
+    let mut walker_cache: Option<GuideWalk> = None;
     loop {
         let event = match reader.next_event() {
             Ok(Some(event)) => event,
@@ -637,10 +637,9 @@ impl<'a> Claims<'a> {
         !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
     }
 
-    /// Files a placed segment under its part of the hierarchy.
-    fn add(&mut self, tagged: Tagged<'a>) {
+    /// Files a placed segment under `part` of the hierarchy ([`Part::of`] its loop).
+    fn add(&mut self, tagged: Tagged<'a>, part: Part) {
         let id = tagged.segment.id();
-        let loop_id = tagged.loop_id;
         if id == b"HL" {
             match tagged.value(3) {
                 b"20" => {
@@ -664,19 +663,56 @@ impl<'a> Claims<'a> {
         if id == b"BHT" {
             self.chargeable = tagged.value(6) == b"CH";
         }
-        let part = if loop_id.starts_with("2000A") || loop_id.starts_with("2010A") {
-            &mut self.billing
-        } else if loop_id.starts_with("2000B") || loop_id.starts_with("2010B") {
-            &mut self.subscriber
-        } else if loop_id.starts_with("2000C") || loop_id.starts_with("2010C") {
-            &mut self.patient
-        } else if loop_id.starts_with("23") || loop_id.starts_with("24") {
-            &mut self.claim
-        } else {
-            return;
+        let list = match part {
+            Part::Billing => &mut self.billing,
+            Part::Subscriber => &mut self.subscriber,
+            Part::Patient => &mut self.patient,
+            Part::Claim => &mut self.claim,
+            Part::None => return,
         };
-        part.push(tagged);
+        list.push(tagged);
     }
+}
+
+/// Which part of a claim's hierarchy a loop's segments belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// 2000A and its 2010Ax loops.
+    Billing,
+    /// 2000B and its 2010Bx loops.
+    Subscriber,
+    /// 2000C and 2010CA.
+    Patient,
+    /// 2300 and everything under it.
+    Claim,
+    /// The header, 1000A/B and anything else.
+    None,
+}
+
+impl Part {
+    /// The part of loop `loop_id`: found once per node of a guide ([`GuideWalk`]), not per
+    /// segment.
+    fn of(loop_id: &str) -> Part {
+        if loop_id.starts_with("2000A") || loop_id.starts_with("2010A") {
+            Part::Billing
+        } else if loop_id.starts_with("2000B") || loop_id.starts_with("2010B") {
+            Part::Subscriber
+        } else if loop_id.starts_with("2000C") || loop_id.starts_with("2010C") {
+            Part::Patient
+        } else if loop_id.starts_with("23") || loop_id.starts_with("24") {
+            Part::Claim
+        } else {
+            Part::None
+        }
+    }
+}
+
+/// The structure walker of the guide the last transaction set used, kept for the next
+/// set, with the claim part of each of the guide's nodes.
+struct GuideWalk {
+    guide: &'static Guide,
+    walker: Walker<'static>,
+    parts: Vec<Part>,
 }
 
 /// Runs the edits over the finished claim and empties it.
@@ -740,7 +776,7 @@ fn check_set<'r>(
     set: &TransactionSet<'r>,
     group_context: &Location,
     options: &ValidateOptions,
-    walker_cache: &mut Option<(&'static Guide, Walker<'static>)>,
+    walker_cache: &mut Option<GuideWalk>,
     mut kept: Option<&mut SetSegments<'r>>,
 ) -> SetResult<'r> {
     let context = Location {
@@ -814,11 +850,15 @@ fn check_set<'r>(
     }
     if walker_cache
         .as_ref()
-        .is_some_and(|(cached, _)| !std::ptr::eq(*cached, guide))
+        .is_some_and(|cached| !std::ptr::eq(cached.guide, guide))
     {
         *walker_cache = None;
     }
-    let (_, walker) = walker_cache.get_or_insert_with(|| (guide, Walker::new(guide)));
+    let GuideWalk { walker, parts, .. } = walker_cache.get_or_insert_with(|| GuideWalk {
+        guide,
+        walker: Walker::new(guide),
+        parts: guide.nodes.iter().map(|n| Part::of(n.loop_id)).collect(),
+    });
     walker.reset();
     let kind = ClaimKind::from_guide(&guide.id);
     let mut structure_issues = Vec::new();
@@ -898,7 +938,7 @@ fn check_set<'r>(
             {
                 kept.header.push(tagged);
             }
-            claims.add(tagged);
+            claims.add(tagged, parts.get(node).copied().unwrap_or(Part::None));
         }
     }
     walker.finish(&mut structure_issues);
