@@ -406,7 +406,13 @@ fn check_composite<'a, P: Parts<'a>>(
         }
     }
     for note in &spec.component_syntax {
-        check_note(note, "", |n| n < 64 && present & (1 << n) != 0, out, position);
+        check_note(
+            note,
+            "",
+            |n| n < 64 && present & (1 << n) != 0,
+            out,
+            position,
+        );
     }
 }
 
@@ -621,7 +627,10 @@ fn passes(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> bool {
     };
     length >= usize::from(spec.min)
         && length <= usize::from(spec.max)
-        && spec.codes.as_ref().is_none_or(|codes| codes.contains(value))
+        && spec
+            .codes
+            .as_ref()
+            .is_none_or(|codes| codes.contains(value))
 }
 
 /// Checks one simple value against its spec, with its scan done.
@@ -631,7 +640,11 @@ pub(crate) fn check_scanned(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> Opt
     let issue = |code, message: String| Some(ValueIssue { code, message });
     let name = &spec.name;
     // Only a value with a bad byte is read again, to say where.
-    if let Some(bad) = scan.bad.then(|| value.iter().position(|&b| !is_x12_char(b))).flatten() {
+    if let Some(bad) = scan
+        .bad
+        .then(|| value.iter().position(|&b| !is_x12_char(b)))
+        .flatten()
+    {
         return issue(
             Code::ElementInvalidCharacter,
             format!(
