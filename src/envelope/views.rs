@@ -317,7 +317,10 @@ pub struct TransactionSegments<'a> {
 impl<'a> Iterator for TransactionSegments<'a> {
     type Item = Segment<'a>;
 
-    #[inline]
+    // Always in line: returned through memory, the segment's fields were stored piecemeal
+    // and loaded whole by the caller, a store-forwarding stall per segment (perf: 5% of
+    // `x12pipe validate` on one instruction after the call).
+    #[inline(always)]
     fn next(&mut self) -> Option<Segment<'a>> {
         if self.remaining == 0 {
             return None;

@@ -35,14 +35,15 @@ pub(crate) fn check_segment(
 ) {
     let mut count = 0usize;
     let mut last_present = 0usize;
-    // Bit n set when element n has data (syntax notes read it instead of re-splitting).
-    let mut present: u128 = 0;
+    // Bit n set when element n has data (syntax notes read it instead of re-splitting);
+    // two words, as a variable shift of a u128 costs several instructions per element.
+    let mut present = [0u64; 2];
     for (i, (value, element)) in fields.values(segment).enumerate() {
         count = i + 1;
         if !value.is_empty() {
             last_present = i + 1;
-            if i + 1 < 128 {
-                present |= 1 << (i + 1);
+            if let Some(word) = present.get_mut((i + 1) / 64) {
+                *word |= 1 << ((i + 1) % 64);
             }
         }
         let position = (i + 1) as u8;
@@ -107,7 +108,11 @@ pub(crate) fn check_segment(
         check_note(
             note,
             &spec.id,
-            |n| n < 128 && present & (1 << n) != 0,
+            |n| {
+                present
+                    .get(usize::from(n) / 64)
+                    .is_some_and(|word| word & (1 << (n % 64)) != 0)
+            },
             out,
             0,
         );
