@@ -47,6 +47,56 @@ pub(crate) struct Walker<'g> {
     /// For each node, the segment use that starts it (itself for a segment use), so a
     /// match is one spec test, not a walk down the loops' first children.
     leading: Vec<Option<&'g SegmentSpec>>,
+    /// For each node, how to test a segment against its leading use without reaching into
+    /// the spec: a dense array, where the specs and their code lists are scattered over the
+    /// heap and each test chased three or four pointers (perf: most of `matches` was
+    /// waiting on those loads).
+    quick: Vec<Quick>,
+}
+
+/// How a segment is tested against a node's leading segment use ([`Walker::matches`]).
+#[derive(Clone, Copy, Debug)]
+enum Quick {
+    /// An empty loop: nothing matches.
+    Never,
+    /// Any segment with this id key.
+    Key(u32),
+    /// This id key, and element 1 one of up to four codes ([`pack_short`]; unused slots
+    /// hold `u64::MAX`, which no packed value equals).
+    First(u32, [u64; 4]),
+    /// Anything else: ask the spec ([`spec_matches`]).
+    Spec,
+}
+
+impl Quick {
+    fn of(spec: Option<&SegmentSpec>) -> Quick {
+        let Some(spec) = spec else {
+            return Quick::Never;
+        };
+        match spec.qualifier.as_slice() {
+            [] => Quick::Key(spec.key),
+            [(1, 0, codes)] if codes.as_slice().len() <= 4 => {
+                let mut packed = [u64::MAX; 4];
+                for (slot, code) in packed.iter_mut().zip(codes.as_slice()) {
+                    match pack_short(code) {
+                        Some(key) => *slot = key,
+                        None => return Quick::Spec,
+                    }
+                }
+                Quick::First(spec.key, packed)
+            }
+            _ => Quick::Spec,
+        }
+    }
+}
+
+/// Up to seven bytes as a number, length in the top byte (so `A` and `A\0` differ).
+#[inline]
+fn pack_short(value: &[u8]) -> Option<u64> {
+    if value.len() > 7 {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b)) | (value.len() as u64) << 56)
 }
 
 /// Slots of [`Walker::cache`] (a power of two).
@@ -83,6 +133,9 @@ impl<'g> Walker<'g> {
             }; CACHE],
             leading: (0..guide.nodes.len())
                 .map(|node| leading_spec(guide, node))
+                .collect(),
+            quick: (0..guide.nodes.len())
+                .map(|node| Quick::of(leading_spec(guide, node)))
                 .collect(),
         };
         walker.reset();
@@ -127,6 +180,7 @@ impl<'g> Walker<'g> {
             segment,
             fields,
             first: OnceCell::new(),
+            first_short: fields.get(segment, 1).map(pack_short),
         };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
@@ -499,11 +553,23 @@ impl<'g> Walker<'g> {
     /// True when `segment` is the segment use `node` (or starts the loop `node`).
     #[inline]
     fn matches(&self, node: usize, heads: &Heads<'_, '_>) -> bool {
-        self.leading
-            .get(node)
-            .copied()
-            .flatten()
-            .is_some_and(|spec| spec_matches(spec, heads))
+        match self.quick.get(node) {
+            None | Some(Quick::Never) => false,
+            Some(Quick::Key(key)) => *key == heads.key,
+            Some(Quick::First(key, codes)) => {
+                // A value too long to pack is none of these short codes.
+                *key == heads.key
+                    && heads
+                        .first_short
+                        .is_some_and(|value| value.is_some_and(|v| codes.contains(&v)))
+            }
+            Some(Quick::Spec) => self
+                .leading
+                .get(node)
+                .copied()
+                .flatten()
+                .is_some_and(|spec| spec_matches(spec, heads)),
+        }
     }
 }
 
@@ -527,6 +593,9 @@ pub(crate) struct Heads<'h, 'a> {
     /// Element 1 packed for code-list look-ups (most qualifiers sit there), packed at most
     /// once however many uses of the id are tried.
     first: OnceCell<Option<CodeKey<'a>>>,
+    /// Element 1 packed by [`pack_short`]: `None` when the segment has no element,
+    /// `Some(None)` when it is longer than seven bytes.
+    first_short: Option<Option<u64>>,
 }
 
 /// Id and qualifier values match.
