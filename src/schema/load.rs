@@ -182,8 +182,40 @@ pub struct SegmentSpec {
     pub qualifier: Vec<(u8, u8, CodeList)>,
     /// Elements by position (index 0 = element 1).
     pub elements: Vec<ElementSpec>,
+    /// What the element checks read first of each position, side by side: an
+    /// [`ElementSpec`] is a few hundred bytes, so reading its usage and type for each
+    /// element of each segment touched a cache line apiece.
+    pub briefs: Vec<ElementBrief>,
     /// Syntax notes.
     pub syntax: Vec<SyntaxNote>,
+}
+
+/// An element position's usage, type and lengths, copied from its [`ElementSpec`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ElementBrief {
+    /// Usage of the element (or composite) in this segment use.
+    pub usage: Usage,
+    /// The simple element's type; `None` for a composite.
+    pub data_type: Option<DataType>,
+    /// The simple element's minimum length.
+    pub min: u16,
+    /// The simple element's maximum length.
+    pub max: u16,
+    /// The simple element has a code list (in its [`SimpleSpec`]).
+    pub has_codes: bool,
+}
+
+impl ElementBrief {
+    /// The brief of `spec`.
+    pub fn of(spec: &ElementSpec) -> Self {
+        ElementBrief {
+            usage: spec.usage,
+            data_type: spec.simple.as_ref().map(|s| s.data_type),
+            min: spec.simple.as_ref().map_or(0, |s| s.min),
+            max: spec.simple.as_ref().map_or(0, |s| s.max),
+            has_codes: spec.simple.as_ref().is_some_and(|s| s.codes.is_some()),
+        }
+    }
 }
 
 /// A loop, resolved.
@@ -505,6 +537,7 @@ impl Compiler<'_> {
             usage: def.usage,
             max: def.max,
             qualifier,
+            briefs: elements.iter().map(ElementBrief::of).collect(),
             elements,
             syntax: self.syntax_notes(&place, &base.syntax)?,
         })

@@ -24,8 +24,8 @@ use std::fmt;
 use serde::Deserialize;
 
 pub use load::{
-    CodeKey, CodeList, ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind, SchemaError,
-    SegmentSpec, SimpleSpec, SyntaxNote, compile, guide_for, guides, id_key,
+    CodeKey, CodeList, ElementBrief, ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind,
+    SchemaError, SegmentSpec, SimpleSpec, SyntaxNote, compile, guide_for, guides, id_key,
 };
 
 /// X12 data element types.

@@ -2,7 +2,9 @@
 //! usage and syntax notes, per X12-REFERENCE 1.6-1.8 and the 999 IK403 codes.
 
 use crate::finding::Code;
-use crate::schema::{DataType, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage};
+use crate::schema::{
+    DataType, ElementBrief, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage,
+};
 use crate::syntax::{Element, Segment};
 
 use super::fields::Fields;
@@ -47,23 +49,24 @@ pub(crate) fn check_segment(
             }
         }
         let position = (i + 1) as u8;
-        match spec.elements.get(i) {
+        // The brief first; the full spec only for what the brief cannot settle.
+        match (spec.briefs.get(i), spec.elements.get(i)) {
             // Most omitted elements are optional: nothing to check, no call.
-            Some(element_spec) if value.is_empty() => {
-                if element_spec.usage == Usage::R {
+            (Some(brief), Some(element_spec)) if value.is_empty() => {
+                if brief.usage == Usage::R {
                     out.push(required(element_spec, position));
                 }
             }
-            Some(element_spec) => check_element(
+            (Some(brief), Some(element_spec)) => check_element(
                 segment,
                 value,
                 element,
                 classes,
-                element_spec,
+                (brief, element_spec),
                 position,
                 out,
             ),
-            None => {
+            _ => {
                 if !value.is_empty() {
                     out.push(ElementIssue {
                         code: Code::ElementTooMany,
@@ -157,17 +160,19 @@ fn check_element(
     value: &[u8],
     element: Option<Element<'_>>,
     classes: &Classes,
-    spec: &ElementSpec,
+    (brief, spec): (&ElementBrief, &ElementSpec),
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
     if !value.is_empty()
-        && spec.usage != Usage::N
-        && let Some(simple) = &spec.simple
+        && brief.usage != Usage::N
+        && let Some(data_type) = brief.data_type
     {
         let scan = Scan::of(value, classes);
         if !scan.special {
-            if !passes(value, simple, &scan) {
+            let fine = passes(value, data_type, brief.min, brief.max, &scan)
+                && (!brief.has_codes || in_list(spec.simple.as_ref(), value));
+            if !fine && let Some(simple) = &spec.simple {
                 push_scanned(value, simple, &scan, position, out);
             }
             return;
@@ -508,7 +513,7 @@ impl ValueIssue {
 /// Checks one simple value (present, non-empty) against its spec.
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
     let scan = Scan::of(value, &PLAIN);
-    if passes(value, spec, &scan) {
+    if passes(value, spec.data_type, spec.min, spec.max, &scan) && in_list(Some(spec), value) {
         return None;
     }
     check_scanned(value, spec, &scan)
@@ -589,14 +594,22 @@ impl Scan {
     }
 }
 
-/// True when [`check_scanned`] finds nothing: the same rules without building a message,
-/// small enough to sit in line in the loop over a segment's elements.
+/// True when `value` is in `spec`'s code list, or `spec` has none.
+#[inline]
+fn in_list(spec: Option<&SimpleSpec>, value: &[u8]) -> bool {
+    spec.and_then(|s| s.codes.as_ref())
+        .is_none_or(|codes| codes.contains(value))
+}
+
+/// True when [`check_scanned`] finds nothing but perhaps a code outside the list
+/// ([`in_list`]): the same rules without building a message, small enough to sit in line
+/// in the loop over a segment's elements.
 #[inline(always)]
-fn passes(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> bool {
+fn passes(value: &[u8], data_type: DataType, min: u16, max: u16, scan: &Scan) -> bool {
     if scan.bad {
         return false;
     }
-    let length = match spec.data_type {
+    let length = match data_type {
         DataType::AN | DataType::ID => {
             if scan.blank {
                 return false;
@@ -630,12 +643,7 @@ fn passes(value: &[u8], spec: &SimpleSpec, scan: &Scan) -> bool {
         }
         DataType::B => value.len(),
     };
-    length >= usize::from(spec.min)
-        && length <= usize::from(spec.max)
-        && spec
-            .codes
-            .as_ref()
-            .is_none_or(|codes| codes.contains(value))
+    length >= usize::from(min) && length <= usize::from(max)
 }
 
 /// Checks one simple value against its spec, with its scan done.
