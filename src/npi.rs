@@ -23,28 +23,29 @@ const PREFIX_80840_SUM: u32 = 24;
 /// assert_eq!(check_digit(b"12345678"), None);
 /// ```
 pub fn check_digit(first9: &[u8]) -> Option<u8> {
-    if first9.len() != 9 || !first9.iter().all(u8::is_ascii_digit) {
+    if first9.len() != 9 {
         return None;
     }
-    let sum: u32 = first9
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                // Doubled: add the digits of the product (12 → 1 + 2 = 3, i.e. 12 − 9).
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum::<u32>()
-        + PREFIX_80840_SUM;
+    // One pass that both checks the digits and sums them; the rightmost digit (index 8)
+    // and every other one before it (the even indexes) are doubled.
+    let mut sum = PREFIX_80840_SUM;
+    for (i, &b) in first9.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        sum += u32::from(if i % 2 == 0 {
+            DOUBLED[usize::from(d)]
+        } else {
+            d
+        });
+    }
     let check = (10 - sum % 10) % 10;
     Some(b'0' + check as u8)
 }
+
+/// A digit doubled as Luhn adds it: the digits of the product (12 → 1 + 2 = 3, i.e. 12 − 9).
+const DOUBLED: [u8; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
 
 /// True when `npi` is a well-formed NPI: ten ASCII digits, the first 1 or 2, the last the
 /// check digit of the other nine (see [`check_digit`]).

@@ -23,7 +23,7 @@ use crate::finding::{Category, Code, Finding, Location, Severity};
 use crate::schema::{Guide, NodeKind, guide_for};
 use crate::syntax::{Delimiters, Position, Segment};
 
-use edits::{ClaimKind, ClaimView, EDITS, Tagged};
+use edits::{ClaimIndex, ClaimKind, ClaimView, EDITS, Tagged};
 use fields::Fields;
 use structure::Walker;
 
@@ -616,6 +616,8 @@ struct Claims<'a> {
     has_patient: bool,
     claim: Vec<Tagged<'a>>,
     chargeable: bool,
+    /// The edits' index of the claim being finished, kept so its vectors are reused.
+    index: ClaimIndex,
 }
 
 impl<'a> Claims<'a> {
@@ -715,6 +717,15 @@ struct GuideWalk {
     parts: Vec<Part>,
 }
 
+/// [`text`] of a claim's own value: a copy after a UTF-8 check, the same string
+/// `from_utf8_lossy` gives for valid UTF-8 without its walk over chunks (two a claim).
+fn claim_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(valid) => valid.to_owned(),
+        Err(_) => text(bytes),
+    }
+}
+
 /// Runs the edits over the finished claim and empties it.
 fn finish_claim<'a>(
     claims: &mut Claims<'a>,
@@ -731,19 +742,31 @@ fn finish_claim<'a>(
     if let Some(kept) = kept {
         kept.keep(claims);
     }
-    let claim_id = text(clm.value(1));
+    let claim_id = claim_text(clm.value(1));
+    let patient = claims.has_patient.then_some(claims.patient.as_slice());
+    // One pass finds what every edit reads, instead of each edit walking the claim.
+    claims.index.build(
+        kind,
+        [
+            &claims.billing,
+            &claims.subscriber,
+            patient.unwrap_or_default(),
+            &claims.claim,
+        ],
+    );
     let view = ClaimView {
         kind,
         chargeable: claims.chargeable,
         billing: &claims.billing,
         subscriber: &claims.subscriber,
-        patient: claims.has_patient.then_some(claims.patient.as_slice()),
+        patient,
         claim: &claims.claim,
         today: options.today,
+        index: &claims.index,
     };
     hits.clear();
     for edit in EDITS {
-        if edit.codes.iter().all(|c| options.disabled.contains(c)) {
+        if !options.disabled.is_empty() && edit.codes.iter().all(|c| options.disabled.contains(c)) {
             continue;
         }
         (edit.check)(&view, hits);
@@ -762,7 +785,7 @@ fn finish_claim<'a>(
         .collect();
     out.push(ClaimResult {
         claim_id,
-        total_charge: text(clm.value(2)),
+        total_charge: claim_text(clm.value(2)),
         position: clm.segment.position(),
         segment_in_set: clm.index,
         status: ClaimStatus::Accepted,
