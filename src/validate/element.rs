@@ -511,6 +511,7 @@ impl ValueIssue {
 }
 
 /// Checks one simple value (present, non-empty) against its spec.
+#[inline]
 pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue> {
     let scan = Scan::of(value, &PLAIN);
     if passes(value, spec.data_type, spec.min, spec.max, &scan) && in_list(Some(spec), value) {
