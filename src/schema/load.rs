@@ -163,6 +163,9 @@ pub struct ElementSpec {
     pub composite: Option<String>,
     /// Syntax notes between components.
     pub component_syntax: Vec<SyntaxNote>,
+    /// One past the last required component (0 when none is): the components after it
+    /// need not be visited to find the missing required ones.
+    pub required_end: usize,
 }
 
 /// A segment use, resolved.
@@ -567,8 +570,13 @@ impl Compiler<'_> {
                 let key = format!("{position}.{}", j + 1);
                 components.push(simple(component, rules.get(&key)));
             }
+            let required_end = components
+                .iter()
+                .rposition(|c| c.usage == Usage::R)
+                .map_or(0, |j| j + 1);
             return Ok(ElementSpec {
                 simple: None,
+                required_end,
                 components,
                 name: def.name.clone(),
                 usage,
@@ -600,6 +608,7 @@ impl Compiler<'_> {
             repeat: def.repeat,
             composite: None,
             component_syntax: Vec::new(),
+            required_end: 0,
         })
     }
 

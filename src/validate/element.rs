@@ -399,7 +399,8 @@ fn check_composite<'a, P: Parts<'a>>(
             ),
         });
     }
-    for (j, component_spec) in spec.components.iter().enumerate().skip(count) {
+    let required = spec.components.get(..spec.required_end).unwrap_or_default();
+    for (j, component_spec) in required.iter().enumerate().skip(count) {
         if component_spec.usage == Usage::R {
             out.push(ElementIssue {
                 code: Code::ElementMissing,
