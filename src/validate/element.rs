@@ -148,7 +148,8 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
     }
 }
 
-/// Checks element `position` of `segment`: `value` its bytes, `element` the element when
+/// Checks element `position` of `segment`: `value` its bytes (not empty: the caller
+/// handles omitted elements), `element` the element when
 /// the caller has it at hand (else it is split again here, only for composites and values
 /// holding a separator), `classes` built with the segment's separators.
 ///
@@ -164,8 +165,7 @@ fn check_element(
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if !value.is_empty()
-        && brief.usage != Usage::N
+    if brief.usage != Usage::N
         && let Some(data_type) = brief.data_type
     {
         let scan = Scan::of(value, classes);
@@ -210,7 +210,7 @@ fn required(spec: &ElementSpec, position: u8) -> ElementIssue {
     }
 }
 
-/// [`check_element`] for empty and unused elements, composites and repetitions.
+/// [`check_element`] for unused elements with data, composites and repetitions.
 #[inline(never)]
 fn check_element_rest(
     segment: &Segment<'_>,
@@ -220,12 +220,6 @@ fn check_element_rest(
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if value.is_empty() {
-        if spec.usage == Usage::R {
-            out.push(required(spec, position));
-        }
-        return;
-    }
     if spec.usage == Usage::N {
         out.push(ElementIssue {
             code: Code::ElementNotUsed,
