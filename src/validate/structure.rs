@@ -626,3 +626,87 @@ fn parse_number(bytes: &[u8]) -> Option<usize> {
             .fold(0usize, |n, d| n * 10 + usize::from(d - b'0')),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{guides, id_key};
+    use crate::syntax::{Delimiters, Position};
+
+    /// Asks `walker` and the spec whether a segment `id*first*A` (or `id` alone when `first`
+    /// is `None`) starts each node whose leading use has this id; returns how many asked.
+    fn agree(walker: &Walker<'_>, guide: &Guide, id: &str, first: Option<&[u8]>) -> usize {
+        let mut raw = id.as_bytes().to_vec();
+        if let Some(first) = first {
+            raw.push(b'*');
+            raw.extend_from_slice(first);
+            raw.extend_from_slice(b"*A");
+        }
+        let segment = Segment::new(
+            &raw,
+            Delimiters::default(),
+            Position::default(),
+            id.len() as u8,
+            0,
+        );
+        let fields = Fields::of(&segment);
+        let heads = Heads {
+            key: id_key(id.as_bytes()),
+            segment: &segment,
+            fields: &fields,
+            first: OnceCell::new(),
+            first_short: fields.get(&segment, 1).map(pack_short),
+        };
+        let mut asked = 0;
+        for node in 0..guide.nodes.len() {
+            let Some(spec) = walker.leading[node] else {
+                assert!(!walker.matches(node, &heads));
+                continue;
+            };
+            if spec.id != id {
+                continue;
+            }
+            asked += 1;
+            assert_eq!(
+                walker.matches(node, &heads),
+                spec_matches(spec, &heads),
+                "{} node {node} ({}), element 1 {:?}",
+                guide.id,
+                guide.nodes[node].loop_id,
+                first.map(String::from_utf8_lossy)
+            );
+        }
+        asked
+    }
+
+    /// The dense per-node test ([`Quick`]) answers as the spec does, for every node of the
+    /// three guides, against segments whose element 1 is each code any use of that segment
+    /// id lists, the code with a byte more or less, an empty and a long value, and none.
+    #[test]
+    fn the_dense_node_test_agrees_with_the_spec() {
+        let all = guides().expect("the embedded guides compile");
+        let mut asked = 0;
+        for guide in &all.all {
+            let walker = Walker::new(guide);
+            let mut codes: std::collections::BTreeMap<&str, Vec<Vec<u8>>> = Default::default();
+            for spec in walker.leading.iter().flatten() {
+                let list = codes.entry(spec.id.as_str()).or_default();
+                list.extend([b"".to_vec(), b"LONGER THAN SEVEN".to_vec(), b"Q".to_vec()]);
+                for (_, _, values) in &spec.qualifier {
+                    for code in values.as_slice() {
+                        list.push(code.clone());
+                        list.push([code.as_slice(), b"X"].concat());
+                        list.push(code[..code.len().saturating_sub(1)].to_vec());
+                    }
+                }
+            }
+            for (id, firsts) in &codes {
+                asked += agree(&walker, guide, id, None);
+                for first in firsts {
+                    asked += agree(&walker, guide, id, Some(first));
+                }
+            }
+        }
+        assert!(asked > 10_000, "only {asked} comparisons");
+    }
+}
