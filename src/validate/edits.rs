@@ -379,35 +379,6 @@ fn parts<'v, 'a>(view: &ClaimView<'v, 'a>) -> [&'v [Tagged<'a>]; 4] {
     ]
 }
 
-/// Component `c` (1-based) of element `n`, like [`Tagged::component`], but split here with a
-/// byte loop rather than a `split` iterator: CLM05's three parts are read by three edits.
-/// A binary segment, whose data element is never split, is left to [`Tagged::component`].
-#[inline]
-fn component<'a>(t: &Tagged<'a>, n: usize, c: usize) -> Option<&'a [u8]> {
-    if t.segment.is_binary() {
-        return t.component(n, c);
-    }
-    nth_component(t.get(n)?, t.segment.delimiters().component, c)
-}
-
-/// Part `c` (1-based) of `value` split on `separator`; `None` for 0 or past the last part.
-#[inline]
-fn nth_component(value: &[u8], separator: u8, c: usize) -> Option<&[u8]> {
-    if c == 0 {
-        return None;
-    }
-    let mut rest = value;
-    for _ in 1..c {
-        let at = rest.iter().position(|&b| b == separator)?;
-        rest = &rest[at + 1..];
-    }
-    let end = rest
-        .iter()
-        .position(|&b| b == separator)
-        .unwrap_or(rest.len());
-    Some(&rest[..end])
-}
-
 /// An amount in ten-thousandths (exact for X12 decimals up to 4 places): an optional `-`,
 /// digits with at most one `.`, at most 18 whole and 4 fraction digits. Integers only:
 /// money is compared exactly.
@@ -799,14 +770,6 @@ fn split_first_component(value: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) 
     }
 }
 
-/// The components of element `n` of `t`, like [`Tagged::components`], split here without
-/// asking the segment again (only a binary segment's data element is never split).
-fn components_of<'a>(t: &Tagged<'a>, n: usize) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
-    let separator = t.segment.delimiters().component;
-    let split = !t.segment.is_binary() || t.components(n)?.nth(1).is_some();
-    Some(t.get(n)?.split(move |&b| split && b == separator))
-}
-
 fn diagnoses<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     for t in in_claim(view, &view.index.diagnoses) {
         for (i, (qualifier, code)) in hi_entries(t).enumerate() {
@@ -880,7 +843,7 @@ fn pointers<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         if line.value(element).is_empty() {
             continue;
         }
-        let Some(list) = components_of(line, element) else {
+        let Some(list) = line.components(element) else {
             continue;
         };
         let mut seen = [false; 13];
@@ -1003,7 +966,7 @@ fn frequency<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     let Some(clm) = view.claim.first() else {
         return;
     };
-    let code = component(clm, 5, 3).unwrap_or_default();
+    let code = clm.component(5, 3).unwrap_or_default();
     if code.is_empty() {
         return;
     }
@@ -1066,7 +1029,7 @@ fn places_of_service<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         return;
     }
     if let Some(clm) = view.claim.first() {
-        let pos = component(clm, 5, 1).unwrap_or_default();
+        let pos = clm.component(5, 1).unwrap_or_default();
         check(clm, 5, 1, pos);
     }
     // The kind's service lines: SV105 or SV303.
@@ -1091,7 +1054,7 @@ fn facility_qualifier<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
     } else {
         b"B"
     };
-    let got = component(clm, 5, 2).unwrap_or_default();
+    let got = clm.component(5, 2).unwrap_or_default();
     if !got.is_empty() && got != want {
         out.push(hit(
             Code::FacilityQualifierInvalid,
@@ -1105,7 +1068,7 @@ fn facility_qualifier<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         ));
     }
     if view.kind == ClaimKind::Institutional {
-        let bill = component(clm, 5, 1).unwrap_or_default();
+        let bill = clm.component(5, 1).unwrap_or_default();
         if !(bill.len() == 2 && bill.iter().all(u8::is_ascii_digit)) {
             out.push(hit(
                 Code::FacilityQualifierInvalid,
@@ -1146,7 +1109,7 @@ fn procedures<'a>(view: &ClaimView<'_, 'a>, out: &mut Vec<Hit<'a>>) {
         if line.value(element).is_empty() {
             continue;
         }
-        let Some(mut components) = components_of(line, element) else {
+        let Some(mut components) = line.components(element) else {
             continue;
         };
         let qualifier = components.next().unwrap_or_default();
@@ -1403,29 +1366,6 @@ mod tests {
                 text.parse::<usize>().ok(),
                 "{text}"
             );
-        }
-    }
-
-    #[test]
-    fn components_split_as_the_segment_does() {
-        for value in [
-            &b""[..],
-            b":",
-            b"a",
-            b"a:b",
-            b"a::c",
-            b"11:B:1",
-            b":B:",
-            b"a:b:c:d:",
-        ] {
-            for c in 0..6 {
-                assert_eq!(
-                    nth_component(value, b':', c),
-                    c.checked_sub(1)
-                        .and_then(|skip| value.split(|&b| b == b':').nth(skip)),
-                    "{value:?} {c}"
-                );
-            }
         }
     }
 

@@ -152,10 +152,7 @@ impl Fields {
         if !self.indexed() {
             return segment.element(n).and_then(|e| e.component(c));
         }
-        let separator = segment.delimiters().component;
-        self.get(segment, n)?
-            .split(move |&b| b == separator)
-            .nth(c.checked_sub(1)?)
+        nth_component(self.get(segment, n)?, segment.delimiters().component, c)
     }
 
     /// The components of element `n`, like `Segment::element(n).map(|e| e.components())`.
@@ -214,6 +211,26 @@ impl Fields {
     }
 }
 
+/// Part `c` (1-based) of `value` split on `separator`; `None` for 0 or past the last part.
+/// A byte loop rather than `split(..).nth(..)`, which measured slower for the business
+/// edits that read CLM05's parts.
+#[inline]
+pub(crate) fn nth_component(value: &[u8], separator: u8, c: usize) -> Option<&[u8]> {
+    if c == 0 {
+        return None;
+    }
+    let mut rest = value;
+    for _ in 1..c {
+        let at = rest.iter().position(|&b| b == separator)?;
+        rest = &rest[at + 1..];
+    }
+    let end = rest
+        .iter()
+        .position(|&b| b == separator)
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
 /// The high bit of each byte of `v` that is zero, and no other bit (no borrow crosses
 /// bytes: each byte's low seven bits plus 0x7F stay within the byte).
 #[inline]
@@ -259,6 +276,29 @@ impl<'a> Iterator for Values<'_, 'a> {
 mod tests {
     use super::*;
     use crate::syntax::{Delimiters, Position};
+
+    #[test]
+    fn components_split_as_the_segment_does() {
+        for value in [
+            &b""[..],
+            b":",
+            b"a",
+            b"a:b",
+            b"a::c",
+            b"11:B:1",
+            b":B:",
+            b"a:b:c:d:",
+        ] {
+            for c in 0..6 {
+                assert_eq!(
+                    nth_component(value, b':', c),
+                    c.checked_sub(1)
+                        .and_then(|skip| value.split(|&b| b == b':').nth(skip)),
+                    "{value:?} {c}"
+                );
+            }
+        }
+    }
 
     fn seg(raw: &[u8]) -> Segment<'_> {
         let id_len = raw.iter().take_while(|&&b| b != b'*').count() as u8;
