@@ -72,18 +72,57 @@ pub enum Outcome {
     InDoubt,
 }
 
-/// The receiver's answer body, as far as the contract defines it.
-fn body_status(body: &[u8]) -> Option<(String, serde_json::Value)> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let status = value.get("status")?.as_str()?.to_ascii_uppercase();
-    Some((status, value))
+/// The receiver's answer body, as far as the contract defines it: only the fields the
+/// contract names are kept; anything else (a 999 of a few hundred bytes or more, messages)
+/// is skipped without being copied.
+#[derive(serde::Deserialize)]
+struct Answer<'a> {
+    #[serde(borrow, default)]
+    status: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    errors: Option<serde_json::Value>,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    reference: Option<serde_json::Value>,
+}
+
+impl Answer<'_> {
+    /// The answer is `{"status":"ERROR", ...}` (in any case).
+    fn is_error(&self) -> bool {
+        self.status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("ERROR"))
+    }
+
+    /// The receiver's reference: `id`, or `reference` when there is no `id`.
+    fn reference(&self) -> Option<String> {
+        self.id
+            .as_ref()
+            .or(self.reference.as_ref())
+            .and_then(|v| v.as_str())
+            .filter(|r| r.len() <= 100 && r.bytes().all(|b| b.is_ascii_graphic()))
+            .map(str::to_string)
+    }
+}
+
+/// The answer body when it is a JSON object with a string `status`. A body that repeats a
+/// field the contract names is not an answer either (the derive refuses duplicates).
+fn body_status(body: &[u8]) -> Option<Answer<'_>> {
+    // A JSON array would fill the struct by position: only an object is an answer.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let answer: Answer<'_> = serde_json::from_slice(body).ok()?;
+    answer.status.is_some().then_some(answer)
 }
 
 /// The error codes of an `{"status":"ERROR","errors":[...]}` body (codes only: an error's
 /// description may quote claim data, so it is not kept).
-fn error_codes(value: &serde_json::Value) -> Vec<String> {
-    value
-        .get("errors")
+fn error_codes(answer: &Answer<'_>) -> Vec<String> {
+    answer
+        .errors
+        .as_ref()
         .and_then(|e| e.as_array())
         .map(|errors| {
             errors
@@ -122,23 +161,18 @@ pub fn classify(seen: Seen<'_>, now_unix: i64) -> Outcome {
     let parsed = body_status(body);
     match status {
         200..=299 => match parsed {
-            Some((s, value)) if s == "ERROR" => Outcome::RejectedBusiness {
-                codes: error_codes(&value),
+            Some(answer) if answer.is_error() => Outcome::RejectedBusiness {
+                codes: error_codes(&answer),
             },
-            Some((_, value)) => Outcome::Accepted {
-                reference: value
-                    .get("id")
-                    .or_else(|| value.get("reference"))
-                    .and_then(|v| v.as_str())
-                    .filter(|r| r.len() <= 100 && r.bytes().all(|b| b.is_ascii_graphic()))
-                    .map(str::to_string),
+            Some(answer) => Outcome::Accepted {
+                reference: answer.reference(),
             },
             None => Outcome::Accepted { reference: None },
         },
         400 => match parsed {
-            Some((s, value)) if s == "ERROR" && !error_codes(&value).is_empty() => {
+            Some(answer) if answer.is_error() && !error_codes(&answer).is_empty() => {
                 Outcome::RejectedBusiness {
-                    codes: error_codes(&value),
+                    codes: error_codes(&answer),
                 }
             }
             _ => Outcome::RejectedSyntax { status },
@@ -229,6 +263,51 @@ mod tests {
             }
         ));
         assert_eq!(classify(Seen::SentNoResponse, 0), Outcome::InDoubt);
+    }
+
+    #[test]
+    fn only_the_named_fields_of_an_object_count() {
+        // The simulator's answer carries a 999; it is skipped, the id is kept.
+        assert_eq!(
+            response(
+                200,
+                r#"{"ack999":"ISA*00*~GS*FA~","status":"success","reference":"r-2","id":"abc-1"}"#
+            ),
+            Outcome::Accepted {
+                reference: Some("abc-1".into())
+            }
+        );
+        assert_eq!(
+            response(200, r#"{"status":"SUCCESS","reference":"r-2"}"#),
+            Outcome::Accepted {
+                reference: Some("r-2".into())
+            }
+        );
+        // Status in any case, escaped or not.
+        assert_eq!(
+            response(200, r#"{"status":"\u0045rror","errors":[{"code":7}]}"#),
+            Outcome::RejectedBusiness {
+                codes: vec!["7".into()]
+            }
+        );
+        // Not an answer: an array in the struct's field order, a non-string status, a
+        // repeated status. A 200 without an answer is accepted; a 400 is malformed.
+        for body in [
+            r#"["ERROR",[{"code":"A"}],null,null]"#,
+            r#"{"status":1,"errors":[{"code":"A"}]}"#,
+            r#"{"status":"ERROR","status":"ERROR","errors":[{"code":"A"}]}"#,
+        ] {
+            assert_eq!(
+                response(200, body),
+                Outcome::Accepted { reference: None },
+                "{body}"
+            );
+            assert_eq!(
+                response(400, body),
+                Outcome::RejectedSyntax { status: 400 },
+                "{body}"
+            );
+        }
     }
 
     #[test]
