@@ -21,8 +21,10 @@
 //! baseline, and the median of those is printed with its range. On these noisy machines
 //! (the baseline alone swings 2x between criterion groups) that is the figure to compare
 //! with the target. `X12PIPE_BENCH_ROUNDS` sets the rounds (default 21; 0 skips them);
-//! `X12PIPE_BENCH_SHOW_ROUNDS=1` prints every round's ratio, sorted. A filter that matches
-//! no criterion benchmark (`cargo bench --bench submit -- paired`) runs only the rounds.
+//! `X12PIPE_BENCH_SHOW_ROUNDS=1` prints every round's ratio, sorted;
+//! `X12PIPE_BENCH_VARIANTS=sqlite,engine_hashmap` runs only those beside the baseline. A
+//! filter that matches no criterion benchmark (`cargo bench --bench submit -- paired`)
+//! runs only the rounds.
 //!
 //! Run: `cargo bench --bench submit`.
 
@@ -37,7 +39,7 @@ use common::mean_ns;
 
 #[path = "common/null_ledger.rs"]
 mod null_ledger;
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use tokio::task::JoinSet;
 use x12pipe::ledger::Ledger;
 use x12pipe::ledger::postgres::PostgresLedger;
@@ -71,7 +73,7 @@ fn units() -> Vec<PreparedUnit> {
 }
 
 /// The same requests as the submitter sends, [`concurrency`] at a time, without a ledger.
-async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, Vec<u8>)]) -> usize {
+async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, bytes::Bytes)]) -> usize {
     let mut tasks = JoinSet::new();
     let mut accepted = 0;
     let mut next = bodies.iter();
@@ -93,10 +95,12 @@ async fn baseline(transport: &Arc<HttpTransport>, bodies: &[(String, Vec<u8>)]) 
     accepted
 }
 
+/// The submitter's run over `units` (a copy made before the clock starts, as the
+/// baseline's bodies are).
 async fn with_ledger(
     ledger: Box<dyn Ledger>,
     transport: &Arc<HttpTransport>,
-    units: &[PreparedUnit],
+    units: Vec<PreparedUnit>,
 ) -> usize {
     let shared: SharedLedger = Arc::new(Mutex::new(ledger));
     let config = EngineConfig {
@@ -114,10 +118,7 @@ async fn with_ledger(
         Clock::system(),
     );
     let (_tx, rx) = tokio::sync::watch::channel(false);
-    let report = engine
-        .run(units.to_vec(), rx, &mut |_| {})
-        .await
-        .expect("run");
+    let report = engine.run(units, rx, &mut |_| {}).await.expect("run");
     drop(engine);
     // A blocking client is closed off the async threads.
     let _ = tokio::task::spawn_blocking(move || drop(shared)).await;
@@ -148,9 +149,9 @@ fn main() {
         .build()
         .expect("runtime");
     let units = units();
-    let bodies: Vec<(String, Vec<u8>)> = units
+    let bodies: Vec<(String, bytes::Bytes)> = units
         .iter()
-        .map(|u| (u.key.clone(), json_body(&u.payload).expect("utf-8")))
+        .map(|u| (u.key.clone(), json_body(&u.payload).expect("utf-8").into()))
         .collect();
     let sim = runtime
         .block_on(RunningSim::start(SimConfig {
@@ -189,8 +190,9 @@ fn main() {
                 fresh += 1;
                 let path = dir.join(format!("ledger-{fresh}.sqlite"));
                 let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::open(&path).expect("ledger"));
+                let copy = units.clone();
                 let start = Instant::now();
-                let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                 total += start.elapsed();
                 assert_eq!(accepted, UNITS as usize);
             }
@@ -200,13 +202,17 @@ fn main() {
     // The engine with a ledger that stores nothing durable (a HashMap, bench-only): how
     // much of the cost is the engine itself rather than the ledger.
     group.bench_function(BenchmarkId::new("engine_hashmap", &label), |b| {
-        b.iter(|| {
-            let ledger: Box<dyn Ledger> = Box::new(null_ledger::MemoryLedger::default());
-            assert_eq!(
-                runtime.block_on(with_ledger(ledger, &transport, &units)),
-                UNITS as usize
-            );
-        })
+        b.iter_batched(
+            || units.clone(),
+            |copy| {
+                let ledger: Box<dyn Ledger> = Box::new(null_ledger::MemoryLedger::default());
+                assert_eq!(
+                    runtime.block_on(with_ledger(ledger, &transport, copy)),
+                    UNITS as usize
+                );
+            },
+            BatchSize::PerIteration,
+        )
     });
     // The same ledger without disk syncs: how much of the cost is the syncs.
     group.bench_function(BenchmarkId::new("sqlite_memory", &label), |b| {
@@ -214,8 +220,9 @@ fn main() {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+                let copy = units.clone();
                 let start = Instant::now();
-                let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                 total += start.elapsed();
                 assert_eq!(accepted, UNITS as usize);
             }
@@ -231,8 +238,9 @@ fn main() {
                     let schema = format!("x12pipe_bench_{}_{fresh}", std::process::id());
                     let ledger: Box<dyn Ledger> =
                         Box::new(PostgresLedger::connect_in_schema(url, &schema).expect("ledger"));
+                    let copy = units.clone();
                     let start = Instant::now();
-                    let accepted = runtime.block_on(with_ledger(ledger, &transport, &units));
+                    let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                     total += start.elapsed();
                     assert_eq!(accepted, UNITS as usize);
                     drop_schema(url, &schema);
@@ -253,6 +261,12 @@ fn main() {
     let mut variants: Vec<&str> = vec!["baseline", "sqlite", "engine_hashmap", "sqlite_memory"];
     if postgres.is_some() {
         variants.push("postgres");
+    }
+    // `X12PIPE_BENCH_VARIANTS=baseline,sqlite` keeps only those (the baseline always runs:
+    // the ratios need it), e.g. to count one variant's instructions under callgrind.
+    if let Ok(only) = std::env::var("X12PIPE_BENCH_VARIANTS") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        variants.retain(|v| *v == "baseline" || only.contains(v));
     }
     // seconds[variant][round]
     let mut seconds: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); variants.len()];
@@ -284,10 +298,13 @@ fn main() {
                     Some(Box::new(ledger))
                 }
             };
+            let copy = ledger.is_some().then(|| units.clone());
             let start = Instant::now();
-            let accepted = match ledger {
-                None => runtime.block_on(baseline(&transport, &bodies)),
-                Some(ledger) => runtime.block_on(with_ledger(ledger, &transport, &units)),
+            let accepted = match (ledger, copy) {
+                (Some(ledger), Some(copy)) => {
+                    runtime.block_on(with_ledger(ledger, &transport, copy))
+                }
+                _ => runtime.block_on(baseline(&transport, &bodies)),
             };
             let elapsed = start.elapsed();
             if let Some((url, name)) = schema {

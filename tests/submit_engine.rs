@@ -38,7 +38,7 @@ impl Script {
 }
 
 impl Transport for Script {
-    async fn send(&self, key: &str, _body: Vec<u8>) -> Delivery {
+    async fn send(&self, key: &str, _body: bytes::Bytes) -> Delivery {
         self.sends
             .lock()
             .expect("lock")
@@ -407,7 +407,7 @@ struct Watching {
 }
 
 impl Transport for Watching {
-    async fn send(&self, _key: &str, _body: Vec<u8>) -> Delivery {
+    async fn send(&self, _key: &str, _body: bytes::Bytes) -> Delivery {
         let ledger = self.ledger.lock().expect("lock").clone();
         if let Some(ledger) = ledger {
             let held = ledger

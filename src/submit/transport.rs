@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use super::classify::Seen;
@@ -64,15 +65,24 @@ impl Delivery {
 /// Sends one unit: the JSON body (built once per unit, so every retry sends the same bytes)
 /// under its idempotency key.
 pub trait Transport: Send + Sync + 'static {
-    /// One attempt.
-    fn send(&self, key: &str, body: Vec<u8>) -> impl Future<Output = Delivery> + Send;
+    /// One attempt. The body is shared (`Bytes`): a retry, or the attempt of another worker
+    /// task, sends the same bytes without a copy.
+    fn send(&self, key: &str, body: Bytes) -> impl Future<Output = Delivery> + Send;
 }
 
 /// The JSON body of the contract for a payload; `None` when the payload is not UTF-8 (a
 /// JSON string cannot carry it unchanged).
 pub fn json_body(payload: &[u8]) -> Option<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        x12: &'a str,
+    }
     let text = std::str::from_utf8(payload).ok()?;
-    serde_json::to_vec(&serde_json::json!({ "x12": text })).ok()
+    // The text is written straight from the payload (no copy into a JSON value first),
+    // into one buffer with room for the braces and a few escapes.
+    let mut body = Vec::with_capacity(text.len() + text.len() / 8 + 16);
+    serde_json::to_writer(&mut body, &Body { x12: text }).ok()?;
+    Some(body)
 }
 
 /// Why the HTTP transport could not be built.
@@ -164,7 +174,7 @@ fn failure(error: &reqwest::Error) -> Delivery {
 }
 
 impl Transport for HttpTransport {
-    async fn send(&self, key: &str, body: Vec<u8>) -> Delivery {
+    async fn send(&self, key: &str, body: Bytes) -> Delivery {
         let Ok(key_value) = HeaderValue::from_str(key) else {
             return Delivery::NotSent("key is not a valid header value".into());
         };
