@@ -1,6 +1,7 @@
 //! The ledger's own cost per unit, in the pattern the submit engine uses, without HTTP:
 //! enqueue N units in one transaction, then turns of "record the outcomes of the last
-//! batch and lease the next batch" in one transaction each, then read every unit back.
+//! batch and lease the next batch" in one transaction each, then read every unit's status back
+//! (what a run's report reads).
 //!
 //! Run: `cargo run --release --example ledger_cost -- [sqlite:PATH | memory] [UNITS] [BATCH]`.
 //! Prints the time of each phase and per unit, so the engine's figures can be compared
@@ -110,7 +111,7 @@ fn run(
     let turns = start.elapsed();
 
     let start = Instant::now();
-    ledger.get_many(&keys)?;
+    ledger.statuses(&keys)?;
     let read = start.elapsed();
 
     Ok(([enqueue, turns, read], commits))

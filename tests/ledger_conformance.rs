@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use x12pipe::ledger::postgres::PostgresLedger;
 use x12pipe::ledger::sqlite::SqliteLedger;
-use x12pipe::ledger::{Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State};
+use x12pipe::ledger::{
+    Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, State, UnitStatus,
+};
 
 fn unit(key: &str, hash: &str) -> NewUnit {
     NewUnit {
@@ -342,6 +344,25 @@ fn batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(ledger: &m
         ]
     );
     assert_eq!(many[0], ledger.get("x4").expect("get"));
+    // The report's read: the same units, three fields each.
+    let statuses = ledger.statuses(&asked).expect("statuses");
+    let expected: Vec<Option<UnitStatus>> = many
+        .into_iter()
+        .map(|u| {
+            u.map(|u| UnitStatus {
+                state: u.state,
+                attempts: u.attempts,
+                last_error: u.last_error,
+            })
+        })
+        .collect();
+    assert_eq!(statuses, expected);
+    assert!(
+        statuses[0]
+            .as_ref()
+            .is_some_and(|s| s.attempts == 1 && s.last_error.is_some()),
+        "{statuses:?}"
+    );
 }
 
 /// A worker's turn: the outcomes of its attempts, then its next lease, in one call. A unit

@@ -294,6 +294,28 @@ pub struct Unit {
     pub updated_at: i64,
 }
 
+/// Where a unit stands: what a run's report reads back of each unit (see
+/// [`Ledger::statuses`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitStatus {
+    /// Where it is.
+    pub state: State,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// The last error: codes and statuses only, never patient data.
+    pub last_error: Option<String>,
+}
+
+impl From<Unit> for UnitStatus {
+    fn from(unit: Unit) -> Self {
+        UnitStatus {
+            state: unit.state,
+            attempts: unit.attempts,
+            last_error: unit.last_error,
+        }
+    }
+}
+
 /// One audit row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -425,6 +447,16 @@ pub trait Ledger: Send {
     /// at its end. Backends where each query is a round trip answer in one.
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Unit>>, LedgerError> {
         keys.iter().map(|key| self.get(key)).collect()
+    }
+    /// The state, attempts and last error of many units, one per key in order (`None` for
+    /// an unknown key): what a run's report needs, which a backend may read with less work
+    /// than [`get_many`](Ledger::get_many).
+    fn statuses(&self, keys: &[String]) -> Result<Vec<Option<UnitStatus>>, LedgerError> {
+        Ok(self
+            .get_many(keys)?
+            .into_iter()
+            .map(|unit| unit.map(UnitStatus::from))
+            .collect())
     }
     /// Units, all or of one state.
     fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError>;

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
     AuditEntry, Enqueued, Event, LeaseRequest, Ledger, LedgerError, NewUnit, Record, Recorded,
-    State, Unit, transition,
+    State, Unit, UnitStatus, transition,
 };
 
 const SCHEMA: &str = "
@@ -122,10 +122,13 @@ impl Ledger for SqliteLedger {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let results = units
-            .iter()
-            .map(|unit| enqueue_in(&tx, unit, now))
-            .collect::<Result<Vec<_>, _>>()?;
+        let results = {
+            let mut statements = Statements::new(&tx)?;
+            units
+                .iter()
+                .map(|unit| enqueue_in(&tx, &mut statements, unit, now))
+                .collect::<Result<Vec<_>, _>>()?
+        };
         tx.commit().map_err(db)?;
         Ok(results)
     }
@@ -234,6 +237,33 @@ impl Ledger for SqliteLedger {
         row.map(with_state).transpose()
     }
 
+    /// Three columns a unit instead of the whole row: reading the report back cost as much
+    /// as a lease (callgrind, `examples/ledger_cost`).
+    fn statuses(&self, keys: &[String]) -> Result<Vec<Option<UnitStatus>>, LedgerError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT state, attempts, last_error FROM units WHERE key = ?1")
+            .map_err(db)?;
+        keys.iter()
+            .map(|key| {
+                let row: Option<(String, u32, Option<String>)> = statement
+                    .query_row(params![key], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()
+                    .map_err(db)?;
+                row.map(|(state, attempts, last_error)| {
+                    Ok(UnitStatus {
+                        state: state.parse()?,
+                        attempts,
+                        last_error,
+                    })
+                })
+                .transpose()
+            })
+            .collect()
+    }
+
     /// Units, all or of one state, oldest first.
     fn list(&self, state: Option<State>) -> Result<Vec<Unit>, LedgerError> {
         let sql = format!(
@@ -320,6 +350,9 @@ fn moved(key: &str, state: State, event: &Event) -> Result<State, LedgerError> {
     })
 }
 
+const AUDIT_INSERT: &str = "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 fn audit(
     tx: &rusqlite::Transaction<'_>,
     key: &str,
@@ -329,19 +362,60 @@ fn audit(
     attempt: u32,
     detail: &str,
 ) -> Result<(), LedgerError> {
-    tx.prepare_cached(
-        "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    audit_with(
+        &mut tx.prepare_cached(AUDIT_INSERT).map_err(db)?,
+        key,
+        at,
+        from,
+        to,
+        attempt,
+        detail,
     )
-    .map_err(db)?
-    .execute(params![key, at, from.map(State::as_str), to.as_str(), attempt, detail])
-    .map_err(db)?;
+}
+
+/// Appends an audit row with the prepared [`AUDIT_INSERT`].
+fn audit_with(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    key: &str,
+    at: i64,
+    from: Option<State>,
+    to: State,
+    attempt: u32,
+    detail: &str,
+) -> Result<(), LedgerError> {
+    statement
+        .execute(params![
+            key,
+            at,
+            from.map(State::as_str),
+            to.as_str(),
+            attempt,
+            detail
+        ])
+        .map_err(db)?;
     Ok(())
+}
+
+/// The statements a batch repeats for every unit, prepared once per batch: looking a
+/// statement up in the cache for each use cost about a tenth of the ledger's instructions
+/// (callgrind, `examples/ledger_cost`).
+struct Statements<'t> {
+    audit: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> Statements<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, LedgerError> {
+        Ok(Statements {
+            audit: tx.prepare_cached(AUDIT_INSERT).map_err(db)?,
+        })
+    }
 }
 
 /// Adds one unit inside a transaction: the insert is tried first (new units are the
 /// common case), and only a key already there is read back.
 fn enqueue_in(
     tx: &rusqlite::Transaction<'_>,
+    statements: &mut Statements<'_>,
     unit: &NewUnit,
     now: i64,
 ) -> Result<Enqueued, LedgerError> {
@@ -355,7 +429,15 @@ fn enqueue_in(
         .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now])
         .map_err(db)?;
     if inserted == 1 {
-        audit(tx, &unit.key, now, None, State::Pending, 0, "enqueued")?;
+        audit_with(
+            &mut statements.audit,
+            &unit.key,
+            now,
+            None,
+            State::Pending,
+            0,
+            "enqueued",
+        )?;
         return Ok(Enqueued::New);
     }
     let (recorded, state): (String, String) = tx
@@ -373,6 +455,7 @@ fn enqueue_in(
 /// Records one outcome inside a transaction.
 fn record_in(
     tx: &rusqlite::Transaction<'_>,
+    statements: &mut Statements<'_>,
     record: &Record<'_>,
     now: i64,
 ) -> Result<State, LedgerError> {
@@ -420,7 +503,15 @@ fn record_in(
         now
     ])
     .map_err(db)?;
-    audit(tx, key, now, Some(state), to, attempts, record.detail)?;
+    audit_with(
+        &mut statements.audit,
+        key,
+        now,
+        Some(state),
+        to,
+        attempts,
+        record.detail,
+    )?;
     Ok(to)
 }
 
@@ -483,6 +574,16 @@ fn lease_in(
     // Each lease is one update and its audit row.
     let detail = format!("leased by {owner}");
     let mut leased = Vec::with_capacity(due.len());
+    if due.is_empty() {
+        return Ok(leased);
+    }
+    let mut update = tx
+        .prepare_cached(
+            "UPDATE units SET state = 'in_flight', attempts = attempts + 1, lease_owner = ?2, \
+             lease_until = ?3, next_at = NULL, updated_at = ?4 WHERE key = ?1",
+        )
+        .map_err(db)?;
+    let mut statements = Statements::new(tx)?;
     for mut unit in due {
         let from = unit.state;
         if transition(from, &Event::Lease) != Some(State::InFlight) {
@@ -492,12 +593,7 @@ fn lease_in(
                 event: format!("{:?}", Event::Lease),
             });
         }
-        let changed = tx
-            .prepare_cached(
-                "UPDATE units SET state = 'in_flight', attempts = attempts + 1, lease_owner = ?2, \
-                 lease_until = ?3, next_at = NULL, updated_at = ?4 WHERE key = ?1",
-            )
-            .map_err(db)?
+        let changed = update
             .execute(params![unit.key, owner, now + lease_ms, now])
             .map_err(db)?;
         if changed != 1 {
@@ -509,8 +605,8 @@ fn lease_in(
         unit.lease_until = Some(now + lease_ms);
         unit.next_at = None;
         unit.updated_at = now;
-        audit(
-            tx,
+        audit_with(
+            &mut statements.audit,
             &unit.key,
             now,
             Some(from),
@@ -531,8 +627,9 @@ fn record_many_in(
     now: i64,
 ) -> Result<Recorded, LedgerError> {
     let mut results = Vec::with_capacity(records.len());
+    let mut statements = Statements::new(tx)?;
     for record in records {
-        match record_in(tx, record, now) {
+        match record_in(tx, &mut statements, record, now) {
             Err(LedgerError::Database(e)) => return Err(LedgerError::Database(e)),
             other => results.push(other),
         }

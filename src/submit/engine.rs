@@ -708,7 +708,7 @@ impl<T: Transport> Engine<T> {
             .collect();
         let units = with_ledger(&self.ledger, move |l| {
             let just_keys: Vec<String> = keys.iter().map(|(key, _, _)| key.clone()).collect();
-            let units = l.get_many(&just_keys)?;
+            let units = l.statuses(&just_keys)?;
             Ok(units
                 .into_iter()
                 .zip(keys)
