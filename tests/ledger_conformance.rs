@@ -478,6 +478,45 @@ fn sqlite_file_passes_the_suite_and_keeps_state_across_reopening() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A ledger written by an earlier version (with the index of every unit's state) opens,
+/// loses that index for the lease index, and keeps its units; expired leases are found
+/// through the lease index and come back in key order.
+#[test]
+fn sqlite_ledger_of_an_earlier_version_is_migrated() {
+    let dir = std::env::temp_dir().join(format!("x12pipe-ledger-old-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("old.db");
+    {
+        let mut ledger = SqliteLedger::open(&path).expect("ledger");
+        for key in ["b", "a", "c"] {
+            ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
+        }
+        ledger.lease_due("w", 2, 100, 3, None).expect("lease");
+    }
+    let indexes = |path: &std::path::Path| -> Vec<String> {
+        let c = rusqlite::Connection::open(path).expect("open");
+        let mut s = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .expect("prepare");
+        s.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("DROP INDEX units_lease; CREATE INDEX units_due ON units (state, next_at);")
+        .expect("the earlier schema");
+    assert_eq!(indexes(&path), ["audit_key", "units_due"]);
+    let mut ledger = SqliteLedger::open(&path).expect("reopen");
+    assert_eq!(indexes(&path), ["audit_key", "units_lease"]);
+    assert_eq!(
+        ledger.expire_leases(1_000, false).expect("expire"),
+        ["a", "b", "c"].map(String::from)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Enqueues 500 units, then four workers, each with its own connection from `connect`,
 /// lease batches of 16 at once until nothing is due, recording each unit accepted. Every
 /// unit must be leased exactly once.
