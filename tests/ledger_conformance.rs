@@ -478,20 +478,48 @@ fn sqlite_file_passes_the_suite_and_keeps_state_across_reopening() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A ledger written by an earlier version (with the index of every unit's state) opens,
-/// loses that index for the lease index, and keeps its units; expired leases are found
-/// through the lease index and come back in key order.
+/// A ledger written by an earlier version (an index of every unit's state, the audit
+/// found through an index on its key) opens as this version's: both indexes give way to
+/// the lease index and each unit's list of its audit rows, its trails are kept, and new
+/// rows join them. Expired leases come back in key order.
 #[test]
 fn sqlite_ledger_of_an_earlier_version_is_migrated() {
     let dir = std::env::temp_dir().join(format!("x12pipe-ledger-old-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("old.db");
+    let _ = std::fs::remove_file(&path);
     {
-        let mut ledger = SqliteLedger::open(&path).expect("ledger");
+        // The schema and rows as the earlier version wrote them.
+        let c = rusqlite::Connection::open(&path).expect("open");
+        c.execute_batch(
+            "CREATE TABLE units (key TEXT PRIMARY KEY, payload_sha256 TEXT NOT NULL,
+                 state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT,
+                 lease_until INTEGER, next_at INTEGER, remote_reference TEXT, last_error TEXT,
+                 interchange TEXT NOT NULL, grp TEXT NOT NULL, txn TEXT NOT NULL,
+                 source TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             CREATE INDEX units_due ON units (state, next_at);
+             CREATE TABLE audit (id INTEGER PRIMARY KEY, key TEXT NOT NULL, at INTEGER NOT NULL,
+                 from_state TEXT, to_state TEXT NOT NULL, attempt INTEGER NOT NULL,
+                 detail TEXT NOT NULL);
+             CREATE INDEX audit_key ON audit (key, id);",
+        )
+        .expect("the earlier schema");
         for key in ["b", "a", "c"] {
-            ledger.enqueue(&unit(key, "h"), 1).expect("enqueue");
+            c.execute(
+                "INSERT INTO units (key, payload_sha256, state, attempts, lease_owner, lease_until,
+                     interchange, grp, txn, source, created_at, updated_at)
+                 VALUES (?1, 'h', 'in_flight', 1, 'w', 102, '1', '1', '1', 'old.x12', 1, 2)",
+                [key],
+            )
+            .expect("unit");
+            c.execute(
+                "INSERT INTO audit (key, at, from_state, to_state, attempt, detail)
+                 VALUES (?1, 1, NULL, 'pending', 0, 'enqueued'),
+                        (?1, 2, 'pending', 'in_flight', 1, 'leased by w')",
+                [key],
+            )
+            .expect("audit");
         }
-        ledger.lease_due("w", 2, 100, 3, None).expect("lease");
     }
     let indexes = |path: &std::path::Path| -> Vec<String> {
         let c = rusqlite::Connection::open(path).expect("open");
@@ -503,17 +531,40 @@ fn sqlite_ledger_of_an_earlier_version_is_migrated() {
             .collect::<Result<_, _>>()
             .expect("rows")
     };
-    rusqlite::Connection::open(&path)
-        .expect("open")
-        .execute_batch("DROP INDEX units_lease; CREATE INDEX units_due ON units (state, next_at);")
-        .expect("the earlier schema");
-    assert_eq!(indexes(&path), ["audit_key", "units_due"]);
     let mut ledger = SqliteLedger::open(&path).expect("reopen");
-    assert_eq!(indexes(&path), ["audit_key", "units_lease"]);
+    assert_eq!(indexes(&path), ["units_lease"]);
+    let trail = |ledger: &SqliteLedger, key: &str| -> Vec<(Option<State>, State, String)> {
+        ledger
+            .audit(key)
+            .expect("audit")
+            .into_iter()
+            .map(|e| (e.from, e.to, e.detail))
+            .collect()
+    };
+    let kept = vec![
+        (None, State::Pending, "enqueued".to_string()),
+        (
+            Some(State::Pending),
+            State::InFlight,
+            "leased by w".to_string(),
+        ),
+    ];
+    assert_eq!(trail(&ledger, "a"), kept);
     assert_eq!(
         ledger.expire_leases(1_000, false).expect("expire"),
         ["a", "b", "c"].map(String::from)
     );
+    let after = trail(&ledger, "b");
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(after[..2], kept[..]);
+    assert_eq!(
+        (after[2].0, after[2].1),
+        (Some(State::InFlight), State::InDoubt)
+    );
+    // Opening again finds nothing left to migrate.
+    drop(ledger);
+    let ledger = SqliteLedger::open(&path).expect("reopen");
+    assert_eq!(trail(&ledger, "c").len(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
