@@ -455,3 +455,59 @@ async fn lease_ahead_bounds_the_units_leased_and_not_sent() {
         );
     }
 }
+
+/// Answers every send with success after 1 to 4 ms (by the order of the sends), so that
+/// outcomes arrive one by one.
+#[derive(Default)]
+struct Staggered {
+    sent: Mutex<u64>,
+}
+
+impl Transport for Staggered {
+    async fn send(&self, _key: &str, _body: bytes::Bytes) -> Delivery {
+        let n = {
+            let mut sent = self.sent.lock().expect("lock");
+            *sent += 1;
+            *sent
+        };
+        tokio::time::sleep(Duration::from_millis(1 + n % 4)).await;
+        ok("SIM-1")
+    }
+}
+
+/// Outcomes that arrive one by one share commits (one disk sync for several), and none
+/// waits long: the outcome rows of 40 units carry few distinct commit times.
+#[tokio::test(start_paused = true)]
+async fn outcomes_share_commits() {
+    let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+    let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+    let mut engine = Engine::new(
+        Arc::clone(&shared),
+        Arc::new(Staggered::default()),
+        config(),
+        Clock::starting_at(1_790_000_000_000),
+    );
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let start = Instant::now();
+    let report = engine.run(units(40), rx, &mut |_| {}).await.expect("run");
+    let elapsed = start.elapsed();
+    assert_eq!(report.count(State::Accepted), 40);
+    let ledger = shared.lock().expect("lock");
+    let mut commits = std::collections::BTreeSet::new();
+    for fate in &report.units {
+        for entry in ledger.audit(&fate.key).expect("audit") {
+            if entry.to == State::Accepted {
+                commits.insert(entry.at);
+            }
+        }
+    }
+    // 14 here; committing each time the last commit ended made 24.
+    assert!(
+        commits.len() <= 16,
+        "40 outcomes in {} commits (times {commits:?})",
+        commits.len()
+    );
+    // Each unit's send takes at most 4 ms, 4 at a time; holding outcomes for company
+    // costs little: 10 rounds of at most 4 ms, plus holds of at most 2 ms.
+    assert!(elapsed <= Duration::from_millis(70), "took {elapsed:?}");
+}

@@ -283,6 +283,10 @@ where
     .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))?
 }
 
+/// The longest an outcome waits for others to share its commit (see the group commit in
+/// [`Engine::run`]).
+const COMMIT_HOLD: Duration = Duration::from_millis(2);
+
 /// SplitMix64: the jitter's random numbers, seeded for reproducible tests.
 fn next_random(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -770,6 +774,8 @@ impl<T: Transport> Engine<T> {
         let mut stats = LoopStats::new();
         // Outcomes the last commit carried: the attempts that ended while one commit ran.
         let mut last_outcomes = 0usize;
+        // When the oldest outcome not yet committed arrived (see `worth` below).
+        let mut first_unrecorded: Option<Instant> = None;
         loop {
             stats.tick(slots.in_flight.len(), ready.len());
             if *stop.borrow() && stopped.is_none() {
@@ -842,7 +848,27 @@ impl<T: Transport> Engine<T> {
                 0
             };
             let idle = slots.in_flight.is_empty() && ready.is_empty();
-            let lease = if committing.is_none() && want > 0 && (want >= batch || idle) {
+            // Group commit: a commit waits until it carries an outcome per slot, so that
+            // its disk sync (and its hand-over to a blocking thread) is shared, unless
+            // fewer than half the slots' units are left leased and ready, nothing is in
+            // flight (nothing more will come), the run stops, or its oldest outcome has
+            // waited `COMMIT_HOLD`. A commit as soon as the last one ended carried about
+            // five outcomes on disk, and each sync cost some 0.2 ms of system time
+            // (`cargo bench --bench submit`, paired rounds: 0.60-0.63 of the baseline with
+            // SQLite on disk; waiting for 8, 16 or 24 outcomes: 0.61-0.65, 0.66-0.67,
+            // 0.67-0.69 in two runs each).
+            let half = (concurrency / 2).max(1);
+            if unrecorded.is_empty() {
+                first_unrecorded = None;
+            } else if first_unrecorded.is_none() {
+                first_unrecorded = Some(Instant::now());
+            }
+            let worth = unrecorded.len() >= concurrency
+                || ready.len() < half
+                || slots.in_flight.is_empty()
+                || stopped.is_some()
+                || first_unrecorded.is_some_and(|t| t.elapsed() >= COMMIT_HOLD);
+            let lease = if committing.is_none() && worth && want > 0 && (want >= batch || idle) {
                 queue.promote(now);
                 let among = queue.take(want.saturating_mul(2));
                 (!among.is_empty()).then_some((want, among))
@@ -851,7 +877,8 @@ impl<T: Transport> Engine<T> {
             };
             // One commit at a time, in the background: the loop keeps starting ready units
             // and gathering outcomes while the ledger syncs.
-            if committing.is_none() && (lease.is_some() || !unrecorded.is_empty()) {
+            if committing.is_none() && worth && (lease.is_some() || !unrecorded.is_empty()) {
+                first_unrecorded = None;
                 last_outcomes = unrecorded.len();
                 stats.commit_started(unrecorded.len());
                 committing = Some(self.start_commit(std::mem::take(&mut unrecorded), now, lease));
@@ -888,6 +915,7 @@ impl<T: Transport> Engine<T> {
             if !queue.due.is_empty()
                 && slots.in_flight.len() < self.config.concurrency.max(1)
                 && committing.is_none()
+                && worth
             {
                 wake = Instant::now();
             }
@@ -896,7 +924,12 @@ impl<T: Transport> Engine<T> {
                 wake = wake.max(Instant::now() + wait);
             }
             if !unrecorded.is_empty() && committing.is_none() {
-                wake = Instant::now();
+                wake = match first_unrecorded {
+                    // Held for company: commit when the hold ends, or sooner when more
+                    // outcomes arrive (the loop turns on each).
+                    Some(first) if !worth => wake.min(first + COMMIT_HOLD),
+                    _ => Instant::now(),
+                };
             }
             if wake <= Instant::now() && committing.is_none() && unrecorded.is_empty() {
                 // Due work that could not be leased (taken by another worker meanwhile):
