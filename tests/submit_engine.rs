@@ -511,3 +511,27 @@ async fn outcomes_share_commits() {
     // costs little: 10 rounds of at most 4 ms, plus holds of at most 2 ms.
     assert!(elapsed <= Duration::from_millis(70), "took {elapsed:?}");
 }
+
+/// A payload that is not UTF-8 text cannot travel in the contract's JSON string: the gate
+/// rejects it as syntax, and it is never sent; the others go.
+#[tokio::test(start_paused = true)]
+async fn a_payload_that_is_not_text_is_rejected_unsent() {
+    let script = Arc::new(Script::default());
+    let mut units = units(3);
+    let bad = units[1].key.clone();
+    units[1].payload.push(0xff);
+    let (report, _) = run(Arc::clone(&script), units, config()).await;
+    assert_eq!(report.count(State::Accepted), 2);
+    assert!(script.sends_of(&bad).is_empty());
+    let fate = report
+        .units
+        .iter()
+        .find(|u| u.key == bad)
+        .expect("the unit's fate");
+    assert_eq!(fate.state, State::RejectedSyntax);
+    assert_eq!(fate.attempts, 0);
+    assert_eq!(
+        fate.last_error.as_deref(),
+        Some("gate: the payload is not UTF-8 text")
+    );
+}

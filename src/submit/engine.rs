@@ -37,7 +37,7 @@ use crate::ledger::{
 use super::classify::{Outcome, classify};
 use super::policy::{Breaker, BreakerState, RetryPolicy};
 use super::prepare::{Gate, PreparedUnit};
-use super::transport::{Transport, json_body};
+use super::transport::{Delivery, Transport, json_body};
 
 /// Maps and sets keyed by unit keys. A key is a hex SHA-256 digest, which no input can
 /// steer towards collisions, so a fast seeded hash (foldhash) serves instead of SipHash,
@@ -298,8 +298,10 @@ fn next_random(state: &mut u64) -> u64 {
 
 /// What the loop keeps of a unit it may send.
 struct Sendable {
-    /// Built once; every attempt shares it.
-    body: bytes::Bytes,
+    /// The transaction set (checked to be UTF-8 text); each attempt's task builds the JSON
+    /// body from it, so the bodies of a whole file are never held at once and their
+    /// building runs beside the requests instead of before the first one.
+    payload: bytes::Bytes,
 }
 
 /// An attempt under way.
@@ -597,7 +599,7 @@ impl<T: Transport> Engine<T> {
         let mut gate_records: Vec<(String, Event, String)> = Vec::new();
         let mut earlier: HashSet<String> = HashSet::default();
         let mut conflicted: HashSet<String> = HashSet::default();
-        for (unit, result) in order.iter().zip(&enqueued) {
+        for (unit, result) in order.iter_mut().zip(&enqueued) {
             let open = match result {
                 Enqueued::New | Enqueued::Known(State::Pending) => true,
                 Enqueued::Known(State::RetryWait | State::InFlight) => true,
@@ -635,21 +637,16 @@ impl<T: Transport> Engine<T> {
                     Event::RejectedBusiness,
                     format!("gate: {why}"),
                 )),
-                Gate::Submit => match json_body(&unit.payload) {
-                    Some(body) => {
-                        sendable.insert(
-                            unit.key.clone(),
-                            Sendable {
-                                body: bytes::Bytes::from(body),
-                            },
-                        );
-                    }
-                    None => gate_records.push((
-                        unit.key.clone(),
-                        Event::RejectedSyntax,
-                        "gate: the payload is not UTF-8 text".into(),
-                    )),
-                },
+                Gate::Submit if std::str::from_utf8(&unit.payload).is_ok() => {
+                    // The payload moves to the sendable unit (nothing else reads it).
+                    let payload = bytes::Bytes::from(std::mem::take(&mut unit.payload));
+                    sendable.insert(unit.key.clone(), Sendable { payload });
+                }
+                Gate::Submit => gate_records.push((
+                    unit.key.clone(),
+                    Event::RejectedSyntax,
+                    "gate: the payload is not UTF-8 text".into(),
+                )),
             }
         }
         if !gate_records.is_empty() {
@@ -1155,14 +1152,14 @@ impl<T: Transport> Engine<T> {
                 key: &unit.key,
                 attempt: unit.attempts,
             });
-            let body = item.body.clone();
-            self.start(unit, body, slots);
+            let payload = item.payload.clone();
+            self.start(unit, payload, slots);
         }
         None
     }
 
     /// Starts one attempt of a leased unit.
-    fn start(&mut self, unit: Unit, body: bytes::Bytes, slots: &mut Slots) {
+    fn start(&mut self, unit: Unit, payload: bytes::Bytes, slots: &mut Slots) {
         let Slots {
             tasks,
             in_flight,
@@ -1188,7 +1185,12 @@ impl<T: Transport> Engine<T> {
             if let Some(at) = at {
                 tokio::time::sleep_until(at).await;
             }
-            let delivery = transport.send(&key, body).await;
+            // The same payload gives the same bytes at every attempt. It was checked to be
+            // UTF-8 before it became sendable; were it not, nothing would be sent.
+            let delivery = match json_body(&payload) {
+                Some(body) => transport.send(&key, bytes::Bytes::from(body)).await,
+                None => Delivery::NotSent("the payload is not UTF-8 text".into()),
+            };
             let seen = delivery.describe();
             let outcome = classify(delivery.seen(), clock.now_ms().div_euclid(1000));
             Finished { key, seen, outcome }

@@ -62,11 +62,10 @@ impl Delivery {
     }
 }
 
-/// Sends one unit: the JSON body (built once per unit, so every retry sends the same bytes)
-/// under its idempotency key.
+/// Sends one unit: the JSON body (built from the unit's payload for each attempt, the same
+/// bytes every time) under its idempotency key.
 pub trait Transport: Send + Sync + 'static {
-    /// One attempt. The body is shared (`Bytes`): a retry, or the attempt of another worker
-    /// task, sends the same bytes without a copy.
+    /// One attempt. The body is `Bytes`, which the HTTP client sends without copying it.
     fn send(&self, key: &str, body: Bytes) -> impl Future<Output = Delivery> + Send;
 }
 
