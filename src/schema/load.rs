@@ -166,6 +166,9 @@ pub struct ElementSpec {
     /// One past the last required component (0 when none is): the components after it
     /// need not be visited to find the missing required ones.
     pub required_end: usize,
+    /// What the composite check reads first of each component, side by side (as
+    /// [`SegmentSpec::briefs`] for elements); empty for a simple element.
+    pub component_briefs: Vec<ElementBrief>,
 }
 
 /// A segment use, resolved.
@@ -209,6 +212,17 @@ pub struct ElementBrief {
 }
 
 impl ElementBrief {
+    /// The brief of a component (or any simple element) `spec`.
+    pub fn of_simple(spec: &SimpleSpec) -> Self {
+        ElementBrief {
+            usage: spec.usage,
+            data_type: Some(spec.data_type),
+            min: spec.min,
+            max: spec.max,
+            has_codes: spec.codes.is_some(),
+        }
+    }
+
     /// The brief of `spec`.
     pub fn of(spec: &ElementSpec) -> Self {
         ElementBrief {
@@ -577,6 +591,7 @@ impl Compiler<'_> {
             return Ok(ElementSpec {
                 simple: None,
                 required_end,
+                component_briefs: components.iter().map(ElementBrief::of_simple).collect(),
                 components,
                 name: def.name.clone(),
                 usage,
@@ -609,6 +624,7 @@ impl Compiler<'_> {
             composite: None,
             component_syntax: Vec::new(),
             required_end: 0,
+            component_briefs: Vec::new(),
         })
     }
 

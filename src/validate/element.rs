@@ -165,20 +165,131 @@ fn check_element(
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if brief.usage != Usage::N
-        && let Some(data_type) = brief.data_type
-    {
-        let scan = Scan::of(value, classes);
-        if !scan.special {
-            let fine = passes(value, data_type, brief.min, brief.max, &scan)
-                && (!brief.has_codes || in_list(spec.simple.as_ref(), value));
-            if !fine && let Some(simple) = &spec.simple {
-                push_scanned(value, simple, &scan, position, out);
+    if brief.usage != Usage::N {
+        match brief.data_type {
+            Some(data_type) => {
+                let scan = Scan::of(value, classes);
+                if !scan.special {
+                    let fine = passes(value, data_type, brief.min, brief.max, &scan)
+                        && (!brief.has_codes || in_list(spec.simple.as_ref(), value));
+                    if !fine && let Some(simple) = &spec.simple {
+                        push_scanned(value, simple, &scan, position, out);
+                    }
+                    return;
+                }
             }
-            return;
+            // A composite of an indexed segment (an unindexed one's caller has the element).
+            None if element.is_none()
+                && check_composite_quick(
+                    value,
+                    classes,
+                    segment.delimiters(),
+                    spec,
+                    position,
+                    out,
+                ) =>
+            {
+                return;
+            }
+            None => {}
         }
     }
     check_element_rest(segment, value, element, spec, position, out);
+}
+
+/// A used composite of an indexed segment, checked in one pass over its bytes with its
+/// components' briefs ([`ElementSpec::component_briefs`]) instead of splitting it into
+/// repetitions and components and checking each component against its full spec.
+///
+/// True when it was checked: its components pass, and only its syntax notes could report
+/// (they did, as [`check_composite`] would). False when anything may be wrong (a
+/// repetition, a component that fails, too many or trailing components, a missing
+/// required one): nothing was reported, and [`check_element_rest`] checks it again in full,
+/// so its findings stay those of the full check.
+#[inline(never)]
+fn check_composite_quick(
+    value: &[u8],
+    classes: &Classes,
+    delimiters: crate::syntax::Delimiters,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) -> bool {
+    let briefs = &spec.component_briefs;
+    let component = delimiters.component;
+    if spec.repeat == 0 || briefs.len() >= 64 || delimiters.repetition == Some(component) {
+        return false;
+    }
+    // Bit n set when component n has data, as in `check_composite`.
+    let mut present = 0u64;
+    let mut count = 0usize;
+    let mut rest = value;
+    loop {
+        // One component: the scan `check_simple` does, up to the next separator.
+        let (mut any, mut all, mut digits, mut end) = (0u8, u8::MAX, 0usize, 0usize);
+        while let Some(&b) = rest.get(end) {
+            let class = classes.0[usize::from(b)];
+            if class & SEPARATOR != 0 {
+                break;
+            }
+            any |= class;
+            all &= class;
+            digits += usize::from(class & DIGIT);
+            end += 1;
+        }
+        let (part, next) = rest.split_at(end);
+        let Some(brief) = briefs.get(count) else {
+            return false;
+        };
+        count += 1;
+        if part.is_empty() {
+            if brief.usage == Usage::R {
+                return false;
+            }
+        } else {
+            let Some(data_type) = brief.data_type else {
+                return false;
+            };
+            let scan = Scan {
+                bad: any & BAD != 0,
+                digits,
+                blank: all & SPACE != 0,
+                special: false,
+            };
+            if brief.usage == Usage::N
+                || !passes(part, data_type, brief.min, brief.max, &scan)
+                || (brief.has_codes && !in_list(spec.components.get(count - 1), part))
+            {
+                return false;
+            }
+            present |= 1 << count;
+        }
+        match next.split_first() {
+            // A trailing component separator leaves the last component empty.
+            None if part.is_empty() => return false,
+            None => break,
+            Some((&b, after)) if b == component => rest = after,
+            // The repetition separator.
+            Some(_) => return false,
+        }
+    }
+    // Required components after the last one written.
+    if briefs
+        .get(count..spec.required_end)
+        .is_some_and(|missing| missing.iter().any(|b| b.usage == Usage::R))
+    {
+        return false;
+    }
+    for note in &spec.component_syntax {
+        check_note(
+            note,
+            "",
+            |n| n < 64 && present & (1 << n) != 0,
+            out,
+            position,
+        );
+    }
+    true
 }
 
 /// The issue [`passes`] found with a simple value, pushed (out of line: the rare case).
@@ -973,6 +1084,113 @@ mod tests {
         assert_eq!(
             issue.as_deref(),
             Some("X: code \"QQ\" is not one of the values this guide allows")
+        );
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use crate::schema::{NodeKind, guides};
+    use crate::syntax::{Delimiters, Position};
+
+    /// Values to try in a composite: each component empty, a fitting value, a long one, a
+    /// blank, a bad byte, codes from the lists, and extra or repeated parts.
+    fn values(spec: &ElementSpec) -> Vec<Vec<u8>> {
+        let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
+        for c in &spec.components {
+            let mut mine = vec![
+                b"".to_vec(),
+                b"1".to_vec(),
+                b"AB".to_vec(),
+                b"12345".to_vec(),
+                b"  ".to_vec(),
+                b"A\x07".to_vec(),
+                b"1.5".to_vec(),
+                b"20240229".to_vec(),
+                vec![b'9'; usize::from(c.max) + 1],
+            ];
+            // A value that fits the component, so that many composites pass.
+            let length = usize::from(c.min.max(1));
+            let fitting = match c.data_type {
+                DataType::DT => b"20240229".to_vec(),
+                DataType::TM => b"1200".to_vec(),
+                DataType::AN | DataType::ID => vec![b'A'; length],
+                _ => vec![b'1'; length],
+            };
+            match &c.codes {
+                Some(codes) => mine.extend(codes.as_slice().iter().take(3).cloned()),
+                None => mine.extend([fitting.clone(), fitting.clone(), fitting]),
+            }
+            parts.push(mine);
+        }
+        let mut out = Vec::new();
+        let mut seed = 7u64;
+        for _ in 0..400 {
+            let mut value = Vec::new();
+            let take = (seed % (parts.len() as u64 + 2)) as usize;
+            for (j, choices) in parts.iter().enumerate().take(take.max(1)) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if j > 0 {
+                    value.push(b':');
+                }
+                value.extend_from_slice(&choices[(seed >> 33) as usize % choices.len()]);
+            }
+            match seed % 13 {
+                0 => value.extend_from_slice(b":"),
+                1 => value.extend_from_slice(b"^AB"),
+                2 => value.extend_from_slice(b":X:Y:Z:Q:R:S:T:U:V:W"),
+                _ => {}
+            }
+            if !value.is_empty() {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// The quick composite check reports what the full one does, for every composite of
+    /// the embedded guides, whenever it settles the value (else the full check runs).
+    #[test]
+    fn the_quick_composite_check_agrees_with_the_full_one() {
+        let delimiters = Delimiters::default();
+        let classes = Classes::new(Some((delimiters.component, delimiters.repetition)));
+        let (mut settled, mut unsettled) = (0, 0);
+        for guide in &guides().expect("guides").all {
+            for node in &guide.nodes {
+                let NodeKind::Segment(segment_spec) = &node.kind else {
+                    continue;
+                };
+                for (i, spec) in segment_spec.elements.iter().enumerate() {
+                    if spec.simple.is_some() || spec.usage == Usage::N {
+                        continue;
+                    }
+                    for value in values(spec) {
+                        let segment = Segment::new(&value, delimiters, Position::default(), 0, 0);
+                        let position = (i + 1) as u8;
+                        let mut quick = Vec::new();
+                        let done = check_composite_quick(
+                            &value, &classes, delimiters, spec, position, &mut quick,
+                        );
+                        let mut full = Vec::new();
+                        check_element_rest(&segment, &value, None, spec, position, &mut full);
+                        if done {
+                            settled += 1;
+                            assert_eq!(quick, full, "{} {:?}", segment_spec.id, value);
+                        } else {
+                            unsettled += 1;
+                            assert!(quick.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(settled > 1000, "only {settled} settled");
+        assert!(
+            settled < 30_000,
+            "{settled} settled: the values are too easy"
         );
     }
 }
