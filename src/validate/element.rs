@@ -35,58 +35,41 @@ pub(crate) fn check_segment(
     spec: &SegmentSpec,
     out: &mut Vec<ElementIssue>,
 ) {
-    let mut count = 0usize;
-    let mut last_present = 0usize;
-    // Bit n set when element n has data (syntax notes read it instead of re-splitting);
-    // two words, as a variable shift of a u128 costs several instructions per element.
-    let mut present = [0u64; 2];
-    for (i, (value, element)) in fields.values(segment).enumerate() {
-        count = i + 1;
-        if !value.is_empty() {
-            last_present = i + 1;
-            if let Some(word) = present.get_mut((i + 1) / 64) {
-                *word |= 1 << ((i + 1) % 64);
-            }
-        }
-        let position = (i + 1) as u8;
-        // The brief first; the full spec only for what the brief cannot settle.
-        match (spec.briefs.get(i), spec.elements.get(i)) {
-            // Most omitted elements are optional: nothing to check, no call.
-            (Some(brief), Some(element_spec)) if value.is_empty() => {
-                if brief.usage == Usage::R {
-                    out.push(required(element_spec, position));
+    let mut walk = ElementWalk {
+        count: 0,
+        last_present: 0,
+        present: [0; 2],
+    };
+    match fields.indexed() {
+        // Element by element from the index, without an iterator that hands each value
+        // over with an `Option<Element>` (the loop itself cost more than most checks).
+        Some((first, ends)) => {
+            let raw = segment.as_bytes();
+            let mut start = first;
+            for (i, &end) in ends.iter().enumerate() {
+                let end = usize::from(end);
+                let Some(value) = raw.get(start..end) else {
+                    break;
+                };
+                start = end + 1;
+                if !walk.element(segment, spec, classes, i, value, None, out) {
+                    break;
                 }
             }
-            (Some(brief), Some(element_spec)) => check_element(
-                segment,
-                value,
-                element,
-                classes,
-                (brief, element_spec),
-                position,
-                out,
-            ),
-            _ => {
-                if !value.is_empty() {
-                    out.push(ElementIssue {
-                        code: Code::ElementTooMany,
-                        element: position,
-                        component: 0,
-                        repetition: 0,
-                        number: None,
-                        message: format!(
-                            "{}{position:02}: {} defines {} element{}",
-                            spec.id,
-                            spec.id,
-                            spec.elements.len(),
-                            if spec.elements.len() == 1 { "" } else { "s" }
-                        ),
-                    });
+        }
+        None => {
+            for (i, (value, element)) in fields.values(segment).enumerate() {
+                if !walk.element(segment, spec, classes, i, value, element, out) {
                     break;
                 }
             }
         }
     }
+    let ElementWalk {
+        count,
+        last_present,
+        present,
+    } = walk;
     if count > last_present && count > 0 {
         // `NM1*82*1*~`: empty elements after the last one with data.
         out.push(ElementIssue {
@@ -119,6 +102,88 @@ pub(crate) fn check_segment(
             out,
             0,
         );
+    }
+}
+
+/// What [`check_segment`] keeps while it goes through a segment's elements.
+struct ElementWalk {
+    /// Elements seen.
+    count: usize,
+    /// The last element with data (1-based; 0 for none).
+    last_present: usize,
+    /// Bit n set when element n has data (syntax notes read it instead of re-splitting);
+    /// two words, as a variable shift of a u128 costs several instructions per element.
+    present: [u64; 2],
+}
+
+impl ElementWalk {
+    /// Checks element `i + 1`, `value` (and the element, when the caller split it);
+    /// false when the segment has more elements than its spec, which ends the walk.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn element(
+        &mut self,
+        segment: &Segment<'_>,
+        spec: &SegmentSpec,
+        classes: &Classes,
+        i: usize,
+        value: &[u8],
+        element: Option<Element<'_>>,
+        out: &mut Vec<ElementIssue>,
+    ) -> bool {
+        self.count = i + 1;
+        if !value.is_empty() {
+            self.last_present = i + 1;
+            if let Some(word) = self.present.get_mut((i + 1) / 64) {
+                *word |= 1 << ((i + 1) % 64);
+            }
+        }
+        let position = (i + 1) as u8;
+        // The brief first; the full spec only for what the brief cannot settle.
+        match (spec.briefs.get(i), spec.elements.get(i)) {
+            // Most omitted elements are optional: nothing to check, no call.
+            (Some(brief), Some(element_spec)) if value.is_empty() => {
+                if brief.usage == Usage::R {
+                    out.push(required(element_spec, position));
+                }
+            }
+            (Some(brief), Some(element_spec)) => check_element(
+                segment,
+                value,
+                element,
+                classes,
+                (brief, element_spec),
+                position,
+                out,
+            ),
+            _ => {
+                if !value.is_empty() {
+                    out.push(too_many(spec, position));
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// An element past the last one the spec defines.
+#[cold]
+#[inline(never)]
+fn too_many(spec: &SegmentSpec, position: u8) -> ElementIssue {
+    ElementIssue {
+        code: Code::ElementTooMany,
+        element: position,
+        component: 0,
+        repetition: 0,
+        number: None,
+        message: format!(
+            "{}{position:02}: {} defines {} element{}",
+            spec.id,
+            spec.id,
+            spec.elements.len(),
+            if spec.elements.len() == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -1188,9 +1253,6 @@ mod quick_tests {
             }
         }
         assert!(settled > 1000, "only {settled} settled");
-        assert!(
-            settled < 30_000,
-            "{settled} settled: the values are too easy"
-        );
+        assert!(unsettled > 1000, "only {unsettled} left to the full check");
     }
 }
