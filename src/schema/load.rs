@@ -38,6 +38,10 @@ pub struct SyntaxNote {
     pub positions: Vec<u8>,
     /// The note as written (`P0809`).
     pub text: String,
+    /// Bit p set for each position p, so a note is checked against the positions with data
+    /// in a few bit operations; 0 when a position repeats or is 128 or more (the positions
+    /// are then read one by one).
+    pub mask: u128,
 }
 
 impl SyntaxNote {
@@ -194,6 +198,9 @@ pub struct SegmentSpec {
     pub briefs: Vec<ElementBrief>,
     /// Syntax notes.
     pub syntax: Vec<SyntaxNote>,
+    /// One past the last required element (0 when none is): the elements after it need
+    /// not be visited to find the missing required ones.
+    pub required_end: usize,
 }
 
 /// An element position's usage, type and lengths, copied from its [`ElementSpec`].
@@ -547,7 +554,12 @@ impl Compiler<'_> {
             }
         }
         qualifier.sort_by_key(|(e, c, _)| (*e, *c));
+        let required_end = elements
+            .iter()
+            .rposition(|e| e.usage == Usage::R)
+            .map_or(0, |i| i + 1);
         Ok(SegmentSpec {
+            required_end,
             id: def.segment.clone(),
             key: id_key(def.segment.as_bytes()),
             name: def.name.clone(),
@@ -728,10 +740,21 @@ fn parse_syntax_note(note: &str) -> Option<SyntaxNote> {
     if positions.len() > SyntaxNote::MAX_POSITIONS {
         return None;
     }
+    let mut mask = 0u128;
+    for &p in &positions {
+        match 1u128.checked_shl(u32::from(p)) {
+            Some(bit) if mask & bit == 0 => mask |= bit,
+            _ => {
+                mask = 0;
+                break;
+            }
+        }
+    }
     Some(SyntaxNote {
         kind,
         positions,
         text: note.to_string(),
+        mask,
     })
 }
 
@@ -742,7 +765,13 @@ mod tests {
     #[test]
     fn syntax_notes_and_positions_parse() {
         let note = parse_syntax_note("L010203").expect("note");
+        assert_eq!(note.mask, 0b1110);
         assert_eq!((note.kind, note.positions), (b'L', vec![1, 2, 3]));
+        assert_eq!(parse_syntax_note("P0808").map(|n| n.mask), Some(0));
+        assert_eq!(
+            parse_syntax_note("P0299").map(|n| n.mask),
+            Some(1 << 2 | 1 << 99)
+        );
         assert_eq!(parse_syntax_note("P08"), None);
         assert_eq!(parse_position("5.3"), Some((5, 3)));
         assert_eq!(parse_position("0"), None);

@@ -85,23 +85,15 @@ pub(crate) fn check_segment(
         });
     }
     // Required elements beyond the last one written.
-    for (i, element_spec) in spec.elements.iter().enumerate().skip(count) {
+    let required = spec.elements.get(..spec.required_end).unwrap_or_default();
+    for (i, element_spec) in required.iter().enumerate().skip(count) {
         if element_spec.usage == Usage::R {
             out.push(missing(spec, element_spec, (i + 1) as u8, 0));
         }
     }
+    let present = u128::from(present[0]) | u128::from(present[1]) << 64;
     for note in &spec.syntax {
-        check_note(
-            note,
-            &spec.id,
-            |n| {
-                present
-                    .get(usize::from(n) / 64)
-                    .is_some_and(|word| word & (1 << (n % 64)) != 0)
-            },
-            out,
-            0,
-        );
+        check_note(note, &spec.id, present, out, 0);
     }
 }
 
@@ -346,13 +338,7 @@ fn check_composite_quick(
         return false;
     }
     for note in &spec.component_syntax {
-        check_note(
-            note,
-            "",
-            |n| n < 64 && present & (1 << n) != 0,
-            out,
-            position,
-        );
+        check_note(note, "", u128::from(present), out, position);
     }
     true
 }
@@ -587,13 +573,7 @@ fn check_composite<'a, P: Parts<'a>>(
         }
     }
     for note in &spec.component_syntax {
-        check_note(
-            note,
-            "",
-            |n| n < 64 && present & (1 << n) != 0,
-            out,
-            position,
-        );
+        check_note(note, "", u128::from(present), out, position);
     }
 }
 
@@ -976,36 +956,69 @@ pub(crate) fn is_time(value: &[u8]) -> bool {
     two(0) <= 23 && two(2) <= 59 && (value.len() < 6 || two(4) <= 59)
 }
 
-/// Checks one syntax note; `present(n)` tells whether position n has data.
+/// Checks one syntax note; bit n of `present` is set when position n has data.
+#[inline]
 fn check_note(
     note: &SyntaxNote,
     segment_id: &str,
-    present: impl Fn(u8) -> bool,
+    present: u128,
     out: &mut Vec<ElementIssue>,
     composite_position: u8,
 ) {
-    // Each position asked once (a composite's `present` splits the element); bit i of
-    // `flags` for `note.positions[i]` (the schema allows at most 64 positions a note).
-    let flags = note
-        .positions
-        .iter()
-        .take(SyntaxNote::MAX_POSITIONS)
-        .enumerate()
-        .fold(0u64, |f, (i, &p)| f | (u64::from(present(p)) << i));
-    let flag = |i: usize| flags & (1 << i) != 0;
     let n = note.positions.len();
-    let set = flags.count_ones() as usize;
-    let first = flag(0);
+    // Distinct positions: how many have data is one count of bits.
+    if note.mask != 0 {
+        let set = (present & note.mask).count_ones() as usize;
+        let first = note
+            .positions
+            .first()
+            .is_some_and(|&p| present >> p & 1 != 0);
+        if !note_broken(note.kind, n, set, first) {
+            return;
+        }
+    }
+    report_note(note, segment_id, present, out, composite_position);
+}
+
+/// True when a note of `kind` over `n` positions, `set` of them with data (`first` among
+/// them), is broken.
+#[inline(always)]
+fn note_broken(kind: u8, n: usize, set: usize, first: bool) -> bool {
     let others = set - usize::from(first);
-    let broken = match note.kind {
+    match kind {
         b'P' => set > 0 && set != n,
         b'R' => set == 0,
         b'E' => set > 1,
         b'C' => first && others != n.saturating_sub(1),
         b'L' => first && others == 0,
         _ => false,
-    };
-    if !broken {
+    }
+}
+
+/// [`check_note`] position by position (any note), reporting it when broken.
+#[cold]
+#[inline(never)]
+fn report_note(
+    note: &SyntaxNote,
+    segment_id: &str,
+    present: u128,
+    out: &mut Vec<ElementIssue>,
+    composite_position: u8,
+) {
+    // Bit i of `flags` for `note.positions[i]` (the schema allows at most 64 positions a
+    // note); positions of 128 or more never have data.
+    let flags = note
+        .positions
+        .iter()
+        .take(SyntaxNote::MAX_POSITIONS)
+        .enumerate()
+        .fold(0u64, |f, (i, &p)| {
+            f | (u64::from(p < 128 && present >> p & 1 != 0) << i)
+        });
+    let flag = |i: usize| flags & (1 << i) != 0;
+    let n = note.positions.len();
+    let set = flags.count_ones() as usize;
+    if !note_broken(note.kind, n, set, flag(0)) {
         return;
     }
     // Point at the first position the rule wants filled (or, for E, the second present).
