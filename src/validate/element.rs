@@ -274,7 +274,11 @@ fn check_composite_quick(
 ) -> bool {
     let briefs = &spec.component_briefs;
     let component = delimiters.component;
-    if spec.repeat == 0 || briefs.len() >= 64 || delimiters.repetition == Some(component) {
+    if spec.repeat == 0
+        || briefs.len() >= 64
+        || delimiters.repetition == Some(component)
+        || value.len() > COUNTED
+    {
         return false;
     }
     // Bit n set when component n has data, as in `check_composite`.
@@ -283,15 +287,13 @@ fn check_composite_quick(
     let mut rest = value;
     loop {
         // One component: the scan `check_simple` does, up to the next separator.
-        let (mut any, mut all, mut digits, mut end) = (0u8, u8::MAX, 0usize, 0usize);
+        let (mut sum, mut end) = (0u32, 0usize);
         while let Some(&b) = rest.get(end) {
-            let class = classes.0[usize::from(b)];
-            if class & SEPARATOR != 0 {
+            let count = classes.counts[usize::from(b)];
+            if count & SEPARATOR_COUNT != 0 {
                 break;
             }
-            any |= class;
-            all &= class;
-            digits += usize::from(class & DIGIT);
+            sum += count;
             end += 1;
         }
         let (part, next) = rest.split_at(end);
@@ -307,12 +309,7 @@ fn check_composite_quick(
             let Some(data_type) = brief.data_type else {
                 return false;
             };
-            let scan = Scan {
-                bad: any & BAD != 0,
-                digits,
-                blank: all & SPACE != 0,
-                special: false,
-            };
+            let scan = Scan::counted(sum, part.len());
             if brief.usage == Usage::N
                 || !passes(part, data_type, brief.min, brief.max, &scan)
                 || (brief.has_codes && !in_list(spec.components.get(count - 1), part))
@@ -679,7 +676,23 @@ const SEPARATOR: u8 = 8;
 
 /// The class bits of every byte value: digit, space, outside the X12 character sets, and
 /// (when built with them) the interchange's component or repetition separator.
-pub(crate) struct Classes([u8; 256]);
+///
+/// Beside the bits, the same classes as one count a byte in each byte of a `u32` (bad,
+/// separator, space, digit, low byte first): a value of up to 255 bytes is then scanned
+/// with one addition a byte, and what the scan needs read from the sum at the end.
+pub(crate) struct Classes {
+    bits: [u8; 256],
+    counts: [u32; 256],
+}
+
+/// [`Classes::counts`]: the byte of the sum counting each class.
+const BAD_COUNT: u32 = 1;
+const SEPARATOR_COUNT: u32 = 1 << 8;
+const SPACE_COUNT: u32 = 1 << 16;
+const DIGIT_COUNT: u32 = 1 << 24;
+
+/// The longest value scanned by counts: each class's count must fit its byte.
+const COUNTED: usize = u8::MAX as usize;
 
 /// Classes without separators, for values already split to the bottom (components).
 const PLAIN: Classes = Classes::new(None);
@@ -710,7 +723,20 @@ impl Classes {
                 table[repetition as usize] |= SEPARATOR;
             }
         }
-        Classes(table)
+        let mut counts = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let class = table[i];
+            counts[i] = (class & BAD != 0) as u32 * BAD_COUNT
+                | (class & SEPARATOR != 0) as u32 * SEPARATOR_COUNT
+                | (class & SPACE != 0) as u32 * SPACE_COUNT
+                | (class & DIGIT != 0) as u32 * DIGIT_COUNT;
+            i += 1;
+        }
+        Classes {
+            bits: table,
+            counts,
+        }
     }
 }
 
@@ -728,11 +754,18 @@ impl Scan {
     /// Scans `value` with one table lookup a byte.
     #[inline]
     pub(crate) fn of(value: &[u8], classes: &Classes) -> Scan {
+        if value.len() <= COUNTED {
+            let mut sum = 0u32;
+            for &b in value {
+                sum += classes.counts[usize::from(b)];
+            }
+            return Scan::counted(sum, value.len());
+        }
         let mut any = 0u8;
         let mut all = u8::MAX;
         let mut digits = 0usize;
         for &b in value {
-            let class = classes.0[usize::from(b)];
+            let class = classes.bits[usize::from(b)];
             any |= class;
             all &= class;
             digits += usize::from(class & DIGIT);
@@ -742,6 +775,20 @@ impl Scan {
             digits,
             blank: all & SPACE != 0,
             special: any & SEPARATOR != 0,
+        }
+    }
+
+    /// The scan of a value of `length` bytes (at most [`COUNTED`]) whose bytes' class
+    /// counts ([`Classes::counts`]) add up to `sum`.
+    #[inline(always)]
+    fn counted(sum: u32, length: usize) -> Scan {
+        let [bad, separators, spaces, digits] = sum.to_le_bytes();
+        Scan {
+            bad: bad != 0,
+            digits: usize::from(digits),
+            // Every byte a space (an empty value too, as the bitwise scan says).
+            blank: usize::from(spaces) == length,
+            special: separators != 0,
         }
     }
 }
