@@ -113,8 +113,9 @@ struct Candidates<'g> {
 /// The HL state: ids seen, their levels, and the previous HL's child code.
 #[derive(Default)]
 struct Hierarchy {
-    /// Level code (HL03) of each HL id, index = id - 1.
-    levels: Vec<Vec<u8>>,
+    /// Level code (HL03) of each HL id, index = id - 1, packed by [`level_code`] (a heap
+    /// copy of each cost an allocation per HL).
+    levels: Vec<u64>,
     /// The previous HL: its id, whether HL04 said children follow, and its loop.
     previous: Option<(usize, Option<bool>, &'static str)>,
 }
@@ -146,7 +147,8 @@ impl<'g> Walker<'g> {
     pub(crate) fn reset(&mut self) {
         self.depth = 0;
         self.open(Guide::ROOT, usize::MAX);
-        self.hl = Hierarchy::default();
+        self.hl.levels.clear();
+        self.hl.previous = None;
     }
 
     /// Opens a loop frame for `node` (its leading child counted when `first` is 0).
@@ -438,7 +440,7 @@ impl<'g> Walker<'g> {
         let expected = self.hl.levels.len() + 1;
         let id = parse_number(fields.value(hl, 1));
         let parent = fields.value(hl, 2);
-        let level = fields.value(hl, 3).to_vec();
+        let level = fields.value(hl, 3);
         let children = match fields.value(hl, 4) {
             b"1" => Some(true),
             b"0" => Some(false),
@@ -464,7 +466,7 @@ impl<'g> Walker<'g> {
         if !parent.is_empty() && parent_id.is_none() {
             issues.push(issue("HL02 is not an HL id".to_string()));
         }
-        let want_parent: Option<&[u8]> = match level.as_slice() {
+        let want_parent: Option<&[u8]> = match level {
             b"20" => None,
             b"22" => Some(b"20"),
             b"23" => Some(b"22"),
@@ -474,17 +476,17 @@ impl<'g> Walker<'g> {
             (None, _) if !parent.is_empty() => issues.push(issue(
                 "a billing provider HL (HL03 = 20) has no parent (HL02 must be empty)".into(),
             )),
-            (Some(want), Some(got)) if !want.is_empty() && got.as_slice() != want => {
+            (Some(want), Some(&got)) if !want.is_empty() && got != level_code(want) => {
                 issues.push(issue(format!(
                     "an HL with HL03 = {} must have a parent with HL03 = {}",
-                    String::from_utf8_lossy(&level),
+                    String::from_utf8_lossy(level),
                     String::from_utf8_lossy(want)
                 )))
             }
             (Some(want), None) if !want.is_empty() && parent.is_empty() => {
                 issues.push(issue(format!(
                     "an HL with HL03 = {} needs a parent (HL02)",
-                    String::from_utf8_lossy(&level)
+                    String::from_utf8_lossy(level)
                 )))
             }
             _ => {}
@@ -501,7 +503,7 @@ impl<'g> Walker<'g> {
                 _ => {}
             }
         }
-        self.hl.levels.push(level);
+        self.hl.levels.push(level_code(level));
         self.hl.previous = Some((expected, children, loop_id));
     }
 
@@ -614,6 +616,12 @@ pub(crate) fn spec_matches(spec: &SegmentSpec, heads: &Heads<'_, '_>) -> bool {
                 .qualifier(heads.segment, usize::from(*e), usize::from(*c))
                 .is_some_and(|v| values.contains(v))
         })
+}
+
+/// An HL03 level code as a number that equals another's exactly when the codes are equal
+/// for the codes it is compared with (up to seven bytes; a longer one equals none of them).
+fn level_code(level: &[u8]) -> u64 {
+    pack_short(level).unwrap_or(u64::MAX)
 }
 
 fn parse_number(bytes: &[u8]) -> Option<usize> {
