@@ -27,8 +27,10 @@ pub(crate) struct StructureIssue {
 
 /// An open loop occurrence.
 #[derive(Clone, Debug, Default)]
-struct Frame {
+struct Frame<'g> {
     node: usize,
+    /// The loop's children, kept here so a placement does not reach into the loop's node.
+    children: &'g [usize],
     /// Index (in the loop's children) of the child matched last.
     pos: usize,
     /// Occurrences of each child in this occurrence of the loop.
@@ -39,7 +41,7 @@ struct Frame {
 pub(crate) struct Walker<'g> {
     guide: &'g Guide,
     /// Open loops, outermost first; frames past `depth` are kept for reuse.
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'g>>,
     depth: usize,
     hl: Hierarchy,
     /// Recent look-ups of a loop's children by segment id: see [`Walker::candidates`].
@@ -52,6 +54,38 @@ pub(crate) struct Walker<'g> {
     /// heap and each test chased three or four pointers (perf: most of `matches` was
     /// waiting on those loads).
     quick: Vec<Quick>,
+    /// For each node, what entering it reads (its limit, whether it is a loop or not
+    /// used), side by side: a [`crate::schema::Node`] holds its whole segment spec, so
+    /// reading these from the node touched a cache line of its own per segment.
+    briefs: Vec<NodeBrief>,
+}
+
+/// What [`Walker::enter`] reads of a node.
+#[derive(Clone, Copy, Debug, Default)]
+struct NodeBrief {
+    /// A segment use's maximum use or a loop's maximum repeats (0: unbounded).
+    limit: u32,
+    /// A loop (else a segment use).
+    is_loop: bool,
+    /// Its usage is N.
+    not_used: bool,
+}
+
+impl NodeBrief {
+    fn of(kind: &NodeKind) -> NodeBrief {
+        match kind {
+            NodeKind::Segment(spec) => NodeBrief {
+                limit: spec.max,
+                is_loop: false,
+                not_used: spec.usage == Usage::N,
+            },
+            NodeKind::Loop(lp) => NodeBrief {
+                limit: lp.repeat,
+                is_loop: true,
+                not_used: lp.usage == Usage::N,
+            },
+        }
+    }
 }
 
 /// How a segment is tested against a node's leading segment use ([`Walker::matches`]).
@@ -138,6 +172,7 @@ impl<'g> Walker<'g> {
             quick: (0..guide.nodes.len())
                 .map(|node| Quick::of(leading_spec(guide, node)))
                 .collect(),
+            briefs: guide.nodes.iter().map(|n| NodeBrief::of(&n.kind)).collect(),
         };
         walker.reset();
         walker
@@ -153,12 +188,14 @@ impl<'g> Walker<'g> {
 
     /// Opens a loop frame for `node` (its leading child counted when `first` is 0).
     fn open(&mut self, node: usize, first: usize) {
-        let children = self.guide.nodes[node].children.len();
+        let guide = self.guide;
+        let children = guide.nodes[node].children.len();
         if self.frames.len() <= self.depth {
             self.frames.push(Frame::default());
         }
         let frame = &mut self.frames[self.depth];
         frame.node = node;
+        frame.children = &guide.nodes[node].children;
         frame.counts.clear();
         frame.counts.resize(children, 0);
         frame.pos = 0;
@@ -186,9 +223,8 @@ impl<'g> Walker<'g> {
         };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
-            let (frame_node, frame_pos) = (self.frames[level].node, self.frames[level].pos);
-            let guide = self.guide;
-            let children = &guide.nodes[frame_node].children;
+            let frame = &self.frames[level];
+            let (frame_node, frame_pos, children) = (frame.node, frame.pos, frame.children);
             // Only children starting with this segment id can match.
             let candidates = self.candidates(frame_node, key);
             // A loop's leading segment (child 0) always starts a new occurrence of the loop,
@@ -319,56 +355,75 @@ impl<'g> Walker<'g> {
     /// segment use node.
     fn enter(&mut self, i: usize, issues: &mut Vec<StructureIssue>) -> usize {
         let level = self.depth - 1;
-        let node = self.guide.nodes[self.frames[level].node].children[i];
         let frame = &mut self.frames[level];
+        let node = frame.children[i];
         frame.pos = i;
         frame.counts[i] += 1;
         let count = frame.counts[i];
-        match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => {
-                if spec.max > 0 && count > spec.max {
-                    issues.push(StructureIssue {
-                        code: Code::SegmentRepeatExceeded,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: spec.id.clone(),
-                        message: format!(
-                            "{} occurs {count} times, at most {} allowed",
-                            self.describe(node),
-                            spec.max
-                        ),
-                    });
-                }
+        let brief = self.briefs[node];
+        if brief.limit > 0 && count > brief.limit {
+            self.too_many(node, count, issues);
+        }
+        if !brief.is_loop {
+            if brief.not_used {
                 self.not_used(node, issues);
-                node
             }
-            NodeKind::Loop(lp) => {
-                if lp.repeat > 0 && count > lp.repeat {
-                    issues.push(StructureIssue {
-                        code: Code::LoopRepeatExceeded,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: self.leading_id(node),
-                        message: format!(
-                            "loop {} ({}) occurs {count} times, at most {} allowed",
-                            lp.id, lp.name, lp.repeat
-                        ),
-                    });
-                }
-                if lp.usage == Usage::N {
-                    issues.push(StructureIssue {
-                        code: Code::SegmentNotUsed,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: self.leading_id(node),
-                        message: format!("loop {} ({}) is not used in this guide", lp.id, lp.name),
-                    });
-                }
-                self.open(node, 0);
-                let leading = self.guide.nodes[node].children[0];
-                self.not_used(leading, issues);
-                leading
-            }
+            return node;
+        }
+        if brief.not_used {
+            self.loop_not_used(node, issues);
+        }
+        self.open(node, 0);
+        let leading = self.frames[level + 1].children[0];
+        if self.briefs[leading].not_used {
+            self.not_used(leading, issues);
+        }
+        leading
+    }
+
+    /// A segment use or loop `node` entered `count` times, more than it may be.
+    #[cold]
+    #[inline(never)]
+    fn too_many(&self, node: usize, count: u32, issues: &mut Vec<StructureIssue>) {
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => issues.push(StructureIssue {
+                code: Code::SegmentRepeatExceeded,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: spec.id.clone(),
+                message: format!(
+                    "{} occurs {count} times, at most {} allowed",
+                    self.describe(node),
+                    spec.max
+                ),
+            }),
+            NodeKind::Loop(lp) => issues.push(StructureIssue {
+                code: Code::LoopRepeatExceeded,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: self.leading_id(node),
+                message: format!(
+                    "loop {} ({}) occurs {count} times, at most {} allowed",
+                    lp.id, lp.name, lp.repeat
+                ),
+            }),
         }
     }
 
+    /// A loop the guide does not use was entered.
+    #[cold]
+    #[inline(never)]
+    fn loop_not_used(&self, node: usize, issues: &mut Vec<StructureIssue>) {
+        if let NodeKind::Loop(lp) = &self.guide.nodes[node].kind {
+            issues.push(StructureIssue {
+                code: Code::SegmentNotUsed,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: self.leading_id(node),
+                message: format!("loop {} ({}) is not used in this guide", lp.id, lp.name),
+            });
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
     fn not_used(&self, node: usize, issues: &mut Vec<StructureIssue>) {
         if let Some(spec) = self.segment_spec(node)
             && spec.usage == Usage::N
@@ -523,7 +578,7 @@ impl<'g> Walker<'g> {
     }
 
     fn is_segment(&self, node: usize) -> bool {
-        matches!(self.guide.nodes[node].kind, NodeKind::Segment(_))
+        self.briefs.get(node).is_some_and(|b| !b.is_loop)
     }
 
     fn segment_spec(&self, node: usize) -> Option<&'g SegmentSpec> {
