@@ -730,11 +730,37 @@ impl Part {
 }
 
 /// The structure walker of the guide the last transaction set used, kept for the next
-/// set, with the claim part of each of the guide's nodes.
+/// set, with what the loop over a set's segments reads of each of the guide's nodes.
 struct GuideWalk {
     guide: &'static Guide,
     walker: Walker<'static>,
-    parts: Vec<Part>,
+    nodes: Vec<NodePlan>,
+}
+
+/// What the loop over a set's segments reads of a node, side by side for all nodes: a
+/// [`crate::schema::Node`] holds its whole segment spec, and reading its loop id and kind
+/// touched two of its cache lines per segment.
+#[derive(Clone, Copy)]
+struct NodePlan {
+    /// The id of the loop it is in.
+    loop_id: &'static str,
+    /// The claim part its segments are filed under.
+    part: Part,
+    /// The segment use, for a segment node.
+    spec: Option<&'static crate::schema::SegmentSpec>,
+}
+
+impl NodePlan {
+    fn of(node: &'static crate::schema::Node) -> Self {
+        NodePlan {
+            loop_id: node.loop_id,
+            part: Part::of(node.loop_id),
+            spec: match &node.kind {
+                NodeKind::Segment(spec) => Some(spec),
+                NodeKind::Loop(_) => None,
+            },
+        }
+    }
 }
 
 /// [`text`] of a claim's own value: a copy after a UTF-8 check, the same string
@@ -900,10 +926,10 @@ fn check_set<'r>(
     {
         *walker_cache = None;
     }
-    let GuideWalk { walker, parts, .. } = walker_cache.get_or_insert_with(|| GuideWalk {
+    let GuideWalk { walker, nodes, .. } = walker_cache.get_or_insert_with(|| GuideWalk {
         guide,
         walker: Walker::new(guide),
-        parts: guide.nodes.iter().map(|n| Part::of(n.loop_id)).collect(),
+        nodes: guide.nodes.iter().map(NodePlan::of).collect(),
     });
     walker.reset();
     let kind = ClaimKind::from_guide(&guide.id);
@@ -922,7 +948,8 @@ fn check_set<'r>(
         let fields = Fields::of(&segment);
         let key = crate::schema::id_key(segment.id());
         let node = walker.place(&segment, key, &fields, &mut structure_issues);
-        let loop_id = node.map_or_else(|| walker.current_loop(), |n| guide.nodes[n].loop_id);
+        let plan = node.and_then(|n| nodes.get(n));
+        let loop_id = plan.map_or_else(|| walker.current_loop(), |p| p.loop_id);
         for issue in structure_issues.drain(..) {
             let mut location = segment_location(&context, &segment, index, issue.loop_id);
             location.segment_id = Some(issue.segment_id);
@@ -937,10 +964,10 @@ fn check_set<'r>(
         if segment.id() == b"HL" {
             last_hl = Some((segment, index));
         }
-        let Some(node) = node else {
+        let Some(plan) = plan else {
             continue;
         };
-        if let NodeKind::Segment(spec) = &guide.nodes[node].kind {
+        if let Some(spec) = plan.spec {
             element::check_segment(&segment, &fields, &classes, spec, &mut element_issues);
             for issue in element_issues.drain(..) {
                 let mut location = segment_location(&context, &segment, index, loop_id);
@@ -986,8 +1013,7 @@ fn check_set<'r>(
                     fields,
                 });
             }
-            let part = parts.get(node).copied().unwrap_or(Part::None);
-            claims.add(loop_id, &segment, index, key, &fields, part);
+            claims.add(loop_id, &segment, index, key, &fields, plan.part);
         }
     }
     walker.finish(&mut structure_issues);
