@@ -182,6 +182,8 @@ pub struct ElementSpec {
     /// What the composite check reads first of each component, side by side (as
     /// [`SegmentSpec::briefs`] for elements); empty for a simple element.
     pub component_briefs: Vec<ElementBrief>,
+    /// The short code lists of the components ([`ElementBrief::short_codes`]).
+    pub component_codes: Vec<ShortCodes>,
 }
 
 /// A segment use, resolved.
@@ -205,6 +207,8 @@ pub struct SegmentSpec {
     /// [`ElementSpec`] is a few hundred bytes, so reading its usage and type for each
     /// element of each segment touched a cache line apiece.
     pub briefs: Vec<ElementBrief>,
+    /// The short code lists of the elements ([`ElementBrief::short_codes`]).
+    pub short_codes: Vec<ShortCodes>,
     /// Syntax notes.
     pub syntax: Vec<SyntaxNote>,
     /// One past the last required element (0 when none is): the elements after it need
@@ -225,9 +229,71 @@ pub struct ElementBrief {
     pub max: u16,
     /// The simple element has a code list (in its [`SimpleSpec`]).
     pub has_codes: bool,
+    /// Where its code list is among the short lists of its segment
+    /// ([`SegmentSpec::short_codes`]) or composite ([`ElementSpec::component_codes`]), when
+    /// the list is short ([`ShortCodes`]); [`ElementBrief::NO_SHORT_CODES`] otherwise.
+    pub short_codes: u8,
+}
+
+/// A code list of up to four codes of up to seven bytes, each packed by [`pack_short`]
+/// (unused slots hold `u64::MAX`, which no packed value equals): a value is looked up
+/// with a few comparisons, beside the other short lists of its segment, instead of
+/// through its element's spec and the list's heap array.
+pub type ShortCodes = [u64; 4];
+
+/// Up to seven bytes as a number, the length in the top byte (so `A` and `A\0` differ);
+/// `None` for a longer value.
+#[inline]
+pub fn pack_short(value: &[u8]) -> Option<u64> {
+    if value.len() > 7 {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b)) | (value.len() as u64) << 56)
+}
+
+/// The short form of `codes`, when it has one.
+fn short_codes(codes: &CodeList) -> Option<ShortCodes> {
+    if codes.as_slice().len() > 4 {
+        return None;
+    }
+    let mut short = [u64::MAX; 4];
+    for (slot, code) in short.iter_mut().zip(codes.as_slice()) {
+        *slot = pack_short(code)?;
+    }
+    Some(short)
+}
+
+/// The briefs of `specs` (elements, or a composite's components, through `simple`) and
+/// their short code lists, each brief pointing at its list.
+fn briefs_and_codes<'s, T>(
+    specs: &'s [T],
+    brief: impl Fn(&'s T) -> ElementBrief,
+    simple: impl Fn(&'s T) -> Option<&'s SimpleSpec>,
+) -> (Vec<ElementBrief>, Vec<ShortCodes>) {
+    let mut lists = Vec::new();
+    let briefs = specs
+        .iter()
+        .map(|spec| {
+            let mut brief = brief(spec);
+            let short = simple(spec)
+                .and_then(|s| s.codes.as_ref())
+                .and_then(short_codes);
+            if let Some(short) = short
+                && lists.len() < usize::from(ElementBrief::NO_SHORT_CODES)
+            {
+                brief.short_codes = lists.len() as u8;
+                lists.push(short);
+            }
+            brief
+        })
+        .collect();
+    (briefs, lists)
 }
 
 impl ElementBrief {
+    /// [`ElementBrief::short_codes`] of a position whose code list has no short form.
+    pub const NO_SHORT_CODES: u8 = u8::MAX;
+
     /// The brief of a component (or any simple element) `spec`.
     pub fn of_simple(spec: &SimpleSpec) -> Self {
         ElementBrief {
@@ -236,6 +302,7 @@ impl ElementBrief {
             min: spec.min,
             max: spec.max,
             has_codes: spec.codes.is_some(),
+            short_codes: Self::NO_SHORT_CODES,
         }
     }
 
@@ -247,6 +314,7 @@ impl ElementBrief {
             min: spec.simple.as_ref().map_or(0, |s| s.min),
             max: spec.simple.as_ref().map_or(0, |s| s.max),
             has_codes: spec.simple.as_ref().is_some_and(|s| s.codes.is_some()),
+            short_codes: Self::NO_SHORT_CODES,
         }
     }
 }
@@ -567,6 +635,8 @@ impl Compiler<'_> {
             .iter()
             .rposition(|e| e.usage == Usage::R)
             .map_or(0, |i| i + 1);
+        let (briefs, short_codes) =
+            briefs_and_codes(&elements, ElementBrief::of, |e| e.simple.as_ref());
         Ok(SegmentSpec {
             required_end,
             id: def.segment.clone(),
@@ -575,7 +645,8 @@ impl Compiler<'_> {
             usage: def.usage,
             max: def.max,
             qualifier,
-            briefs: elements.iter().map(ElementBrief::of).collect(),
+            briefs,
+            short_codes,
             elements,
             syntax: self.syntax_notes(&place, &base.syntax)?,
         })
@@ -609,10 +680,13 @@ impl Compiler<'_> {
                 .iter()
                 .rposition(|c| c.usage == Usage::R)
                 .map_or(0, |j| j + 1);
+            let (component_briefs, component_codes) =
+                briefs_and_codes(&components, ElementBrief::of_simple, Some);
             return Ok(ElementSpec {
                 simple: None,
                 required_end,
-                component_briefs: components.iter().map(ElementBrief::of_simple).collect(),
+                component_briefs,
+                component_codes,
                 components,
                 name: def.name.clone(),
                 usage,
@@ -646,6 +720,7 @@ impl Compiler<'_> {
             component_syntax: Vec::new(),
             required_end: 0,
             component_briefs: Vec::new(),
+            component_codes: Vec::new(),
         })
     }
 

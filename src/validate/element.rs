@@ -144,7 +144,7 @@ impl ElementWalk {
                 value,
                 element,
                 classes,
-                (brief, element_spec),
+                (brief, element_spec, &spec.short_codes),
                 position,
                 out,
             ),
@@ -212,13 +212,13 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
 ///
 /// The common case, a used simple element with data and no separator inside, is checked
 /// here in line; everything else goes to [`check_element_rest`].
-#[inline]
+#[inline(always)]
 fn check_element(
     segment: &Segment<'_>,
     value: &[u8],
     element: Option<Element<'_>>,
     classes: &Classes,
-    (brief, spec): (&ElementBrief, &ElementSpec),
+    (brief, spec, segment_codes): (&ElementBrief, &ElementSpec, &[crate::schema::ShortCodes]),
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
@@ -228,7 +228,8 @@ fn check_element(
                 let scan = Scan::of(value, classes);
                 if !scan.special {
                     let fine = passes(value, data_type, brief.min, brief.max, &scan)
-                        && (!brief.has_codes || in_list(spec.simple.as_ref(), value));
+                        && (!brief.has_codes
+                            || in_brief_list(brief, segment_codes, value, || spec.simple.as_ref()));
                     if !fine && let Some(simple) = &spec.simple {
                         push_scanned(value, simple, &scan, position, out);
                     }
@@ -312,7 +313,10 @@ fn check_composite_quick(
             let scan = Scan::counted(sum, part.len());
             if brief.usage == Usage::N
                 || !passes(part, data_type, brief.min, brief.max, &scan)
-                || (brief.has_codes && !in_list(spec.components.get(count - 1), part))
+                || (brief.has_codes
+                    && !in_brief_list(brief, &spec.component_codes, part, || {
+                        spec.components.get(count - 1)
+                    }))
             {
                 return false;
             }
@@ -790,6 +794,22 @@ impl Scan {
             blank: usize::from(spaces) == length,
             special: separators != 0,
         }
+    }
+}
+
+/// True when `value` is in the code list of the position `brief` describes: its short
+/// list among `lists` when it has one, else the list of its spec (from `spec`).
+#[inline(always)]
+fn in_brief_list<'s>(
+    brief: &ElementBrief,
+    lists: &[crate::schema::ShortCodes],
+    value: &[u8],
+    spec: impl FnOnce() -> Option<&'s SimpleSpec>,
+) -> bool {
+    match lists.get(usize::from(brief.short_codes)) {
+        // A value too long to pack is none of these short codes.
+        Some(codes) => crate::schema::pack_short(value).is_some_and(|v| codes.contains(&v)),
+        None => in_list(spec(), value),
     }
 }
 
