@@ -49,6 +49,31 @@ impl SyntaxNote {
     pub const MAX_POSITIONS: usize = 64;
 }
 
+/// What checking a [`SyntaxNote`] reads, in 32 bytes beside the other notes of its
+/// segment or composite ([`SegmentSpec::note_briefs`], [`ElementSpec::component_note_briefs`]):
+/// in a note itself the kind, the mask and the first position (on the heap) sat on two or
+/// three cache lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteBrief {
+    /// [`SyntaxNote::mask`].
+    pub mask: u128,
+    /// The note's first position (0 when it has none).
+    pub first: u8,
+    /// [`SyntaxNote::kind`].
+    pub kind: u8,
+}
+
+impl NoteBrief {
+    /// The brief of `note`.
+    pub fn of(note: &SyntaxNote) -> Self {
+        NoteBrief {
+            mask: note.mask,
+            first: note.positions.first().copied().unwrap_or(0),
+            kind: note.kind,
+        }
+    }
+}
+
 /// A simple element or component, resolved.
 #[derive(Clone, Debug)]
 pub struct SimpleSpec {
@@ -176,6 +201,8 @@ pub struct ElementSpec {
     pub composite: Option<String>,
     /// Syntax notes between components.
     pub component_syntax: Vec<SyntaxNote>,
+    /// The briefs of [`ElementSpec::component_syntax`], in the same order.
+    pub component_note_briefs: Vec<NoteBrief>,
     /// One past the last required component (0 when none is): the components after it
     /// need not be visited to find the missing required ones.
     pub required_end: usize,
@@ -211,6 +238,8 @@ pub struct SegmentSpec {
     pub short_codes: Vec<ShortCodes>,
     /// Syntax notes.
     pub syntax: Vec<SyntaxNote>,
+    /// The briefs of [`SegmentSpec::syntax`], in the same order.
+    pub note_briefs: Vec<NoteBrief>,
     /// One past the last required element (0 when none is): the elements after it need
     /// not be visited to find the missing required ones.
     pub required_end: usize,
@@ -637,6 +666,7 @@ impl Compiler<'_> {
             .map_or(0, |i| i + 1);
         let (briefs, short_codes) =
             briefs_and_codes(&elements, ElementBrief::of, |e| e.simple.as_ref());
+        let syntax = self.syntax_notes(&place, &base.syntax)?;
         Ok(SegmentSpec {
             required_end,
             id: def.segment.clone(),
@@ -648,7 +678,8 @@ impl Compiler<'_> {
             briefs,
             short_codes,
             elements,
-            syntax: self.syntax_notes(&place, &base.syntax)?,
+            note_briefs: syntax.iter().map(NoteBrief::of).collect(),
+            syntax,
         })
     }
 
@@ -682,6 +713,7 @@ impl Compiler<'_> {
                 .map_or(0, |j| j + 1);
             let (component_briefs, component_codes) =
                 briefs_and_codes(&components, ElementBrief::of_simple, Some);
+            let component_syntax = self.syntax_notes(place, &comp.syntax)?;
             return Ok(ElementSpec {
                 simple: None,
                 required_end,
@@ -692,7 +724,8 @@ impl Compiler<'_> {
                 usage,
                 repeat: def.repeat,
                 composite: Some(id.clone()),
-                component_syntax: self.syntax_notes(place, &comp.syntax)?,
+                component_note_briefs: component_syntax.iter().map(NoteBrief::of).collect(),
+                component_syntax,
             });
         }
         let (Some(number), Some(data_type)) = (def.number, def.data_type) else {
@@ -718,6 +751,7 @@ impl Compiler<'_> {
             repeat: def.repeat,
             composite: None,
             component_syntax: Vec::new(),
+            component_note_briefs: Vec::new(),
             required_end: 0,
             component_briefs: Vec::new(),
             component_codes: Vec::new(),

@@ -3,7 +3,7 @@
 
 use crate::finding::Code;
 use crate::schema::{
-    DataType, ElementBrief, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage,
+    DataType, ElementBrief, ElementSpec, NoteBrief, SegmentSpec, SimpleSpec, SyntaxNote, Usage,
 };
 use crate::syntax::{Element, Segment};
 
@@ -92,9 +92,7 @@ pub(crate) fn check_segment(
         }
     }
     let present = u128::from(present[0]) | u128::from(present[1]) << 64;
-    for note in &spec.syntax {
-        check_note(note, &spec.id, present, out, 0);
-    }
+    check_notes(&spec.note_briefs, &spec.syntax, &spec.id, present, out, 0);
 }
 
 /// What [`check_segment`] keeps while it goes through a segment's elements.
@@ -338,9 +336,14 @@ fn check_composite_quick(
     {
         return false;
     }
-    for note in &spec.component_syntax {
-        check_note(note, "", u128::from(present), out, position);
-    }
+    check_notes(
+        &spec.component_note_briefs,
+        &spec.component_syntax,
+        "",
+        u128::from(present),
+        out,
+        position,
+    );
     true
 }
 
@@ -573,9 +576,14 @@ fn check_composite<'a, P: Parts<'a>>(
             });
         }
     }
-    for note in &spec.component_syntax {
-        check_note(note, "", u128::from(present), out, position);
-    }
+    check_notes(
+        &spec.component_note_briefs,
+        &spec.component_syntax,
+        "",
+        u128::from(present),
+        out,
+        position,
+    );
 }
 
 /// What the repetition and composite checks read of an element: an [`Element`] of the
@@ -1023,34 +1031,38 @@ pub(crate) fn is_time(value: &[u8]) -> bool {
     two(0) <= 23 && two(2) <= 59 && (value.len() < 6 || two(4) <= 59)
 }
 
-/// Checks one syntax note; bit n of `present` is set when position n has data.
+/// Checks syntax notes (`briefs` of `notes`, in the same order); bit n of `present` is set
+/// when position n has data.
 #[inline]
-fn check_note(
-    note: &SyntaxNote,
+fn check_notes(
+    briefs: &[NoteBrief],
+    notes: &[SyntaxNote],
     segment_id: &str,
     present: u128,
     out: &mut Vec<ElementIssue>,
     composite_position: u8,
 ) {
-    // Distinct positions: the rules compare the positions with data with all of them and
-    // with the first, in a few bit operations (no count of bits: without POPCNT in the
-    // baseline x86-64 a count of a u128 costs some twenty instructions).
-    if note.mask != 0 {
-        let with_data = present & note.mask;
-        let first = note.positions.first().map_or(0, |&p| 1u128 << p);
-        let broken = match note.kind {
-            b'P' => with_data != 0 && with_data != note.mask,
-            b'R' => with_data == 0,
-            b'E' => with_data & with_data.wrapping_sub(1) != 0,
-            b'C' => with_data & first != 0 && with_data != note.mask,
-            b'L' => with_data == first && first != 0,
-            _ => false,
-        };
-        if !broken {
-            return;
+    for (brief, note) in briefs.iter().zip(notes) {
+        // Distinct positions: the rules compare the positions with data with all of them
+        // and with the first, in a few bit operations (no count of bits: without POPCNT in
+        // the baseline x86-64 a count of a u128 costs some twenty instructions).
+        if brief.mask != 0 {
+            let with_data = present & brief.mask;
+            let first = 1u128 << (brief.first & 127);
+            let broken = match brief.kind {
+                b'P' => with_data != 0 && with_data != brief.mask,
+                b'R' => with_data == 0,
+                b'E' => with_data & with_data.wrapping_sub(1) != 0,
+                b'C' => with_data & first != 0 && with_data != brief.mask,
+                b'L' => with_data == first,
+                _ => false,
+            };
+            if !broken {
+                continue;
+            }
         }
+        report_note(note, segment_id, present, out, composite_position);
     }
-    report_note(note, segment_id, present, out, composite_position);
 }
 
 /// True when a note of `kind` over `n` positions, `set` of them with data (`first` among
@@ -1068,7 +1080,7 @@ fn note_broken(kind: u8, n: usize, set: usize, first: bool) -> bool {
     }
 }
 
-/// [`check_note`] position by position (any note), reporting it when broken.
+/// [`check_notes`] position by position (any note), reporting it when broken.
 #[cold]
 #[inline(never)]
 fn report_note(
