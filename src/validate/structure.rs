@@ -54,6 +54,8 @@ pub(crate) struct Walker<'g> {
     /// heap and each test chased three or four pointers (perf: most of `matches` was
     /// waiting on those loads).
     quick: Vec<Quick>,
+    /// The codes of the [`Quick::First`] tests.
+    first_codes: Vec<[u64; 4]>,
     /// For each node, what entering it reads (its limit, whether it is a loop or not
     /// used), side by side: a [`crate::schema::Node`] holds its whole segment spec, so
     /// reading these from the node touched a cache line of its own per segment.
@@ -95,15 +97,17 @@ enum Quick {
     Never,
     /// Any segment with this id key.
     Key(u32),
-    /// This id key, and element 1 one of up to four codes ([`pack_short`]; unused slots
-    /// hold `u64::MAX`, which no packed value equals).
-    First(u32, [u64; 4]),
+    /// This id key, and element 1 one of up to four codes: [`Walker::first_codes`] at
+    /// this index ([`pack_short`]; unused slots hold `u64::MAX`, which no packed value
+    /// equals). Kept apart so the table is 8 bytes a node, not 40.
+    First(u32, u16),
     /// Anything else: ask the spec ([`spec_matches`]).
     Spec,
 }
 
 impl Quick {
-    fn of(spec: Option<&SegmentSpec>) -> Quick {
+    /// The test of a node led by `spec`, its codes (if any) added to `codes`.
+    fn of(spec: Option<&SegmentSpec>, codes_table: &mut Vec<[u64; 4]>) -> Quick {
         let Some(spec) = spec else {
             return Quick::Never;
         };
@@ -117,7 +121,11 @@ impl Quick {
                         None => return Quick::Spec,
                     }
                 }
-                Quick::First(spec.key, packed)
+                let Ok(at) = u16::try_from(codes_table.len()) else {
+                    return Quick::Spec;
+                };
+                codes_table.push(packed);
+                Quick::First(spec.key, at)
             }
             _ => Quick::Spec,
         }
@@ -156,6 +164,10 @@ struct Hierarchy {
 
 impl<'g> Walker<'g> {
     pub(crate) fn new(guide: &'g Guide) -> Self {
+        let mut first_codes = Vec::new();
+        let quick = (0..guide.nodes.len())
+            .map(|node| Quick::of(leading_spec(guide, node), &mut first_codes))
+            .collect();
         let mut walker = Walker {
             guide,
             frames: Vec::new(),
@@ -169,9 +181,8 @@ impl<'g> Walker<'g> {
             leading: (0..guide.nodes.len())
                 .map(|node| leading_spec(guide, node))
                 .collect(),
-            quick: (0..guide.nodes.len())
-                .map(|node| Quick::of(leading_spec(guide, node)))
-                .collect(),
+            quick,
+            first_codes,
             briefs: guide.nodes.iter().map(|n| NodeBrief::of(&n.kind)).collect(),
         };
         walker.reset();
@@ -613,12 +624,16 @@ impl<'g> Walker<'g> {
         match self.quick.get(node) {
             None | Some(Quick::Never) => false,
             Some(Quick::Key(key)) => *key == heads.key,
-            Some(Quick::First(key, codes)) => {
+            Some(Quick::First(key, at)) => {
                 // A value too long to pack is none of these short codes.
                 *key == heads.key
-                    && heads
-                        .first_short
-                        .is_some_and(|value| value.is_some_and(|v| codes.contains(&v)))
+                    && heads.first_short.is_some_and(|value| {
+                        value.is_some_and(|v| {
+                            self.first_codes
+                                .get(usize::from(*at))
+                                .is_some_and(|codes| codes.contains(&v))
+                        })
+                    })
             }
             Some(Quick::Spec) => self
                 .leading
