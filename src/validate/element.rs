@@ -739,10 +739,10 @@ impl Classes {
         let mut i = 0;
         while i < 256 {
             let class = table[i];
-            counts[i] = (class & BAD != 0) as u32 * BAD_COUNT
-                | (class & SEPARATOR != 0) as u32 * SEPARATOR_COUNT
-                | (class & SPACE != 0) as u32 * SPACE_COUNT
-                | (class & DIGIT != 0) as u32 * DIGIT_COUNT;
+            counts[i] = ((class & BAD != 0) as u32 * BAD_COUNT)
+                | ((class & SEPARATOR != 0) as u32 * SEPARATOR_COUNT)
+                | ((class & SPACE != 0) as u32 * SPACE_COUNT)
+                | ((class & DIGIT != 0) as u32 * DIGIT_COUNT);
             i += 1;
         }
         Classes {
