@@ -185,64 +185,72 @@ fn pack(code: &[u8]) -> Option<u128> {
 }
 
 /// One element position of a segment use.
+///
+/// Laid out in this order (`repr(C)`): what the composite check reads of every composite
+/// first, in one or two cache lines, then the rest.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct ElementSpec {
-    /// The simple element, or `None` for a composite.
-    pub simple: Option<SimpleSpec>,
-    /// The components of a composite.
-    pub components: Vec<SimpleSpec>,
-    /// Name (the composite's for a composite).
-    pub name: String,
-    /// Usage of the element (or composite) in this segment use.
-    pub usage: Usage,
-    /// Maximum repetitions.
-    pub repeat: u16,
-    /// Composite id (`C023`) or `None`.
-    pub composite: Option<String>,
-    /// Syntax notes between components.
-    pub component_syntax: Vec<SyntaxNote>,
-    /// The briefs of [`ElementSpec::component_syntax`], in the same order.
-    pub component_note_briefs: Vec<NoteBrief>,
-    /// One past the last required component (0 when none is): the components after it
-    /// need not be visited to find the missing required ones.
-    pub required_end: usize,
     /// What the composite check reads first of each component, side by side (as
     /// [`SegmentSpec::briefs`] for elements); empty for a simple element.
     pub component_briefs: Vec<ElementBrief>,
     /// The short code lists of the components ([`ElementBrief::short_codes`]).
     pub component_codes: Vec<ShortCodes>,
+    /// The briefs of [`ElementSpec::component_syntax`], in the same order.
+    pub component_note_briefs: Vec<NoteBrief>,
+    /// One past the last required component (0 when none is): the components after it
+    /// need not be visited to find the missing required ones.
+    pub required_end: usize,
+    /// Maximum repetitions.
+    pub repeat: u16,
+    /// Usage of the element (or composite) in this segment use.
+    pub usage: Usage,
+    /// Syntax notes between components.
+    pub component_syntax: Vec<SyntaxNote>,
+    /// The components of a composite.
+    pub components: Vec<SimpleSpec>,
+    /// The simple element, or `None` for a composite.
+    pub simple: Option<SimpleSpec>,
+    /// Name (the composite's for a composite).
+    pub name: String,
+    /// Composite id (`C023`) or `None`.
+    pub composite: Option<String>,
 }
 
 /// A segment use, resolved.
+///
+/// Laid out in this order (`repr(C)`): what the element checks read of every segment
+/// first, in two cache lines, then the rest.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct SegmentSpec {
-    /// Segment id.
-    pub id: String,
-    /// The id packed for fast comparison ([`id_key`]).
-    pub key: u32,
-    /// The guide's name for it.
-    pub name: String,
-    /// Usage.
-    pub usage: Usage,
-    /// Maximum use (0 = unbounded).
-    pub max: u32,
-    /// Qualifiers: (element, component or 0, values).
-    pub qualifier: Vec<(u8, u8, CodeList)>,
-    /// Elements by position (index 0 = element 1).
-    pub elements: Vec<ElementSpec>,
     /// What the element checks read first of each position, side by side: an
     /// [`ElementSpec`] is a few hundred bytes, so reading its usage and type for each
     /// element of each segment touched a cache line apiece.
     pub briefs: Vec<ElementBrief>,
+    /// Elements by position (index 0 = element 1).
+    pub elements: Vec<ElementSpec>,
     /// The short code lists of the elements ([`ElementBrief::short_codes`]).
     pub short_codes: Vec<ShortCodes>,
-    /// Syntax notes.
-    pub syntax: Vec<SyntaxNote>,
     /// The briefs of [`SegmentSpec::syntax`], in the same order.
     pub note_briefs: Vec<NoteBrief>,
     /// One past the last required element (0 when none is): the elements after it need
     /// not be visited to find the missing required ones.
     pub required_end: usize,
+    /// Syntax notes.
+    pub syntax: Vec<SyntaxNote>,
+    /// The id packed for fast comparison ([`id_key`]).
+    pub key: u32,
+    /// Maximum use (0 = unbounded).
+    pub max: u32,
+    /// Usage.
+    pub usage: Usage,
+    /// Qualifiers: (element, component or 0, values).
+    pub qualifier: Vec<(u8, u8, CodeList)>,
+    /// Segment id.
+    pub id: String,
+    /// The guide's name for it.
+    pub name: String,
 }
 
 /// An element position's usage, type and lengths, copied from its [`ElementSpec`].
