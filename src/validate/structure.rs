@@ -10,7 +10,7 @@
 use crate::finding::Code;
 use std::cell::OnceCell;
 
-use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage};
+use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage, pack_short};
 use crate::syntax::Segment;
 
 use super::fields::Fields;
@@ -130,15 +130,6 @@ impl Quick {
             _ => Quick::Spec,
         }
     }
-}
-
-/// Up to seven bytes as a number, length in the top byte (so `A` and `A\0` differ).
-#[inline]
-fn pack_short(value: &[u8]) -> Option<u64> {
-    if value.len() > 7 {
-        return None;
-    }
-    Some(value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b)) | (value.len() as u64) << 56)
 }
 
 /// Slots of [`Walker::cache`] (a power of two).
