@@ -905,7 +905,7 @@ mod tests {
         for n in 0..=bytes.len() {
             let value = &bytes[..n];
             let folded = value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
-            let want = (n <= 7).then(|| folded | (n as u64) << 56);
+            let want = (n <= 7).then_some(folded | (n as u64) << 56);
             assert_eq!(pack_short(value), want, "{n}");
             let key = value
                 .iter()
