@@ -38,11 +38,40 @@ pub struct SyntaxNote {
     pub positions: Vec<u8>,
     /// The note as written (`P0809`).
     pub text: String,
+    /// Bit p set for each position p, so a note is checked against the positions with data
+    /// in a few bit operations; 0 when a position repeats or is 128 or more (the positions
+    /// are then read one by one).
+    pub mask: u128,
 }
 
 impl SyntaxNote {
     /// The most positions a note may name: the validator keeps one bit per position.
     pub const MAX_POSITIONS: usize = 64;
+}
+
+/// What checking a [`SyntaxNote`] reads, in 32 bytes beside the other notes of its
+/// segment or composite ([`SegmentSpec::note_briefs`], [`ElementSpec::component_note_briefs`]):
+/// in a note itself the kind, the mask and the first position (on the heap) sat on two or
+/// three cache lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteBrief {
+    /// [`SyntaxNote::mask`].
+    pub mask: u128,
+    /// The note's first position (0 when it has none).
+    pub first: u8,
+    /// [`SyntaxNote::kind`].
+    pub kind: u8,
+}
+
+impl NoteBrief {
+    /// The brief of `note`.
+    pub fn of(note: &SyntaxNote) -> Self {
+        NoteBrief {
+            mask: note.mask,
+            first: note.positions.first().copied().unwrap_or(0),
+            kind: note.kind,
+        }
+    }
 }
 
 /// A simple element or component, resolved.
@@ -134,63 +163,94 @@ impl<'v> CodeKey<'v> {
     }
 }
 
-/// Up to 16 bytes as a number, length included so `A` and `A\0` differ.
+/// Up to 15 bytes as a number, length included so `A` and `A\0` differ.
+///
+/// Codes of up to seven bytes (nearly all) are gathered in a `u64`, whose shifts cost half
+/// those of a `u128`, with the length in the top byte: their numbers stay below 2^64, and
+/// a longer code's number (its length, at least 8, shifted above its bytes) is at least
+/// 2^67, so no two codes share a number.
 #[inline]
 fn pack(code: &[u8]) -> Option<u128> {
-    if code.len() > 15 {
-        return None;
+    match code.len() {
+        0..=7 => {
+            let bytes = code.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
+            Some(u128::from(bytes | (code.len() as u64) << 56))
+        }
+        8..=15 => Some(
+            code.iter()
+                .fold(code.len() as u128, |k, &b| (k << 8) | u128::from(b)),
+        ),
+        _ => None,
     }
-    Some(
-        code.iter()
-            .fold(code.len() as u128, |k, &b| (k << 8) | u128::from(b)),
-    )
 }
 
 /// One element position of a segment use.
+///
+/// Laid out in this order (`repr(C)`): what the composite check reads of every composite
+/// first, in one or two cache lines, then the rest.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct ElementSpec {
-    /// The simple element, or `None` for a composite.
-    pub simple: Option<SimpleSpec>,
-    /// The components of a composite.
-    pub components: Vec<SimpleSpec>,
-    /// Name (the composite's for a composite).
-    pub name: String,
-    /// Usage of the element (or composite) in this segment use.
-    pub usage: Usage,
-    /// Maximum repetitions.
-    pub repeat: u16,
-    /// Composite id (`C023`) or `None`.
-    pub composite: Option<String>,
-    /// Syntax notes between components.
-    pub component_syntax: Vec<SyntaxNote>,
+    /// What the composite check reads first of each component, side by side (as
+    /// [`SegmentSpec::briefs`] for elements); empty for a simple element.
+    pub component_briefs: Vec<ElementBrief>,
+    /// The short code lists of the components ([`ElementBrief::short_codes`]).
+    pub component_codes: Vec<ShortCodes>,
+    /// The briefs of [`ElementSpec::component_syntax`], in the same order.
+    pub component_note_briefs: Vec<NoteBrief>,
     /// One past the last required component (0 when none is): the components after it
     /// need not be visited to find the missing required ones.
     pub required_end: usize,
+    /// Maximum repetitions.
+    pub repeat: u16,
+    /// Usage of the element (or composite) in this segment use.
+    pub usage: Usage,
+    /// Syntax notes between components.
+    pub component_syntax: Vec<SyntaxNote>,
+    /// The components of a composite.
+    pub components: Vec<SimpleSpec>,
+    /// The simple element, or `None` for a composite.
+    pub simple: Option<SimpleSpec>,
+    /// Name (the composite's for a composite).
+    pub name: String,
+    /// Composite id (`C023`) or `None`.
+    pub composite: Option<String>,
 }
 
 /// A segment use, resolved.
+///
+/// Laid out in this order (`repr(C)`): what the element checks read of every segment
+/// first, in two cache lines, then the rest.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct SegmentSpec {
-    /// Segment id.
-    pub id: String,
-    /// The id packed for fast comparison ([`id_key`]).
-    pub key: u32,
-    /// The guide's name for it.
-    pub name: String,
-    /// Usage.
-    pub usage: Usage,
-    /// Maximum use (0 = unbounded).
-    pub max: u32,
-    /// Qualifiers: (element, component or 0, values).
-    pub qualifier: Vec<(u8, u8, CodeList)>,
-    /// Elements by position (index 0 = element 1).
-    pub elements: Vec<ElementSpec>,
     /// What the element checks read first of each position, side by side: an
     /// [`ElementSpec`] is a few hundred bytes, so reading its usage and type for each
     /// element of each segment touched a cache line apiece.
     pub briefs: Vec<ElementBrief>,
+    /// Elements by position (index 0 = element 1).
+    pub elements: Vec<ElementSpec>,
+    /// The short code lists of the elements ([`ElementBrief::short_codes`]).
+    pub short_codes: Vec<ShortCodes>,
+    /// The briefs of [`SegmentSpec::syntax`], in the same order.
+    pub note_briefs: Vec<NoteBrief>,
+    /// One past the last required element (0 when none is): the elements after it need
+    /// not be visited to find the missing required ones.
+    pub required_end: usize,
     /// Syntax notes.
     pub syntax: Vec<SyntaxNote>,
+    /// The id packed for fast comparison ([`id_key`]).
+    pub key: u32,
+    /// Maximum use (0 = unbounded).
+    pub max: u32,
+    /// Usage.
+    pub usage: Usage,
+    /// Qualifiers: (element, component or 0, values).
+    pub qualifier: Vec<(u8, u8, CodeList)>,
+    /// Segment id.
+    pub id: String,
+    /// The guide's name for it.
+    pub name: String,
 }
 
 /// An element position's usage, type and lengths, copied from its [`ElementSpec`].
@@ -206,9 +266,94 @@ pub struct ElementBrief {
     pub max: u16,
     /// The simple element has a code list (in its [`SimpleSpec`]).
     pub has_codes: bool,
+    /// Where its code list is among the short lists of its segment
+    /// ([`SegmentSpec::short_codes`]) or composite ([`ElementSpec::component_codes`]), when
+    /// the list is short ([`ShortCodes`]); [`ElementBrief::NO_SHORT_CODES`] otherwise.
+    pub short_codes: u8,
+}
+
+/// A code list of up to four codes of up to seven bytes, each packed by [`pack_short`]
+/// (unused slots hold `u64::MAX`, which no packed value equals): a value is looked up
+/// with a few comparisons, beside the other short lists of its segment, instead of
+/// through its element's spec and the list's heap array.
+pub type ShortCodes = [u64; 4];
+
+/// Up to seven bytes as a number, the length in the top byte (so `A` and `A\0` differ);
+/// `None` for a longer value.
+///
+/// The bytes are read by length, each length one word read (a loop over the bytes cost
+/// some five instructions a byte, and most values packed are qualifiers of two or three).
+#[inline]
+pub fn pack_short(value: &[u8]) -> Option<u64> {
+    let bytes = match *value {
+        [] => 0,
+        [a] => u64::from(a),
+        [a, b] => u64::from(u16::from_be_bytes([a, b])),
+        [a, b, c] => u64::from(u32::from_be_bytes([0, a, b, c])),
+        [a, b, c, d] => u64::from(u32::from_be_bytes([a, b, c, d])),
+        [a, b, c, d, e] => u64::from_be_bytes([0, 0, 0, a, b, c, d, e]),
+        [a, b, c, d, e, f] => u64::from_be_bytes([0, 0, a, b, c, d, e, f]),
+        [a, b, c, d, e, f, g] => u64::from_be_bytes([0, a, b, c, d, e, f, g]),
+        _ => return None,
+    };
+    Some(bytes | (value.len() as u64) << 56)
+}
+
+/// The short form of `codes`, when it has one.
+fn short_codes(codes: &CodeList) -> Option<ShortCodes> {
+    if codes.as_slice().len() > 4 {
+        return None;
+    }
+    let mut short = [u64::MAX; 4];
+    for (slot, code) in short.iter_mut().zip(codes.as_slice()) {
+        *slot = pack_short(code)?;
+    }
+    Some(short)
+}
+
+/// The briefs of `specs` (elements, or a composite's components, through `simple`) and
+/// their short code lists, each brief pointing at its list.
+fn briefs_and_codes<'s, T>(
+    specs: &'s [T],
+    brief: impl Fn(&'s T) -> ElementBrief,
+    simple: impl Fn(&'s T) -> Option<&'s SimpleSpec>,
+) -> (Vec<ElementBrief>, Vec<ShortCodes>) {
+    let mut lists = Vec::new();
+    let briefs = specs
+        .iter()
+        .map(|spec| {
+            let mut brief = brief(spec);
+            let short = simple(spec)
+                .and_then(|s| s.codes.as_ref())
+                .and_then(short_codes);
+            if let Some(short) = short
+                && lists.len() < usize::from(ElementBrief::NO_SHORT_CODES)
+            {
+                brief.short_codes = lists.len() as u8;
+                lists.push(short);
+            }
+            brief
+        })
+        .collect();
+    (briefs, lists)
 }
 
 impl ElementBrief {
+    /// [`ElementBrief::short_codes`] of a position whose code list has no short form.
+    pub const NO_SHORT_CODES: u8 = u8::MAX;
+
+    /// The brief of a component (or any simple element) `spec`.
+    pub fn of_simple(spec: &SimpleSpec) -> Self {
+        ElementBrief {
+            usage: spec.usage,
+            data_type: Some(spec.data_type),
+            min: spec.min,
+            max: spec.max,
+            has_codes: spec.codes.is_some(),
+            short_codes: Self::NO_SHORT_CODES,
+        }
+    }
+
     /// The brief of `spec`.
     pub fn of(spec: &ElementSpec) -> Self {
         ElementBrief {
@@ -217,6 +362,7 @@ impl ElementBrief {
             min: spec.simple.as_ref().map_or(0, |s| s.min),
             max: spec.simple.as_ref().map_or(0, |s| s.max),
             has_codes: spec.simple.as_ref().is_some_and(|s| s.codes.is_some()),
+            short_codes: Self::NO_SHORT_CODES,
         }
     }
 }
@@ -266,13 +412,13 @@ pub struct Node {
 /// A segment id packed into a number, for fast comparison (`NM1` → 0x4E4D31).
 #[inline]
 pub const fn id_key(id: &[u8]) -> u32 {
-    let mut key = 0u32;
-    let mut i = 0;
-    while i < id.len() && i < 3 {
-        key = (key << 8) | id[i] as u32;
-        i += 1;
+    // The first three bytes by length, not in a loop (once a segment).
+    match *id {
+        [] => 0,
+        [a] => a as u32,
+        [a, b] => ((a as u32) << 8) | b as u32,
+        [a, b, c, ..] => ((a as u32) << 16) | ((b as u32) << 8) | c as u32,
     }
-    key
 }
 
 /// A compiled implementation guide.
@@ -533,16 +679,26 @@ impl Compiler<'_> {
             }
         }
         qualifier.sort_by_key(|(e, c, _)| (*e, *c));
+        let required_end = elements
+            .iter()
+            .rposition(|e| e.usage == Usage::R)
+            .map_or(0, |i| i + 1);
+        let (briefs, short_codes) =
+            briefs_and_codes(&elements, ElementBrief::of, |e| e.simple.as_ref());
+        let syntax = self.syntax_notes(&place, &base.syntax)?;
         Ok(SegmentSpec {
+            required_end,
             id: def.segment.clone(),
             key: id_key(def.segment.as_bytes()),
             name: def.name.clone(),
             usage: def.usage,
             max: def.max,
             qualifier,
-            briefs: elements.iter().map(ElementBrief::of).collect(),
+            briefs,
+            short_codes,
             elements,
-            syntax: self.syntax_notes(&place, &base.syntax)?,
+            note_briefs: syntax.iter().map(NoteBrief::of).collect(),
+            syntax,
         })
     }
 
@@ -574,15 +730,21 @@ impl Compiler<'_> {
                 .iter()
                 .rposition(|c| c.usage == Usage::R)
                 .map_or(0, |j| j + 1);
+            let (component_briefs, component_codes) =
+                briefs_and_codes(&components, ElementBrief::of_simple, Some);
+            let component_syntax = self.syntax_notes(place, &comp.syntax)?;
             return Ok(ElementSpec {
                 simple: None,
                 required_end,
+                component_briefs,
+                component_codes,
                 components,
                 name: def.name.clone(),
                 usage,
                 repeat: def.repeat,
                 composite: Some(id.clone()),
-                component_syntax: self.syntax_notes(place, &comp.syntax)?,
+                component_note_briefs: component_syntax.iter().map(NoteBrief::of).collect(),
+                component_syntax,
             });
         }
         let (Some(number), Some(data_type)) = (def.number, def.data_type) else {
@@ -608,7 +770,10 @@ impl Compiler<'_> {
             repeat: def.repeat,
             composite: None,
             component_syntax: Vec::new(),
+            component_note_briefs: Vec::new(),
             required_end: 0,
+            component_briefs: Vec::new(),
+            component_codes: Vec::new(),
         })
     }
 
@@ -712,10 +877,21 @@ fn parse_syntax_note(note: &str) -> Option<SyntaxNote> {
     if positions.len() > SyntaxNote::MAX_POSITIONS {
         return None;
     }
+    let mut mask = 0u128;
+    for &p in &positions {
+        match 1u128.checked_shl(u32::from(p)) {
+            Some(bit) if mask & bit == 0 => mask |= bit,
+            _ => {
+                mask = 0;
+                break;
+            }
+        }
+    }
     Some(SyntaxNote {
         kind,
         positions,
         text: note.to_string(),
+        mask,
     })
 }
 
@@ -724,9 +900,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn short_packs_and_id_keys_read_the_bytes_in_order() {
+        let bytes = b"ABCDEFGHI";
+        for n in 0..=bytes.len() {
+            let value = &bytes[..n];
+            let folded = value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
+            let want = (n <= 7).then_some(folded | (n as u64) << 56);
+            assert_eq!(pack_short(value), want, "{n}");
+            let key = value
+                .iter()
+                .take(3)
+                .fold(0u32, |k, &b| (k << 8) | u32::from(b));
+            assert_eq!(id_key(value), key, "{n}");
+        }
+        assert_eq!(pack_short(b"\xFF\x00\xFF"), Some(3 << 56 | 0xFF00FF));
+    }
+
+    #[test]
+    fn packed_codes_differ_when_the_codes_do() {
+        let codes: Vec<Vec<u8>> = [
+            &b""[..],
+            b"A",
+            b"A\0",
+            b"\0",
+            b"\0\0",
+            b"AB",
+            b"BA",
+            b"1234567",
+            b"12345678",
+            b"\x07",
+            b"\0\0\0\0\0\0\0\x07",
+            b"123456789012345",
+        ]
+        .iter()
+        .map(|c| c.to_vec())
+        .collect();
+        for a in &codes {
+            for b in &codes {
+                assert_eq!(pack(a) == pack(b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(pack(b"1234567890123456"), None);
+        let list = CodeList::new(codes.iter().map(Vec::as_slice).skip(1));
+        assert!(!list.contains(b""));
+        assert!(codes.iter().skip(1).all(|c| list.contains(c)));
+    }
+
+    #[test]
     fn syntax_notes_and_positions_parse() {
         let note = parse_syntax_note("L010203").expect("note");
+        assert_eq!(note.mask, 0b1110);
         assert_eq!((note.kind, note.positions), (b'L', vec![1, 2, 3]));
+        assert_eq!(parse_syntax_note("P0808").map(|n| n.mask), Some(0));
+        assert_eq!(
+            parse_syntax_note("P0299").map(|n| n.mask),
+            Some(1 << 2 | 1 << 99)
+        );
         assert_eq!(parse_syntax_note("P08"), None);
         assert_eq!(parse_position("5.3"), Some((5, 3)));
         assert_eq!(parse_position("0"), None);

@@ -25,7 +25,8 @@ use serde::Deserialize;
 
 pub use load::{
     CodeKey, CodeList, ElementBrief, ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind,
-    SchemaError, SegmentSpec, SimpleSpec, SyntaxNote, compile, guide_for, guides, id_key,
+    NoteBrief, SchemaError, SegmentSpec, ShortCodes, SimpleSpec, SyntaxNote, compile, guide_for,
+    guides, id_key, pack_short,
 };
 
 /// X12 data element types.

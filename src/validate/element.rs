@@ -3,7 +3,7 @@
 
 use crate::finding::Code;
 use crate::schema::{
-    DataType, ElementBrief, ElementSpec, SegmentSpec, SimpleSpec, SyntaxNote, Usage,
+    DataType, ElementBrief, ElementSpec, NoteBrief, SegmentSpec, SimpleSpec, SyntaxNote, Usage,
 };
 use crate::syntax::{Element, Segment};
 
@@ -35,16 +35,96 @@ pub(crate) fn check_segment(
     spec: &SegmentSpec,
     out: &mut Vec<ElementIssue>,
 ) {
-    let mut count = 0usize;
-    let mut last_present = 0usize;
-    // Bit n set when element n has data (syntax notes read it instead of re-splitting);
-    // two words, as a variable shift of a u128 costs several instructions per element.
-    let mut present = [0u64; 2];
-    for (i, (value, element)) in fields.values(segment).enumerate() {
-        count = i + 1;
+    let mut walk = ElementWalk {
+        count: 0,
+        last_present: 0,
+        present: [0; 2],
+    };
+    match fields.indexed() {
+        // Element by element from the index, without an iterator that hands each value
+        // over with an `Option<Element>` (the loop itself cost more than most checks).
+        Some((first, ends)) => {
+            let raw = segment.as_bytes();
+            let mut start = first;
+            for (i, &end) in ends.iter().enumerate() {
+                let end = usize::from(end);
+                let Some(value) = raw.get(start..end) else {
+                    break;
+                };
+                start = end + 1;
+                if !walk.element(segment, spec, classes, i, value, None, out) {
+                    break;
+                }
+            }
+        }
+        None => {
+            for (i, (value, element)) in fields.values(segment).enumerate() {
+                if !walk.element(segment, spec, classes, i, value, element, out) {
+                    break;
+                }
+            }
+        }
+    }
+    let ElementWalk {
+        count,
+        last_present,
+        present,
+    } = walk;
+    if count > last_present && count > 0 {
+        // `NM1*82*1*~`: empty elements after the last one with data.
+        out.push(ElementIssue {
+            code: Code::ElementTooMany,
+            element: (last_present + 1) as u8,
+            component: 0,
+            repetition: 0,
+            number: None,
+            message: format!(
+                "{}: trailing element separator after element {last_present} (a segment ends after its last element with data)",
+                spec.id
+            ),
+        });
+    }
+    // Required elements beyond the last one written.
+    let required = spec.elements.get(..spec.required_end).unwrap_or_default();
+    for (i, element_spec) in required.iter().enumerate().skip(count) {
+        if element_spec.usage == Usage::R {
+            out.push(missing(spec, element_spec, (i + 1) as u8, 0));
+        }
+    }
+    let present = u128::from(present[0]) | u128::from(present[1]) << 64;
+    check_notes(&spec.note_briefs, &spec.syntax, &spec.id, present, out, 0);
+}
+
+/// What [`check_segment`] keeps while it goes through a segment's elements.
+struct ElementWalk {
+    /// Elements seen.
+    count: usize,
+    /// The last element with data (1-based; 0 for none).
+    last_present: usize,
+    /// Bit n set when element n has data (syntax notes read it instead of re-splitting);
+    /// two words, as a variable shift of a u128 costs several instructions per element.
+    present: [u64; 2],
+}
+
+impl ElementWalk {
+    /// Checks element `i + 1`, `value` (and the element, when the caller split it);
+    /// false when the segment has more elements than its spec, which ends the walk.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn element(
+        &mut self,
+        segment: &Segment<'_>,
+        spec: &SegmentSpec,
+        classes: &Classes,
+        i: usize,
+        value: &[u8],
+        element: Option<Element<'_>>,
+        out: &mut Vec<ElementIssue>,
+    ) -> bool {
+        self.count = i + 1;
         if !value.is_empty() {
-            last_present = i + 1;
-            if let Some(word) = present.get_mut((i + 1) / 64) {
+            self.last_present = i + 1;
+            if let Some(word) = self.present.get_mut((i + 1) / 64) {
                 *word |= 1 << ((i + 1) % 64);
             }
         }
@@ -62,63 +142,38 @@ pub(crate) fn check_segment(
                 value,
                 element,
                 classes,
-                (brief, element_spec),
+                (brief, element_spec, &spec.short_codes),
                 position,
                 out,
             ),
             _ => {
                 if !value.is_empty() {
-                    out.push(ElementIssue {
-                        code: Code::ElementTooMany,
-                        element: position,
-                        component: 0,
-                        repetition: 0,
-                        number: None,
-                        message: format!(
-                            "{}{position:02}: {} defines {} element{}",
-                            spec.id,
-                            spec.id,
-                            spec.elements.len(),
-                            if spec.elements.len() == 1 { "" } else { "s" }
-                        ),
-                    });
-                    break;
+                    out.push(too_many(spec, position));
+                    return false;
                 }
             }
         }
+        true
     }
-    if count > last_present && count > 0 {
-        // `NM1*82*1*~`: empty elements after the last one with data.
-        out.push(ElementIssue {
-            code: Code::ElementTooMany,
-            element: (last_present + 1) as u8,
-            component: 0,
-            repetition: 0,
-            number: None,
-            message: format!(
-                "{}: trailing element separator after element {last_present} (a segment ends after its last element with data)",
-                spec.id
-            ),
-        });
-    }
-    // Required elements beyond the last one written.
-    for (i, element_spec) in spec.elements.iter().enumerate().skip(count) {
-        if element_spec.usage == Usage::R {
-            out.push(missing(spec, element_spec, (i + 1) as u8, 0));
-        }
-    }
-    for note in &spec.syntax {
-        check_note(
-            note,
-            &spec.id,
-            |n| {
-                present
-                    .get(usize::from(n) / 64)
-                    .is_some_and(|word| word & (1 << (n % 64)) != 0)
-            },
-            out,
-            0,
-        );
+}
+
+/// An element past the last one the spec defines.
+#[cold]
+#[inline(never)]
+fn too_many(spec: &SegmentSpec, position: u8) -> ElementIssue {
+    ElementIssue {
+        code: Code::ElementTooMany,
+        element: position,
+        component: 0,
+        repetition: 0,
+        number: None,
+        message: format!(
+            "{}{position:02}: {} defines {} element{}",
+            spec.id,
+            spec.id,
+            spec.elements.len(),
+            if spec.elements.len() == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -155,30 +210,141 @@ fn missing(spec: &SegmentSpec, element: &ElementSpec, position: u8, component: u
 ///
 /// The common case, a used simple element with data and no separator inside, is checked
 /// here in line; everything else goes to [`check_element_rest`].
-#[inline]
+#[inline(always)]
 fn check_element(
     segment: &Segment<'_>,
     value: &[u8],
     element: Option<Element<'_>>,
     classes: &Classes,
-    (brief, spec): (&ElementBrief, &ElementSpec),
+    (brief, spec, segment_codes): (&ElementBrief, &ElementSpec, &[crate::schema::ShortCodes]),
     position: u8,
     out: &mut Vec<ElementIssue>,
 ) {
-    if brief.usage != Usage::N
-        && let Some(data_type) = brief.data_type
-    {
-        let scan = Scan::of(value, classes);
-        if !scan.special {
-            let fine = passes(value, data_type, brief.min, brief.max, &scan)
-                && (!brief.has_codes || in_list(spec.simple.as_ref(), value));
-            if !fine && let Some(simple) = &spec.simple {
-                push_scanned(value, simple, &scan, position, out);
+    if brief.usage != Usage::N {
+        match brief.data_type {
+            Some(data_type) => {
+                let scan = Scan::of(value, classes);
+                if !scan.special {
+                    let fine = passes(value, data_type, brief.min, brief.max, &scan)
+                        && (!brief.has_codes
+                            || in_brief_list(brief, segment_codes, value, || spec.simple.as_ref()));
+                    if !fine && let Some(simple) = &spec.simple {
+                        push_scanned(value, simple, &scan, position, out);
+                    }
+                    return;
+                }
             }
-            return;
+            // A composite of an indexed segment (an unindexed one's caller has the element).
+            None if element.is_none()
+                && check_composite_quick(
+                    value,
+                    classes,
+                    segment.delimiters(),
+                    spec,
+                    position,
+                    out,
+                ) =>
+            {
+                return;
+            }
+            None => {}
         }
     }
     check_element_rest(segment, value, element, spec, position, out);
+}
+
+/// A used composite of an indexed segment, checked in one pass over its bytes with its
+/// components' briefs ([`ElementSpec::component_briefs`]) instead of splitting it into
+/// repetitions and components and checking each component against its full spec.
+///
+/// True when it was checked: its components pass, and only its syntax notes could report
+/// (they did, as [`check_composite`] would). False when anything may be wrong (a
+/// repetition, a component that fails, too many or trailing components, a missing
+/// required one): nothing was reported, and [`check_element_rest`] checks it again in full,
+/// so its findings stay those of the full check.
+#[inline(never)]
+fn check_composite_quick(
+    value: &[u8],
+    classes: &Classes,
+    delimiters: crate::syntax::Delimiters,
+    spec: &ElementSpec,
+    position: u8,
+    out: &mut Vec<ElementIssue>,
+) -> bool {
+    let briefs = &spec.component_briefs;
+    let component = delimiters.component;
+    if spec.repeat == 0
+        || briefs.len() >= 64
+        || delimiters.repetition == Some(component)
+        || value.len() > COUNTED
+    {
+        return false;
+    }
+    // Bit n set when component n has data, as in `check_composite`.
+    let mut present = 0u64;
+    let mut count = 0usize;
+    let mut rest = value;
+    loop {
+        // One component: the scan `check_simple` does, up to the next separator.
+        let (mut sum, mut end) = (0u32, 0usize);
+        while let Some(&b) = rest.get(end) {
+            let count = classes.counts[usize::from(b)];
+            if count & SEPARATOR_COUNT != 0 {
+                break;
+            }
+            sum += count;
+            end += 1;
+        }
+        let (part, next) = rest.split_at(end);
+        let Some(brief) = briefs.get(count) else {
+            return false;
+        };
+        count += 1;
+        if part.is_empty() {
+            if brief.usage == Usage::R {
+                return false;
+            }
+        } else {
+            let Some(data_type) = brief.data_type else {
+                return false;
+            };
+            let scan = Scan::counted(sum, part.len());
+            if brief.usage == Usage::N
+                || !passes(part, data_type, brief.min, brief.max, &scan)
+                || (brief.has_codes
+                    && !in_brief_list(brief, &spec.component_codes, part, || {
+                        spec.components.get(count - 1)
+                    }))
+            {
+                return false;
+            }
+            present |= 1 << count;
+        }
+        match next.split_first() {
+            // A trailing component separator leaves the last component empty.
+            None if part.is_empty() => return false,
+            None => break,
+            Some((&b, after)) if b == component => rest = after,
+            // The repetition separator.
+            Some(_) => return false,
+        }
+    }
+    // Required components after the last one written.
+    if briefs
+        .get(count..spec.required_end)
+        .is_some_and(|missing| missing.iter().any(|b| b.usage == Usage::R))
+    {
+        return false;
+    }
+    check_notes(
+        &spec.component_note_briefs,
+        &spec.component_syntax,
+        "",
+        u128::from(present),
+        out,
+        position,
+    );
+    true
 }
 
 /// The issue [`passes`] found with a simple value, pushed (out of line: the rare case).
@@ -410,15 +576,14 @@ fn check_composite<'a, P: Parts<'a>>(
             });
         }
     }
-    for note in &spec.component_syntax {
-        check_note(
-            note,
-            "",
-            |n| n < 64 && present & (1 << n) != 0,
-            out,
-            position,
-        );
-    }
+    check_notes(
+        &spec.component_note_briefs,
+        &spec.component_syntax,
+        "",
+        u128::from(present),
+        out,
+        position,
+    );
 }
 
 /// What the repetition and composite checks read of an element: an [`Element`] of the
@@ -523,7 +688,23 @@ const SEPARATOR: u8 = 8;
 
 /// The class bits of every byte value: digit, space, outside the X12 character sets, and
 /// (when built with them) the interchange's component or repetition separator.
-pub(crate) struct Classes([u8; 256]);
+///
+/// Beside the bits, the same classes as one count a byte in each byte of a `u32` (bad,
+/// separator, space, digit, low byte first): a value of up to 255 bytes is then scanned
+/// with one addition a byte, and what the scan needs read from the sum at the end.
+pub(crate) struct Classes {
+    bits: [u8; 256],
+    counts: [u32; 256],
+}
+
+/// [`Classes::counts`]: the byte of the sum counting each class.
+const BAD_COUNT: u32 = 1;
+const SEPARATOR_COUNT: u32 = 1 << 8;
+const SPACE_COUNT: u32 = 1 << 16;
+const DIGIT_COUNT: u32 = 1 << 24;
+
+/// The longest value scanned by counts: each class's count must fit its byte.
+const COUNTED: usize = u8::MAX as usize;
 
 /// Classes without separators, for values already split to the bottom (components).
 const PLAIN: Classes = Classes::new(None);
@@ -554,7 +735,20 @@ impl Classes {
                 table[repetition as usize] |= SEPARATOR;
             }
         }
-        Classes(table)
+        let mut counts = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let class = table[i];
+            counts[i] = ((class & BAD != 0) as u32 * BAD_COUNT)
+                | ((class & SEPARATOR != 0) as u32 * SEPARATOR_COUNT)
+                | ((class & SPACE != 0) as u32 * SPACE_COUNT)
+                | ((class & DIGIT != 0) as u32 * DIGIT_COUNT);
+            i += 1;
+        }
+        Classes {
+            bits: table,
+            counts,
+        }
     }
 }
 
@@ -572,11 +766,18 @@ impl Scan {
     /// Scans `value` with one table lookup a byte.
     #[inline]
     pub(crate) fn of(value: &[u8], classes: &Classes) -> Scan {
+        if value.len() <= COUNTED {
+            let mut sum = 0u32;
+            for &b in value {
+                sum += classes.counts[usize::from(b)];
+            }
+            return Scan::counted(sum, value.len());
+        }
         let mut any = 0u8;
         let mut all = u8::MAX;
         let mut digits = 0usize;
         for &b in value {
-            let class = classes.0[usize::from(b)];
+            let class = classes.bits[usize::from(b)];
             any |= class;
             all &= class;
             digits += usize::from(class & DIGIT);
@@ -587,6 +788,36 @@ impl Scan {
             blank: all & SPACE != 0,
             special: any & SEPARATOR != 0,
         }
+    }
+
+    /// The scan of a value of `length` bytes (at most [`COUNTED`]) whose bytes' class
+    /// counts ([`Classes::counts`]) add up to `sum`.
+    #[inline(always)]
+    fn counted(sum: u32, length: usize) -> Scan {
+        let [bad, separators, spaces, digits] = sum.to_le_bytes();
+        Scan {
+            bad: bad != 0,
+            digits: usize::from(digits),
+            // Every byte a space (an empty value too, as the bitwise scan says).
+            blank: usize::from(spaces) == length,
+            special: separators != 0,
+        }
+    }
+}
+
+/// True when `value` is in the code list of the position `brief` describes: its short
+/// list among `lists` when it has one, else the list of its spec (from `spec`).
+#[inline(always)]
+fn in_brief_list<'s>(
+    brief: &ElementBrief,
+    lists: &[crate::schema::ShortCodes],
+    value: &[u8],
+    spec: impl FnOnce() -> Option<&'s SimpleSpec>,
+) -> bool {
+    match lists.get(usize::from(brief.short_codes)) {
+        // A value too long to pack is none of these short codes.
+        Some(codes) => crate::schema::pack_short(value).is_some_and(|v| codes.contains(&v)),
+        None => in_list(spec(), value),
     }
 }
 
@@ -800,36 +1031,79 @@ pub(crate) fn is_time(value: &[u8]) -> bool {
     two(0) <= 23 && two(2) <= 59 && (value.len() < 6 || two(4) <= 59)
 }
 
-/// Checks one syntax note; `present(n)` tells whether position n has data.
-fn check_note(
-    note: &SyntaxNote,
+/// Checks syntax notes (`briefs` of `notes`, in the same order); bit n of `present` is set
+/// when position n has data.
+#[inline]
+fn check_notes(
+    briefs: &[NoteBrief],
+    notes: &[SyntaxNote],
     segment_id: &str,
-    present: impl Fn(u8) -> bool,
+    present: u128,
     out: &mut Vec<ElementIssue>,
     composite_position: u8,
 ) {
-    // Each position asked once (a composite's `present` splits the element); bit i of
-    // `flags` for `note.positions[i]` (the schema allows at most 64 positions a note).
-    let flags = note
-        .positions
-        .iter()
-        .take(SyntaxNote::MAX_POSITIONS)
-        .enumerate()
-        .fold(0u64, |f, (i, &p)| f | (u64::from(present(p)) << i));
-    let flag = |i: usize| flags & (1 << i) != 0;
-    let n = note.positions.len();
-    let set = flags.count_ones() as usize;
-    let first = flag(0);
+    for (brief, note) in briefs.iter().zip(notes) {
+        // Distinct positions: the rules compare the positions with data with all of them
+        // and with the first, in a few bit operations (no count of bits: without POPCNT in
+        // the baseline x86-64 a count of a u128 costs some twenty instructions).
+        if brief.mask != 0 {
+            let with_data = present & brief.mask;
+            let first = 1u128 << (brief.first & 127);
+            let broken = match brief.kind {
+                b'P' => with_data != 0 && with_data != brief.mask,
+                b'R' => with_data == 0,
+                b'E' => with_data & with_data.wrapping_sub(1) != 0,
+                b'C' => with_data & first != 0 && with_data != brief.mask,
+                b'L' => with_data == first,
+                _ => false,
+            };
+            if !broken {
+                continue;
+            }
+        }
+        report_note(note, segment_id, present, out, composite_position);
+    }
+}
+
+/// True when a note of `kind` over `n` positions, `set` of them with data (`first` among
+/// them), is broken.
+#[inline(always)]
+fn note_broken(kind: u8, n: usize, set: usize, first: bool) -> bool {
     let others = set - usize::from(first);
-    let broken = match note.kind {
+    match kind {
         b'P' => set > 0 && set != n,
         b'R' => set == 0,
         b'E' => set > 1,
         b'C' => first && others != n.saturating_sub(1),
         b'L' => first && others == 0,
         _ => false,
-    };
-    if !broken {
+    }
+}
+
+/// [`check_notes`] position by position (any note), reporting it when broken.
+#[cold]
+#[inline(never)]
+fn report_note(
+    note: &SyntaxNote,
+    segment_id: &str,
+    present: u128,
+    out: &mut Vec<ElementIssue>,
+    composite_position: u8,
+) {
+    // Bit i of `flags` for `note.positions[i]` (the schema allows at most 64 positions a
+    // note); positions of 128 or more never have data.
+    let flags = note
+        .positions
+        .iter()
+        .take(SyntaxNote::MAX_POSITIONS)
+        .enumerate()
+        .fold(0u64, |f, (i, &p)| {
+            f | (u64::from(p < 128 && present >> p & 1 != 0) << i)
+        });
+    let flag = |i: usize| flags & (1 << i) != 0;
+    let n = note.positions.len();
+    let set = flags.count_ones() as usize;
+    if !note_broken(note.kind, n, set, flag(0)) {
         return;
     }
     // Point at the first position the rule wants filled (or, for E, the second present).
@@ -974,5 +1248,109 @@ mod tests {
             issue.as_deref(),
             Some("X: code \"QQ\" is not one of the values this guide allows")
         );
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use crate::schema::{NodeKind, guides};
+    use crate::syntax::{Delimiters, Position};
+
+    /// Values to try in a composite: each component empty, a fitting value, a long one, a
+    /// blank, a bad byte, codes from the lists, and extra or repeated parts.
+    fn values(spec: &ElementSpec) -> Vec<Vec<u8>> {
+        let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
+        for c in &spec.components {
+            let mut mine = vec![
+                b"".to_vec(),
+                b"1".to_vec(),
+                b"AB".to_vec(),
+                b"12345".to_vec(),
+                b"  ".to_vec(),
+                b"A\x07".to_vec(),
+                b"1.5".to_vec(),
+                b"20240229".to_vec(),
+                vec![b'9'; usize::from(c.max) + 1],
+            ];
+            // A value that fits the component, so that many composites pass.
+            let length = usize::from(c.min.max(1));
+            let fitting = match c.data_type {
+                DataType::DT => b"20240229".to_vec(),
+                DataType::TM => b"1200".to_vec(),
+                DataType::AN | DataType::ID => vec![b'A'; length],
+                _ => vec![b'1'; length],
+            };
+            match &c.codes {
+                Some(codes) => mine.extend(codes.as_slice().iter().take(3).cloned()),
+                None => mine.extend([fitting.clone(), fitting.clone(), fitting]),
+            }
+            parts.push(mine);
+        }
+        let mut out = Vec::new();
+        let mut seed = 7u64;
+        for _ in 0..400 {
+            let mut value = Vec::new();
+            let take = (seed % (parts.len() as u64 + 2)) as usize;
+            for (j, choices) in parts.iter().enumerate().take(take.max(1)) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                if j > 0 {
+                    value.push(b':');
+                }
+                value.extend_from_slice(&choices[(seed >> 33) as usize % choices.len()]);
+            }
+            match seed % 13 {
+                0 => value.extend_from_slice(b":"),
+                1 => value.extend_from_slice(b"^AB"),
+                2 => value.extend_from_slice(b":X:Y:Z:Q:R:S:T:U:V:W"),
+                _ => {}
+            }
+            if !value.is_empty() {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// The quick composite check reports what the full one does, for every composite of
+    /// the embedded guides, whenever it settles the value (else the full check runs).
+    #[test]
+    fn the_quick_composite_check_agrees_with_the_full_one() {
+        let delimiters = Delimiters::default();
+        let classes = Classes::new(Some((delimiters.component, delimiters.repetition)));
+        let (mut settled, mut unsettled) = (0, 0);
+        for guide in &guides().expect("guides").all {
+            for node in &guide.nodes {
+                let NodeKind::Segment(segment_spec) = &node.kind else {
+                    continue;
+                };
+                for (i, spec) in segment_spec.elements.iter().enumerate() {
+                    if spec.simple.is_some() || spec.usage == Usage::N {
+                        continue;
+                    }
+                    for value in values(spec) {
+                        let segment = Segment::new(&value, delimiters, Position::default(), 0, 0);
+                        let position = (i + 1) as u8;
+                        let mut quick = Vec::new();
+                        let done = check_composite_quick(
+                            &value, &classes, delimiters, spec, position, &mut quick,
+                        );
+                        let mut full = Vec::new();
+                        check_element_rest(&segment, &value, None, spec, position, &mut full);
+                        if done {
+                            settled += 1;
+                            assert_eq!(quick, full, "{} {:?}", segment_spec.id, value);
+                        } else {
+                            unsettled += 1;
+                            assert!(quick.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(settled > 1000, "only {settled} settled");
+        assert!(unsettled > 1000, "only {unsettled} left to the full check");
     }
 }

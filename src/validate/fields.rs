@@ -104,15 +104,28 @@ impl Fields {
 
     /// True when the elements are indexed (reads do not split the segment again).
     #[inline]
-    fn indexed(&self) -> bool {
+    fn is_indexed(&self) -> bool {
         self.count != UNINDEXED
+    }
+
+    /// Where element 1 starts and where each element ends (element `i + 1` ends at
+    /// `ends[i]`, the next starts one byte after), or `None` when the segment is not
+    /// indexed: what [`Fields::values`] reads, for a caller that loops over it directly.
+    #[inline]
+    pub fn indexed(&self) -> Option<(usize, &[u16])> {
+        self.is_indexed().then(|| {
+            (
+                usize::from(self.first),
+                &self.ends[..usize::from(self.count)],
+            )
+        })
     }
 
     /// The bytes of element `n` (1-based), or `None` past the last element, like
     /// `Segment::element(n).map(|e| e.as_bytes())`.
     #[inline]
     pub fn get<'a>(&self, segment: &Segment<'a>, n: usize) -> Option<&'a [u8]> {
-        if !self.indexed() {
+        if !self.is_indexed() {
             return segment.element(n).map(|e| e.as_bytes());
         }
         if n == 0 || n > usize::from(self.count) {
@@ -129,7 +142,7 @@ impl Fields {
     /// The bytes of every element in order, like `Segment::elements`; an unindexed segment
     /// also hands over each [`Element`], which the caller would otherwise split again for.
     pub fn values<'f, 'a>(&'f self, segment: &Segment<'a>) -> Values<'f, 'a> {
-        if self.indexed() {
+        if self.is_indexed() {
             Values::Indexed {
                 raw: segment.as_bytes(),
                 ends: self.ends[..usize::from(self.count)].iter(),
@@ -149,7 +162,7 @@ impl Fields {
     /// Component `c` (1-based) of element `n`, like
     /// `Segment::element(n).and_then(|e| e.component(c))`.
     pub fn component<'a>(&self, segment: &Segment<'a>, n: usize, c: usize) -> Option<&'a [u8]> {
-        if !self.indexed() {
+        if !self.is_indexed() {
             return segment.element(n).and_then(|e| e.component(c));
         }
         nth_component(self.get(segment, n)?, segment.delimiters().component, c)
@@ -163,7 +176,7 @@ impl Fields {
     ) -> Option<impl Iterator<Item = &'a [u8]> + use<'a>> {
         let separator = segment.delimiters().component;
         // An unindexed segment may hold binary data, which is never split: ask the element.
-        let unsplit = !self.indexed() && segment.element(n)?.components().nth(1).is_none();
+        let unsplit = !self.is_indexed() && segment.element(n)?.components().nth(1).is_none();
         Some(
             self.get(segment, n)?
                 .split(move |&b| !unsplit && b == separator),
@@ -177,7 +190,7 @@ impl Fields {
         if n == 1 && c == 0 {
             return self.get(segment, 1);
         }
-        if !self.indexed() {
+        if !self.is_indexed() {
             let first = segment.element(n).and_then(|e| e.repetitions().next());
             return first.and_then(|e| {
                 if c == 0 {
@@ -197,7 +210,7 @@ impl Fields {
 
     /// The first repetition of element `n` (the whole element when it does not repeat).
     pub fn first_repetition<'a>(&self, segment: &Segment<'a>, n: usize) -> Option<&'a [u8]> {
-        if !self.indexed() {
+        if !self.is_indexed() {
             return segment
                 .element(n)
                 .and_then(|e| e.repetitions().next())

@@ -10,7 +10,7 @@
 use crate::finding::Code;
 use std::cell::OnceCell;
 
-use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage};
+use crate::schema::{CodeKey, Guide, NodeKind, SegmentSpec, Usage, pack_short};
 use crate::syntax::Segment;
 
 use super::fields::Fields;
@@ -27,8 +27,10 @@ pub(crate) struct StructureIssue {
 
 /// An open loop occurrence.
 #[derive(Clone, Debug, Default)]
-struct Frame {
+struct Frame<'g> {
     node: usize,
+    /// The loop's children, kept here so a placement does not reach into the loop's node.
+    children: &'g [usize],
     /// Index (in the loop's children) of the child matched last.
     pos: usize,
     /// Occurrences of each child in this occurrence of the loop.
@@ -39,7 +41,7 @@ struct Frame {
 pub(crate) struct Walker<'g> {
     guide: &'g Guide,
     /// Open loops, outermost first; frames past `depth` are kept for reuse.
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'g>>,
     depth: usize,
     hl: Hierarchy,
     /// Recent look-ups of a loop's children by segment id: see [`Walker::candidates`].
@@ -52,6 +54,40 @@ pub(crate) struct Walker<'g> {
     /// heap and each test chased three or four pointers (perf: most of `matches` was
     /// waiting on those loads).
     quick: Vec<Quick>,
+    /// The codes of the [`Quick::First`] tests.
+    first_codes: Vec<[u64; 4]>,
+    /// For each node, what entering it reads (its limit, whether it is a loop or not
+    /// used), side by side: a [`crate::schema::Node`] holds its whole segment spec, so
+    /// reading these from the node touched a cache line of its own per segment.
+    briefs: Vec<NodeBrief>,
+}
+
+/// What [`Walker::enter`] reads of a node.
+#[derive(Clone, Copy, Debug, Default)]
+struct NodeBrief {
+    /// A segment use's maximum use or a loop's maximum repeats (0: unbounded).
+    limit: u32,
+    /// A loop (else a segment use).
+    is_loop: bool,
+    /// Its usage is N.
+    not_used: bool,
+}
+
+impl NodeBrief {
+    fn of(kind: &NodeKind) -> NodeBrief {
+        match kind {
+            NodeKind::Segment(spec) => NodeBrief {
+                limit: spec.max,
+                is_loop: false,
+                not_used: spec.usage == Usage::N,
+            },
+            NodeKind::Loop(lp) => NodeBrief {
+                limit: lp.repeat,
+                is_loop: true,
+                not_used: lp.usage == Usage::N,
+            },
+        }
+    }
 }
 
 /// How a segment is tested against a node's leading segment use ([`Walker::matches`]).
@@ -61,15 +97,17 @@ enum Quick {
     Never,
     /// Any segment with this id key.
     Key(u32),
-    /// This id key, and element 1 one of up to four codes ([`pack_short`]; unused slots
-    /// hold `u64::MAX`, which no packed value equals).
-    First(u32, [u64; 4]),
+    /// This id key, and element 1 one of up to four codes: [`Walker::first_codes`] at
+    /// this index ([`pack_short`]; unused slots hold `u64::MAX`, which no packed value
+    /// equals). Kept apart so the table is 8 bytes a node, not 40.
+    First(u32, u16),
     /// Anything else: ask the spec ([`spec_matches`]).
     Spec,
 }
 
 impl Quick {
-    fn of(spec: Option<&SegmentSpec>) -> Quick {
+    /// The test of a node led by `spec`, its codes (if any) added to `codes`.
+    fn of(spec: Option<&SegmentSpec>, codes_table: &mut Vec<[u64; 4]>) -> Quick {
         let Some(spec) = spec else {
             return Quick::Never;
         };
@@ -83,20 +121,15 @@ impl Quick {
                         None => return Quick::Spec,
                     }
                 }
-                Quick::First(spec.key, packed)
+                let Ok(at) = u16::try_from(codes_table.len()) else {
+                    return Quick::Spec;
+                };
+                codes_table.push(packed);
+                Quick::First(spec.key, at)
             }
             _ => Quick::Spec,
         }
     }
-}
-
-/// Up to seven bytes as a number, length in the top byte (so `A` and `A\0` differ).
-#[inline]
-fn pack_short(value: &[u8]) -> Option<u64> {
-    if value.len() > 7 {
-        return None;
-    }
-    Some(value.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b)) | (value.len() as u64) << 56)
 }
 
 /// Slots of [`Walker::cache`] (a power of two).
@@ -113,14 +146,19 @@ struct Candidates<'g> {
 /// The HL state: ids seen, their levels, and the previous HL's child code.
 #[derive(Default)]
 struct Hierarchy {
-    /// Level code (HL03) of each HL id, index = id - 1.
-    levels: Vec<Vec<u8>>,
+    /// Level code (HL03) of each HL id, index = id - 1, packed by [`level_code`] (a heap
+    /// copy of each cost an allocation per HL).
+    levels: Vec<u64>,
     /// The previous HL: its id, whether HL04 said children follow, and its loop.
     previous: Option<(usize, Option<bool>, &'static str)>,
 }
 
 impl<'g> Walker<'g> {
     pub(crate) fn new(guide: &'g Guide) -> Self {
+        let mut first_codes = Vec::new();
+        let quick = (0..guide.nodes.len())
+            .map(|node| Quick::of(leading_spec(guide, node), &mut first_codes))
+            .collect();
         let mut walker = Walker {
             guide,
             frames: Vec::new(),
@@ -134,9 +172,9 @@ impl<'g> Walker<'g> {
             leading: (0..guide.nodes.len())
                 .map(|node| leading_spec(guide, node))
                 .collect(),
-            quick: (0..guide.nodes.len())
-                .map(|node| Quick::of(leading_spec(guide, node)))
-                .collect(),
+            quick,
+            first_codes,
+            briefs: guide.nodes.iter().map(|n| NodeBrief::of(&n.kind)).collect(),
         };
         walker.reset();
         walker
@@ -146,17 +184,20 @@ impl<'g> Walker<'g> {
     pub(crate) fn reset(&mut self) {
         self.depth = 0;
         self.open(Guide::ROOT, usize::MAX);
-        self.hl = Hierarchy::default();
+        self.hl.levels.clear();
+        self.hl.previous = None;
     }
 
     /// Opens a loop frame for `node` (its leading child counted when `first` is 0).
     fn open(&mut self, node: usize, first: usize) {
-        let children = self.guide.nodes[node].children.len();
+        let guide = self.guide;
+        let children = guide.nodes[node].children.len();
         if self.frames.len() <= self.depth {
             self.frames.push(Frame::default());
         }
         let frame = &mut self.frames[self.depth];
         frame.node = node;
+        frame.children = &guide.nodes[node].children;
         frame.counts.clear();
         frame.counts.resize(children, 0);
         frame.pos = 0;
@@ -184,9 +225,8 @@ impl<'g> Walker<'g> {
         };
         // Search the open loops, innermost first.
         for level in (0..self.depth).rev() {
-            let (frame_node, frame_pos) = (self.frames[level].node, self.frames[level].pos);
-            let guide = self.guide;
-            let children = &guide.nodes[frame_node].children;
+            let frame = &self.frames[level];
+            let (frame_node, frame_pos, children) = (frame.node, frame.pos, frame.children);
             // Only children starting with this segment id can match.
             let candidates = self.candidates(frame_node, key);
             // A loop's leading segment (child 0) always starts a new occurrence of the loop,
@@ -317,56 +357,75 @@ impl<'g> Walker<'g> {
     /// segment use node.
     fn enter(&mut self, i: usize, issues: &mut Vec<StructureIssue>) -> usize {
         let level = self.depth - 1;
-        let node = self.guide.nodes[self.frames[level].node].children[i];
         let frame = &mut self.frames[level];
+        let node = frame.children[i];
         frame.pos = i;
         frame.counts[i] += 1;
         let count = frame.counts[i];
-        match &self.guide.nodes[node].kind {
-            NodeKind::Segment(spec) => {
-                if spec.max > 0 && count > spec.max {
-                    issues.push(StructureIssue {
-                        code: Code::SegmentRepeatExceeded,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: spec.id.clone(),
-                        message: format!(
-                            "{} occurs {count} times, at most {} allowed",
-                            self.describe(node),
-                            spec.max
-                        ),
-                    });
-                }
+        let brief = self.briefs[node];
+        if brief.limit > 0 && count > brief.limit {
+            self.too_many(node, count, issues);
+        }
+        if !brief.is_loop {
+            if brief.not_used {
                 self.not_used(node, issues);
-                node
             }
-            NodeKind::Loop(lp) => {
-                if lp.repeat > 0 && count > lp.repeat {
-                    issues.push(StructureIssue {
-                        code: Code::LoopRepeatExceeded,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: self.leading_id(node),
-                        message: format!(
-                            "loop {} ({}) occurs {count} times, at most {} allowed",
-                            lp.id, lp.name, lp.repeat
-                        ),
-                    });
-                }
-                if lp.usage == Usage::N {
-                    issues.push(StructureIssue {
-                        code: Code::SegmentNotUsed,
-                        loop_id: self.guide.nodes[node].loop_id,
-                        segment_id: self.leading_id(node),
-                        message: format!("loop {} ({}) is not used in this guide", lp.id, lp.name),
-                    });
-                }
-                self.open(node, 0);
-                let leading = self.guide.nodes[node].children[0];
-                self.not_used(leading, issues);
-                leading
-            }
+            return node;
+        }
+        if brief.not_used {
+            self.loop_not_used(node, issues);
+        }
+        self.open(node, 0);
+        let leading = self.frames[level + 1].children[0];
+        if self.briefs[leading].not_used {
+            self.not_used(leading, issues);
+        }
+        leading
+    }
+
+    /// A segment use or loop `node` entered `count` times, more than it may be.
+    #[cold]
+    #[inline(never)]
+    fn too_many(&self, node: usize, count: u32, issues: &mut Vec<StructureIssue>) {
+        match &self.guide.nodes[node].kind {
+            NodeKind::Segment(spec) => issues.push(StructureIssue {
+                code: Code::SegmentRepeatExceeded,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: spec.id.clone(),
+                message: format!(
+                    "{} occurs {count} times, at most {} allowed",
+                    self.describe(node),
+                    spec.max
+                ),
+            }),
+            NodeKind::Loop(lp) => issues.push(StructureIssue {
+                code: Code::LoopRepeatExceeded,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: self.leading_id(node),
+                message: format!(
+                    "loop {} ({}) occurs {count} times, at most {} allowed",
+                    lp.id, lp.name, lp.repeat
+                ),
+            }),
         }
     }
 
+    /// A loop the guide does not use was entered.
+    #[cold]
+    #[inline(never)]
+    fn loop_not_used(&self, node: usize, issues: &mut Vec<StructureIssue>) {
+        if let NodeKind::Loop(lp) = &self.guide.nodes[node].kind {
+            issues.push(StructureIssue {
+                code: Code::SegmentNotUsed,
+                loop_id: self.guide.nodes[node].loop_id,
+                segment_id: self.leading_id(node),
+                message: format!("loop {} ({}) is not used in this guide", lp.id, lp.name),
+            });
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
     fn not_used(&self, node: usize, issues: &mut Vec<StructureIssue>) {
         if let Some(spec) = self.segment_spec(node)
             && spec.usage == Usage::N
@@ -438,7 +497,7 @@ impl<'g> Walker<'g> {
         let expected = self.hl.levels.len() + 1;
         let id = parse_number(fields.value(hl, 1));
         let parent = fields.value(hl, 2);
-        let level = fields.value(hl, 3).to_vec();
+        let level = fields.value(hl, 3);
         let children = match fields.value(hl, 4) {
             b"1" => Some(true),
             b"0" => Some(false),
@@ -464,7 +523,7 @@ impl<'g> Walker<'g> {
         if !parent.is_empty() && parent_id.is_none() {
             issues.push(issue("HL02 is not an HL id".to_string()));
         }
-        let want_parent: Option<&[u8]> = match level.as_slice() {
+        let want_parent: Option<&[u8]> = match level {
             b"20" => None,
             b"22" => Some(b"20"),
             b"23" => Some(b"22"),
@@ -474,17 +533,17 @@ impl<'g> Walker<'g> {
             (None, _) if !parent.is_empty() => issues.push(issue(
                 "a billing provider HL (HL03 = 20) has no parent (HL02 must be empty)".into(),
             )),
-            (Some(want), Some(got)) if !want.is_empty() && got.as_slice() != want => {
+            (Some(want), Some(&got)) if !want.is_empty() && got != level_code(want) => {
                 issues.push(issue(format!(
                     "an HL with HL03 = {} must have a parent with HL03 = {}",
-                    String::from_utf8_lossy(&level),
+                    String::from_utf8_lossy(level),
                     String::from_utf8_lossy(want)
                 )))
             }
             (Some(want), None) if !want.is_empty() && parent.is_empty() => {
                 issues.push(issue(format!(
                     "an HL with HL03 = {} needs a parent (HL02)",
-                    String::from_utf8_lossy(&level)
+                    String::from_utf8_lossy(level)
                 )))
             }
             _ => {}
@@ -501,7 +560,7 @@ impl<'g> Walker<'g> {
                 _ => {}
             }
         }
-        self.hl.levels.push(level);
+        self.hl.levels.push(level_code(level));
         self.hl.previous = Some((expected, children, loop_id));
     }
 
@@ -521,7 +580,7 @@ impl<'g> Walker<'g> {
     }
 
     fn is_segment(&self, node: usize) -> bool {
-        matches!(self.guide.nodes[node].kind, NodeKind::Segment(_))
+        self.briefs.get(node).is_some_and(|b| !b.is_loop)
     }
 
     fn segment_spec(&self, node: usize) -> Option<&'g SegmentSpec> {
@@ -556,12 +615,16 @@ impl<'g> Walker<'g> {
         match self.quick.get(node) {
             None | Some(Quick::Never) => false,
             Some(Quick::Key(key)) => *key == heads.key,
-            Some(Quick::First(key, codes)) => {
+            Some(Quick::First(key, at)) => {
                 // A value too long to pack is none of these short codes.
                 *key == heads.key
-                    && heads
-                        .first_short
-                        .is_some_and(|value| value.is_some_and(|v| codes.contains(&v)))
+                    && heads.first_short.is_some_and(|value| {
+                        value.is_some_and(|v| {
+                            self.first_codes
+                                .get(usize::from(*at))
+                                .is_some_and(|codes| codes.contains(&v))
+                        })
+                    })
             }
             Some(Quick::Spec) => self
                 .leading
@@ -614,6 +677,12 @@ pub(crate) fn spec_matches(spec: &SegmentSpec, heads: &Heads<'_, '_>) -> bool {
                 .qualifier(heads.segment, usize::from(*e), usize::from(*c))
                 .is_some_and(|v| values.contains(v))
         })
+}
+
+/// An HL03 level code as a number that equals another's exactly when the codes are equal
+/// for the codes it is compared with (up to seven bytes; a longer one equals none of them).
+fn level_code(level: &[u8]) -> u64 {
+    pack_short(level).unwrap_or(u64::MAX)
 }
 
 fn parse_number(bytes: &[u8]) -> Option<usize> {
