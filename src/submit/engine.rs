@@ -283,8 +283,8 @@ where
     .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))?
 }
 
-/// The longest an outcome waits for others to share its commit (see the group commit in
-/// [`Engine::run`]).
+/// The longest an outcome waits for others to share its commit (the group commit in the
+/// send loop).
 const COMMIT_HOLD: Duration = Duration::from_millis(2);
 
 /// SplitMix64: the jitter's random numbers, seeded for reproducible tests.
