@@ -390,12 +390,7 @@ fn migrate(connection: &Connection) -> Result<(), LedgerError> {
     if current(connection)? {
         return Ok(());
     }
-    connection
-        .execute_batch(
-            "BEGIN IMMEDIATE;
-             SELECT 1;",
-        )
-        .map_err(db)?;
+    connection.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
     let done = (|| {
         if !current(connection)? {
             connection
