@@ -514,7 +514,8 @@ fn enqueue_in(
     now: i64,
 ) -> Result<Enqueued, LedgerError> {
     let (interchange, group, transaction) = &unit.control_numbers;
-    // The id its first audit row will have, used only if the unit is new.
+    // The id its first audit row will have, used only if the unit is new (bound as an
+    // integer: the column's text affinity stores it as text, as the updates append).
     let id = statements.peek_id(tx)?;
     let inserted = tx
         .prepare_cached(
@@ -522,7 +523,7 @@ fn enqueue_in(
              VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT (key) DO NOTHING",
         )
         .map_err(db)?
-        .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now, id.to_string()])
+        .execute(params![unit.key, unit.payload_sha256, interchange, group, transaction, unit.source, now, id])
         .map_err(db)?;
     if inserted == 1 {
         let id = statements.take_id(tx)?;
