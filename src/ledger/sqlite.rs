@@ -264,13 +264,16 @@ impl Ledger for SqliteLedger {
     }
 
     /// Three columns a unit instead of the whole row: reading the report back cost as much
-    /// as a lease (callgrind, `examples/ledger_cost`).
+    /// as a lease (callgrind, `examples/ledger_cost`). One read transaction for all the
+    /// keys: a statement on its own takes and drops the WAL read lock, two `fcntl` calls a
+    /// key on a file (`strace`, `examples/ledger_cost`: 2,006 for 1,000 keys).
     fn statuses(&self, keys: &[String]) -> Result<Vec<Option<UnitStatus>>, LedgerError> {
-        let mut statement = self
-            .connection
+        let read = self.connection.unchecked_transaction().map_err(db)?;
+        let mut statement = read
             .prepare_cached("SELECT state, attempts, last_error FROM units WHERE key = ?1")
             .map_err(db)?;
-        keys.iter()
+        let statuses = keys
+            .iter()
             .map(|key| {
                 let row: Option<(String, u32, Option<String>)> = statement
                     .query_row(params![key], |row| {
@@ -287,7 +290,11 @@ impl Ledger for SqliteLedger {
                 })
                 .transpose()
             })
-            .collect()
+            .collect();
+        drop(statement);
+        // Nothing was written: ending the read transaction cannot lose anything.
+        read.commit().map_err(db)?;
+        statuses
     }
 
     /// Units, all or of one state, oldest first.
