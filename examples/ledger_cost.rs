@@ -1,14 +1,16 @@
 //! The ledger's own cost per unit, in the pattern the submit engine uses, without HTTP:
 //! enqueue N units in one transaction, then turns of "record the outcomes of the last
 //! batch and lease the next batch" in one transaction each, then read every unit's status back
-//! (what a run's report reads).
+//! (what a run's report reads), then close it.
 //!
-//! Run: `cargo run --release --example ledger_cost -- [sqlite:PATH | memory] [UNITS] [BATCH]`.
+//! Run: `cargo run --release --example ledger_cost -- [sqlite:PATH | memory | postgres://URL]
+//! [UNITS] [BATCH] [RUNS]` (a PostgreSQL run works in a fresh schema, dropped afterwards).
 //! Prints the time of each phase and per unit, so the engine's figures can be compared
 //! with what the ledger alone needs.
 
 use std::time::Instant;
 
+use x12pipe::ledger::postgres::PostgresLedger;
 use x12pipe::ledger::sqlite::SqliteLedger;
 use x12pipe::ledger::{Event, LeaseRequest, Ledger, NewUnit, Record};
 
@@ -19,22 +21,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batch: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(12);
     let runs: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(5);
     // The best of several runs: on a shared machine the minimum is the least disturbed.
-    let mut best: Option<[std::time::Duration; 3]> = None;
+    let mut best: Option<[std::time::Duration; 4]> = None;
     let mut commits = 0;
     for _ in 0..runs.max(1) {
         let (times, c) = run(spec, units, batch)?;
         commits = c;
         best = Some(match best {
             None => times,
-            Some(b) => [b[0].min(times[0]), b[1].min(times[1]), b[2].min(times[2])],
+            Some(b) => std::array::from_fn(|i| b[i].min(times[i])),
         });
     }
-    let Some([enqueue, turns, read]) = best else {
+    let Some([enqueue, turns, read, close]) = best else {
         return Ok(());
     };
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / units as f64;
     println!(
-        "{spec}: {units} units, batch {batch}, {commits} commits, best of {runs}\n  enqueue {:>8.2} ms ({:.1} us/unit)\n  lease+record {:>8.2} ms ({:.1} us/unit, {:.3} ms/commit)\n  read back {:>8.2} ms ({:.1} us/unit)",
+        "{spec}: {units} units, batch {batch}, {commits} commits, best of {runs}\n  enqueue {:>8.2} ms ({:.1} us/unit)\n  lease+record {:>8.2} ms ({:.1} us/unit, {:.3} ms/commit)\n  read back {:>8.2} ms ({:.1} us/unit)\n  close {:>8.2} ms",
         enqueue.as_secs_f64() * 1e3,
         per(enqueue),
         turns.as_secs_f64() * 1e3,
@@ -42,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         turns.as_secs_f64() * 1e3 / commits.max(1) as f64,
         read.as_secs_f64() * 1e3,
         per(read),
+        close.as_secs_f64() * 1e3,
     );
     Ok(())
 }
@@ -51,9 +54,16 @@ fn run(
     spec: &str,
     units: usize,
     batch: usize,
-) -> Result<([std::time::Duration; 3], usize), Box<dyn std::error::Error>> {
+) -> Result<([std::time::Duration; 4], usize), Box<dyn std::error::Error>> {
+    let mut schema = None;
     let mut ledger: Box<dyn Ledger> = match spec {
         "memory" => Box::new(SqliteLedger::in_memory()?),
+        url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let name = format!("x12pipe_ledger_cost_{}", std::process::id());
+            let ledger = PostgresLedger::connect_in_schema(url, &name)?;
+            schema = Some(name);
+            Box::new(ledger)
+        }
         spec => {
             let path = spec.strip_prefix("sqlite:").unwrap_or(spec);
             let _ = std::fs::remove_file(path);
@@ -113,6 +123,13 @@ fn run(
     let start = Instant::now();
     ledger.statuses(&keys)?;
     let read = start.elapsed();
+    let start = Instant::now();
+    drop(ledger);
+    let close = start.elapsed();
+    if let Some(name) = schema {
+        let mut client = postgres::Client::connect(spec, postgres::NoTls)?;
+        client.batch_execute(&format!("DROP SCHEMA {name} CASCADE"))?;
+    }
 
-    Ok(([enqueue, turns, read], commits))
+    Ok(([enqueue, turns, read, close], commits))
 }
