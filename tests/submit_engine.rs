@@ -8,7 +8,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 use x12pipe::ledger::sqlite::SqliteLedger;
 use x12pipe::ledger::{Ledger, State};
-use x12pipe::submit::engine::{Clock, Engine, EngineConfig, Report, SharedLedger, Stop};
+use x12pipe::submit::engine::{
+    Clock, Engine, EngineConfig, EngineEvent, Report, SharedLedger, Stop,
+};
 use x12pipe::submit::policy::RetryPolicy;
 use x12pipe::submit::transport::{Delivery, Response, Transport};
 use x12pipe::submit::{Gate, PreparedUnit, prepare};
@@ -534,4 +536,86 @@ async fn a_payload_that_is_not_text_is_rejected_unsent() {
         fate.last_error.as_deref(),
         Some("gate: the payload is not UTF-8 text")
     );
+}
+
+/// A large input is enqueued in two parts, the second while the first is sent: every
+/// unit of both parts is still sorted by the gate and the ledger, sent once, and reported.
+#[tokio::test(start_paused = true)]
+async fn a_large_input_enqueued_in_two_parts_loses_nothing() {
+    let all = units(100);
+    let ledger: Box<dyn Ledger> = Box::new(SqliteLedger::in_memory().expect("ledger"));
+    let shared: SharedLedger = Arc::new(Mutex::new(ledger));
+    let script = Arc::new(Script::default());
+    let engine = |script: &Arc<Script>| {
+        Engine::new(
+            Arc::clone(&shared),
+            Arc::clone(script),
+            config(),
+            Clock::starting_at(1_790_000_000_000),
+        )
+    };
+    // An earlier run accepted unit 85 and units 90 to 95 (all in the second part).
+    let earlier: Vec<PreparedUnit> = [85, 90, 91, 92, 93, 94, 95]
+        .iter()
+        .map(|&i| all[i].clone())
+        .collect();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let first = engine(&script)
+        .run(earlier, rx, &mut |_| {})
+        .await
+        .expect("first run");
+    assert_eq!(first.count(State::Accepted), 7);
+    let sent_before = script.total();
+
+    // Now: a payload that is not text in each part, and unit 85 with another payload.
+    let mut input = all.clone();
+    input[3].payload.push(0xff);
+    input[70].payload.push(0xff);
+    input[85].payload_sha256 = "0".repeat(64);
+    let mut queued = Vec::new();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let report = engine(&script)
+        .run(input, rx, &mut |event| {
+            if let EngineEvent::Queued { to_send } = event {
+                queued.push(*to_send);
+            }
+        })
+        .await
+        .expect("second run");
+
+    assert_eq!(
+        script.total() - sent_before,
+        91,
+        "each sendable unit sent once"
+    );
+    assert_eq!(queued.len(), 2, "one count per part: {queued:?}");
+    assert_eq!(queued.last(), Some(&91));
+    assert_eq!(report.conflicts.len(), 1);
+    assert_eq!(report.conflicts[0].key, all[85].key);
+    assert_eq!(
+        report.units.len(),
+        99,
+        "every unit but the conflict reported"
+    );
+    assert_eq!(report.count(State::Accepted), 97);
+    assert_eq!(report.count(State::RejectedSyntax), 2);
+    assert_eq!(report.units.iter().filter(|u| u.earlier).count(), 6);
+    for i in [3, 70] {
+        let fate = report
+            .units
+            .iter()
+            .find(|u| u.key == all[i].key)
+            .expect("the gate's rejection is reported");
+        assert_eq!(fate.state, State::RejectedSyntax);
+        assert!(script.sends_of(&all[i].key).is_empty());
+    }
+    // Reported in input order.
+    let keys: Vec<&str> = report.units.iter().map(|u| u.key.as_str()).collect();
+    let expected: Vec<&str> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 85)
+        .map(|(_, u)| u.key.as_str())
+        .collect();
+    assert_eq!(keys, expected);
 }

@@ -141,9 +141,11 @@ impl Default for EngineConfig {
 /// What the loop reports as it goes (for progress bars); logs are written with `tracing`.
 #[derive(Clone, Debug)]
 pub enum EngineEvent<'a> {
-    /// The units are in the ledger: how many will be sent by this run.
+    /// Units are in the ledger: how many will be sent by this run. A large input is
+    /// enqueued in two parts (sending starts after the first), so this comes twice: the
+    /// first part's count, then the whole run's.
     Queued {
-        /// Units to send.
+        /// Units to send, so far.
         to_send: usize,
     },
     /// An attempt starts.
@@ -318,6 +320,198 @@ struct Finished {
     /// What it means, classified in the attempt's task (the body is parsed there, off the
     /// control loop, and dropped).
     outcome: Outcome,
+}
+
+/// How many units of a run are enqueued before the first is sent: enough to keep the
+/// slots busy while the rest are enqueued (four leases' worth), or all of them when they
+/// are few.
+fn head_len(units: usize, concurrency: usize) -> usize {
+    let head = (4 * concurrency).max(32);
+    if units <= 2 * head { units } else { head }
+}
+
+/// Units enqueued and sorted by the gate, on a blocking thread ([`intake`]).
+struct Intake {
+    /// The units, in input order (the payloads of those to send moved to `sendable`).
+    units: Vec<PreparedUnit>,
+    /// The units to send, in input order.
+    sendable: Vec<(String, Sendable)>,
+    /// The gate's rejections: key, detail, and what the ledger made of them.
+    gate: Vec<(String, String, Result<State, LedgerError>)>,
+    /// Keys the ledger held already, in a state that is not sent again.
+    earlier: Vec<String>,
+    /// Keys the ledger holds with another payload.
+    conflicts: Vec<Conflict>,
+}
+
+/// What a run knows of its input while it runs: every unit enqueued so far, and which
+/// were there before or conflict.
+#[derive(Default)]
+struct Known {
+    units: Vec<PreparedUnit>,
+    earlier: HashSet<String>,
+    conflicted: HashSet<String>,
+    /// Units this run sends, for the progress bar.
+    to_send: usize,
+}
+
+/// The part of a run's input not enqueued yet: waiting for the first lease, being
+/// enqueued, or done (nothing left).
+enum Tail {
+    Waiting(Vec<PreparedUnit>),
+    Running(tokio::task::JoinHandle<Result<Intake, LedgerError>>),
+    Done,
+}
+
+fn conflict_of(unit: &PreparedUnit, reason: &str) -> Conflict {
+    Conflict {
+        key: unit.key.clone(),
+        interchange: unit.control_numbers.0.clone(),
+        group: unit.control_numbers.1.clone(),
+        transaction: unit.control_numbers.2.clone(),
+        source: unit.source.clone(),
+        payload_sha256: unit.payload_sha256.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Enqueues `units` (one transaction), sorts them by what the ledger held and by the
+/// gate, and records the gate's rejections (one more).
+fn intake(
+    ledger: &mut dyn Ledger,
+    mut units: Vec<PreparedUnit>,
+    now: i64,
+) -> Result<Intake, LedgerError> {
+    let new_units: Vec<NewUnit> = units
+        .iter()
+        .map(|u| NewUnit {
+            key: u.key.clone(),
+            payload_sha256: u.payload_sha256.clone(),
+            control_numbers: u.control_numbers.clone(),
+            source: u.source.clone(),
+        })
+        .collect();
+    let enqueued = ledger.enqueue_all(&new_units, now)?;
+    drop(new_units);
+    let mut sendable = Vec::new();
+    let mut gate_records: Vec<(String, Event, String)> = Vec::new();
+    let mut earlier = Vec::new();
+    let mut conflicts = Vec::new();
+    for (unit, result) in units.iter_mut().zip(&enqueued) {
+        let open = match result {
+            Enqueued::New | Enqueued::Known(State::Pending) => true,
+            Enqueued::Known(State::RetryWait | State::InFlight) => true,
+            Enqueued::Known(state) => {
+                tracing::info!(key = %unit.key, state = %state, "already in the ledger; not sent again");
+                earlier.push(unit.key.clone());
+                false
+            }
+            Enqueued::Conflict { recorded } => {
+                tracing::warn!(
+                    key = %unit.key,
+                    recorded_sha256 = %recorded,
+                    payload_sha256 = %unit.payload_sha256,
+                    "conflict: the ledger holds this key with another payload; not sent (a changed file must get new control numbers)"
+                );
+                conflicts.push(conflict_of(
+                    unit,
+                    "the ledger holds these control numbers and partners with another payload",
+                ));
+                false
+            }
+        };
+        if !open {
+            continue;
+        }
+        match &unit.gate {
+            Gate::RejectSyntax(why) => gate_records.push((
+                unit.key.clone(),
+                Event::RejectedSyntax,
+                format!("gate: {why}"),
+            )),
+            Gate::RejectBusiness(why) => gate_records.push((
+                unit.key.clone(),
+                Event::RejectedBusiness,
+                format!("gate: {why}"),
+            )),
+            Gate::Submit if std::str::from_utf8(&unit.payload).is_ok() => {
+                // The payload moves to the sendable unit (nothing else reads it).
+                let payload = bytes::Bytes::from(std::mem::take(&mut unit.payload));
+                sendable.push((unit.key.clone(), Sendable { payload }));
+            }
+            Gate::Submit => gate_records.push((
+                unit.key.clone(),
+                Event::RejectedSyntax,
+                "gate: the payload is not UTF-8 text".into(),
+            )),
+        }
+    }
+    let mut gate = Vec::new();
+    if !gate_records.is_empty() {
+        let records: Vec<Record<'_>> = gate_records
+            .iter()
+            .map(|(key, event, detail)| Record {
+                key,
+                owner: None,
+                event: event.clone(),
+                detail,
+                remote_reference: None,
+            })
+            .collect();
+        let results = ledger.record_all(&records, now)?;
+        drop(records);
+        gate = gate_records
+            .into_iter()
+            .zip(results)
+            .map(|((key, _, detail), r)| (key, detail, r))
+            .collect();
+    }
+    Ok(Intake {
+        units,
+        sendable,
+        gate,
+        earlier,
+        conflicts,
+    })
+}
+
+/// Takes what [`intake`] found into the run: the gate's rejections reported, the units to
+/// send queued in input order.
+fn take_intake(
+    intake: Intake,
+    sendable: &mut HashMap<String, Sendable>,
+    queue: &mut Queue,
+    report: &mut Report,
+    known: &mut Known,
+    on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
+) {
+    for (key, detail, result) in intake.gate {
+        match result {
+            Ok(state) => {
+                tracing::warn!(key = %key, state = %state, detail = %detail, "rejected by the gate; not sent");
+                on_event(&EngineEvent::Recorded {
+                    key: &key,
+                    state,
+                    detail: &detail,
+                });
+            }
+            Err(e) => tracing::warn!(key = %key, error = %e, "gate rejection not recorded"),
+        }
+    }
+    known
+        .conflicted
+        .extend(intake.conflicts.iter().map(|c| c.key.clone()));
+    report.conflicts.extend(intake.conflicts);
+    known.earlier.extend(intake.earlier);
+    known.to_send += intake.sendable.len();
+    for (key, unit) in intake.sendable {
+        queue.push(&key);
+        sendable.insert(key, unit);
+    }
+    known.units.extend(intake.units);
+    on_event(&EngineEvent::Queued {
+        to_send: known.to_send,
+    });
 }
 
 /// What a commit did: the outcomes it recorded (with their results) and the units it
@@ -558,15 +752,6 @@ impl<T: Transport> Engine<T> {
                 }
             }
         }
-        let conflict = |unit: &PreparedUnit, reason: &str| Conflict {
-            key: unit.key.clone(),
-            interchange: unit.control_numbers.0.clone(),
-            group: unit.control_numbers.1.clone(),
-            transaction: unit.control_numbers.2.clone(),
-            source: unit.source.clone(),
-            payload_sha256: unit.payload_sha256.clone(),
-            reason: reason.to_string(),
-        };
         for unit in &input_conflicts {
             tracing::warn!(
                 key = %unit.key,
@@ -575,133 +760,57 @@ impl<T: Transport> Engine<T> {
                 transaction = %unit.control_numbers.2,
                 "conflict: an earlier set of the input has this key with another payload; not sent"
             );
-            report.conflicts.push(conflict(
+            report.conflicts.push(conflict_of(
                 unit,
                 "an earlier set of this input has the same control numbers and partners with another payload",
             ));
         }
 
-        let now = self.clock.now_ms();
-        let new_units: Vec<NewUnit> = order
-            .iter()
-            .map(|u| NewUnit {
-                key: u.key.clone(),
-                payload_sha256: u.payload_sha256.clone(),
-                control_numbers: u.control_numbers.clone(),
-                source: u.source.clone(),
-            })
-            .collect();
+        // The first units are enqueued alone, so that sending starts after one small
+        // commit; the rest are enqueued (and their gate rejections recorded) on a blocking
+        // thread while the first are sent (`Tail`).
+        let tail_units = order.split_off(head_len(order.len(), self.config.concurrency));
         let started = Instant::now();
-        let enqueued = with_ledger(&self.ledger, move |l| l.enqueue_all(&new_units, now)).await?;
+        let now = self.clock.now_ms();
+        let head = with_ledger(&self.ledger, move |l| intake(l, order, now)).await?;
         let enqueue_time = started.elapsed();
-
         let mut sendable: HashMap<String, Sendable> = HashMap::default();
-        let mut gate_records: Vec<(String, Event, String)> = Vec::new();
-        let mut earlier: HashSet<String> = HashSet::default();
-        let mut conflicted: HashSet<String> = HashSet::default();
-        for (unit, result) in order.iter_mut().zip(&enqueued) {
-            let open = match result {
-                Enqueued::New | Enqueued::Known(State::Pending) => true,
-                Enqueued::Known(State::RetryWait | State::InFlight) => true,
-                Enqueued::Known(state) => {
-                    tracing::info!(key = %unit.key, state = %state, "already in the ledger; not sent again");
-                    earlier.insert(unit.key.clone());
-                    false
-                }
-                Enqueued::Conflict { recorded } => {
-                    tracing::warn!(
-                        key = %unit.key,
-                        recorded_sha256 = %recorded,
-                        payload_sha256 = %unit.payload_sha256,
-                        "conflict: the ledger holds this key with another payload; not sent (a changed file must get new control numbers)"
-                    );
-                    report.conflicts.push(conflict(
-                        unit,
-                        "the ledger holds these control numbers and partners with another payload",
-                    ));
-                    conflicted.insert(unit.key.clone());
-                    false
-                }
-            };
-            if !open {
-                continue;
-            }
-            match &unit.gate {
-                Gate::RejectSyntax(why) => gate_records.push((
-                    unit.key.clone(),
-                    Event::RejectedSyntax,
-                    format!("gate: {why}"),
-                )),
-                Gate::RejectBusiness(why) => gate_records.push((
-                    unit.key.clone(),
-                    Event::RejectedBusiness,
-                    format!("gate: {why}"),
-                )),
-                Gate::Submit if std::str::from_utf8(&unit.payload).is_ok() => {
-                    // The payload moves to the sendable unit (nothing else reads it).
-                    let payload = bytes::Bytes::from(std::mem::take(&mut unit.payload));
-                    sendable.insert(unit.key.clone(), Sendable { payload });
-                }
-                Gate::Submit => gate_records.push((
-                    unit.key.clone(),
-                    Event::RejectedSyntax,
-                    "gate: the payload is not UTF-8 text".into(),
-                )),
-            }
-        }
-        if !gate_records.is_empty() {
-            let now = self.clock.now_ms();
-            let results = with_ledger(&self.ledger, move |l| {
-                let records: Vec<Record<'_>> = gate_records
-                    .iter()
-                    .map(|(key, event, detail)| Record {
-                        key,
-                        owner: None,
-                        event: event.clone(),
-                        detail,
-                        remote_reference: None,
-                    })
-                    .collect();
-                let results = l.record_all(&records, now)?;
-                Ok(gate_records
-                    .iter()
-                    .zip(results)
-                    .map(|((key, _, detail), r)| (key.clone(), detail.clone(), r))
-                    .collect::<Vec<_>>())
-            })
-            .await?;
-            for (key, detail, result) in results {
-                match result {
-                    Ok(state) => {
-                        tracing::warn!(key = %key, state = %state, detail = %detail, "rejected by the gate; not sent");
-                        on_event(&EngineEvent::Recorded {
-                            key: &key,
-                            state,
-                            detail: &detail,
-                        });
-                    }
-                    Err(e) => tracing::warn!(key = %key, error = %e, "gate rejection not recorded"),
-                }
-            }
-        }
-
-        on_event(&EngineEvent::Queued {
-            to_send: sendable.len(),
-        });
         let mut queue = Queue::default();
-        for unit in &order {
-            if sendable.contains_key(&unit.key) {
-                queue.push(&unit.key);
-            }
-        }
+        let mut known = Known::default();
+        take_intake(
+            head,
+            &mut sendable,
+            &mut queue,
+            &mut report,
+            &mut known,
+            on_event,
+        );
+        let mut tail = if tail_units.is_empty() {
+            Tail::Done
+        } else {
+            Tail::Waiting(tail_units)
+        };
         let sending = Instant::now();
         report.stopped = self
-            .send_all(&mut sendable, &mut queue, &mut report, &mut stop, on_event)
+            .send_all(
+                &mut sendable,
+                &mut queue,
+                &mut report,
+                &mut stop,
+                (&mut tail, &mut known),
+                on_event,
+            )
             .await?;
         let send_time = sending.elapsed();
         let reading = Instant::now();
 
         // The fate of every input unit, as the ledger has it now.
+        let Known {
+            units: order,
+            earlier,
+            conflicted,
+            ..
+        } = known;
         let keys: Vec<(String, (String, String, String), String)> = order
             .iter()
             .filter(|u| !conflicted.contains(&u.key))
@@ -750,9 +859,11 @@ impl<T: Transport> Engine<T> {
         queue: &mut Queue,
         report: &mut Report,
         stop: &mut watch::Receiver<bool>,
+        (tail, known): (&mut Tail, &mut Known),
         on_event: &mut (dyn FnMut(&EngineEvent<'_>) + Send),
     ) -> Result<Option<Stop>, EngineError> {
         let mut stopped: Option<Stop> = None;
+        let mut commits_done = 0usize;
         let mut slots = Slots {
             tasks: JoinSet::new(),
             in_flight: HashMap::default(),
@@ -779,6 +890,29 @@ impl<T: Transport> Engine<T> {
                 stopped = Some(Stop::Interrupted);
             }
             let now = self.clock.now_ms();
+
+            // The rest of the input is enqueued once the first lease is in (so that it
+            // does not wait behind it), or at once when there is nothing to send before.
+            if let Tail::Waiting(_) = tail
+                && (commits_done > 0
+                    || stopped.is_some()
+                    || (committing.is_none()
+                        && slots.in_flight.is_empty()
+                        && ready.is_empty()
+                        && queue.due.is_empty()))
+                && let Tail::Waiting(units) = std::mem::replace(tail, Tail::Done)
+            {
+                *tail = Tail::Running(tokio::task::spawn_blocking({
+                    let ledger = Arc::clone(&self.ledger);
+                    move || {
+                        let mut guard = ledger.lock().map_err(|_| {
+                            LedgerError::Database("the ledger lock was poisoned".into())
+                        })?;
+                        intake(guard.as_mut(), units, now)
+                    }
+                }));
+            }
+            let tail_done = matches!(tail, Tail::Done);
 
             // Leases of dead workers (or of this worker's earlier, killed process).
             if now.saturating_sub(last_expiry) >= poll.as_millis() as i64 {
@@ -885,8 +1019,10 @@ impl<T: Transport> Engine<T> {
             {
                 breaker_wait = Some(wait);
             }
-            let settled =
-                slots.in_flight.is_empty() && committing.is_none() && unrecorded.is_empty();
+            let settled = slots.in_flight.is_empty()
+                && committing.is_none()
+                && unrecorded.is_empty()
+                && tail_done;
             if sendable.is_empty() && settled {
                 break;
             }
@@ -951,6 +1087,7 @@ impl<T: Transport> Engine<T> {
                     }
                 }, if committing.is_some() => {
                     committing = None;
+                    commits_done += 1;
                     let mut output = done
                         .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))??;
                     let asked = output.asked.take();
@@ -969,6 +1106,17 @@ impl<T: Transport> Engine<T> {
                             on_event,
                         );
                     }
+                }
+                done = async {
+                    match tail {
+                        Tail::Running(handle) => handle.await,
+                        _ => std::future::pending().await,
+                    }
+                }, if matches!(tail, Tail::Running(_)) => {
+                    *tail = Tail::Done;
+                    let rest = done
+                        .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))??;
+                    take_intake(rest, sendable, queue, report, known, on_event);
                 }
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = stop.changed(), if stopped.is_none() => {}
