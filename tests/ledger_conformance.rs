@@ -796,3 +796,59 @@ fn postgres_workers_starting_and_enqueueing_at_once_agree() {
         vec![(State::Pending, 200)]
     );
 }
+
+/// A PostgreSQL ledger made by an earlier version (indexes of every unit's state and
+/// creation time) gets the partial indexes on connect; its units are kept and found.
+#[test]
+fn postgres_ledger_of_an_earlier_version_gets_the_new_indexes() {
+    let Some(url) = postgres_url() else { return };
+    let schemas = Schemas::new(url);
+    let schema = schemas.fresh();
+    {
+        let mut ledger = schemas.ledger_in(&schema);
+        ledger
+            .enqueue_all(&[unit("old-1", "h"), unit("old-2", "h")], 1)
+            .expect("enqueue");
+        ledger.lease_due("w", 2, 100, 1, None).expect("lease");
+    }
+    let mut client = postgres::Client::connect(&schemas.url, postgres::NoTls).expect("connect");
+    let indexes = |client: &mut postgres::Client| -> Vec<String> {
+        client
+            .query(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'units' \
+                 ORDER BY indexname",
+                &[&schema],
+            )
+            .expect("indexes")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    // Back to the earlier version's indexes.
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{schema}\";
+             DROP INDEX units_waiting; DROP INDEX units_leased;
+             CREATE INDEX units_due ON units (state, next_at);
+             CREATE INDEX units_order ON units (created_at, key);"
+        ))
+        .expect("the earlier indexes");
+    assert_eq!(
+        indexes(&mut client),
+        ["units_due", "units_order", "units_pkey"]
+    );
+    let mut ledger = schemas.ledger_in(&schema);
+    assert_eq!(
+        indexes(&mut client),
+        ["units_leased", "units_pkey", "units_waiting"]
+    );
+    assert_eq!(
+        ledger.expire_leases(1_000, false).expect("expire"),
+        vec!["old-1".to_string()]
+    );
+    let leased = ledger.lease_due("w", 3, 100, 5, None).expect("lease");
+    assert_eq!(
+        leased.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(),
+        ["old-2"]
+    );
+}

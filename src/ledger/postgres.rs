@@ -53,8 +53,16 @@ CREATE TABLE IF NOT EXISTS units (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS units_due ON units (state, next_at);
-CREATE INDEX IF NOT EXISTS units_order ON units (created_at, key);
+-- Units waiting to be sent, in the order they are leased, and units under a lease, for
+-- finding expired leases: partial indexes, so that a unit's index entries change only
+-- when it enters one of these states. Indexes of every unit's state and creation time
+-- took an entry in each on every lease and outcome (PostgreSQL writes a new row
+-- version, and an entry in every index, for an update that changes an indexed column).
+DROP INDEX IF EXISTS units_due;
+DROP INDEX IF EXISTS units_order;
+CREATE INDEX IF NOT EXISTS units_waiting ON units (created_at, key)
+    WHERE state IN ('pending', 'retry_wait');
+CREATE INDEX IF NOT EXISTS units_leased ON units (lease_until) WHERE state = 'in_flight';
 CREATE TABLE IF NOT EXISTS audit (
     id BIGSERIAL PRIMARY KEY,
     key TEXT NOT NULL,
