@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use x12pipe::finding::{Finding, Severity};
-use x12pipe::syntax::Segment;
+use x12pipe::syntax::{Position, Segment};
 use x12pipe::validate::{
-    ClaimStatus, EachFinding, GroupInfo, InterchangeInfo, Observer, SetResult, Summary,
-    ValidateOptions, validate,
+    ClaimResult, ClaimStatus, EachFinding, GroupInfo, InterchangeInfo, Observer, SetResult,
+    Summary, ValidateOptions, validate,
 };
 
 use super::{Outcome, check_options, create_output, open_input};
@@ -499,21 +499,41 @@ impl Observer for JsonPrinter<'_> {
             self.out.write_all(b",")?;
         }
         self.first_set = false;
+        // Written as `serde_json::json!` wrote it (keys in order, as its maps keep them), but
+        // without building a `Value` of every claim first: that cost about a third as much
+        // as validating (callgrind, 10 MB 837P: 282 M instructions).
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let set = &result.set;
-        let value = serde_json::json!({
-            "type": text(set.transaction_type()),
-            "control_number": text(set.control_number()),
-            "version": text(set.version()),
-            "guide": result.guide.map(|g| g.id.as_str()),
-            "status": if result.accepted() { "accepted" } else { "rejected" },
-            "segment_count": set.segment_count(),
-            "position": set.position(),
-            "findings": result.findings,
-            "claims": result.claims,
-        });
-        serde_json::to_writer(&mut *self.out, &value)?;
-        Ok(())
+        let out = &mut *self.out;
+        out.write_all(b"{\"claims\":[")?;
+        for (i, claim) in result.claims.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_claim(out, claim)?;
+        }
+        out.write_all(b"],\"control_number\":")?;
+        serde_json::to_writer(&mut *out, &text(set.control_number()))?;
+        out.write_all(b",\"findings\":")?;
+        write_sorted(out, &result.findings)?;
+        out.write_all(b",\"guide\":")?;
+        serde_json::to_writer(&mut *out, &result.guide.map(|g| g.id.as_str()))?;
+        out.write_all(b",\"position\":")?;
+        write_position(out, &set.position())?;
+        let status = if result.accepted() {
+            "accepted"
+        } else {
+            "rejected"
+        };
+        write!(
+            out,
+            ",\"segment_count\":{},\"status\":\"{status}\",\"type\":",
+            set.segment_count()
+        )?;
+        serde_json::to_writer(&mut *out, &text(set.transaction_type()))?;
+        out.write_all(b",\"version\":")?;
+        serde_json::to_writer(&mut *out, &text(set.version()))?;
+        out.write_all(b"}")
     }
 
     fn group_end(
@@ -552,6 +572,43 @@ impl Observer for JsonPrinter<'_> {
         }
         self.close_open(findings)
     }
+}
+
+/// Writes `value` as its `serde_json::Value` is written: every object's keys in order.
+fn write_sorted<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let value = serde_json::to_value(value).map_err(io::Error::other)?;
+    serde_json::to_writer(out, &value)?;
+    Ok(())
+}
+
+/// Writes a position as [`write_sorted`] does (keys in order).
+fn write_position(out: &mut dyn Write, position: &Position) -> io::Result<()> {
+    write!(
+        out,
+        "{{\"line\":{},\"offset\":{},\"segment\":{}}}",
+        position.line, position.offset, position.segment
+    )
+}
+
+/// Writes a claim's result as [`write_sorted`] does; one without findings (nearly all)
+/// field by field.
+fn write_claim(out: &mut dyn Write, claim: &ClaimResult) -> io::Result<()> {
+    if !claim.findings.is_empty() {
+        return write_sorted(out, claim);
+    }
+    out.write_all(b"{\"claim_id\":")?;
+    serde_json::to_writer(&mut *out, claim.claim_id.as_str())?;
+    out.write_all(b",\"findings\":[],\"position\":")?;
+    write_position(out, &claim.position)?;
+    write!(
+        out,
+        ",\"segment_in_set\":{},\"status\":",
+        claim.segment_in_set
+    )?;
+    serde_json::to_writer(&mut *out, &claim.status)?;
+    out.write_all(b",\"total_charge\":")?;
+    serde_json::to_writer(&mut *out, claim.total_charge.as_str())?;
+    out.write_all(b"}")
 }
 
 /// Collects one file's test cases for the JUnit report.
