@@ -1015,8 +1015,12 @@ fn check_set<'r>(
     let mut hits = Vec::new();
     let delimiters = set.delimiters();
     let classes = element::Classes::new(Some((delimiters.component, delimiters.repetition)));
-    let mut last: Option<(Segment<'r>, u64)> = None;
-    let mut last_hl: Option<(Segment<'r>, u64)> = None;
+    // The positions in the set (1-based, 0 for none) of the last segment and the last HL,
+    // where issues found as the set closes are reported: only their positions are noted
+    // per segment, and the segments are found again in the rare set that has such issues
+    // (copying every segment aside cost some 15 instructions a segment).
+    let mut last = 0u64;
+    let mut last_hl = 0u64;
     for (i, segment) in set.segments().enumerate() {
         let index = i as u64 + 1;
         // The elements found once, read by index from here on (structure, elements, edits).
@@ -1033,12 +1037,9 @@ fn check_set<'r>(
                 &mut findings,
             );
         }
-        // Noted here, not first thing: the iterator has just stored the segment field by
-        // field, and copying it whole at once stalled on those stores (perf: 4% of the
-        // time on that one copy).
-        last = Some((segment, index));
+        last = index;
         if segment.id() == b"HL" {
-            last_hl = Some((segment, index));
+            last_hl = index;
         }
         let Some(plan) = plan else {
             continue;
@@ -1093,7 +1094,12 @@ fn check_set<'r>(
         }
     }
     walker.finish(&mut structure_issues);
-    if let Some(last) = last {
+    let nth = |index: u64| {
+        let skip = usize::try_from(index.checked_sub(1)?).ok()?;
+        Some((set.segments().nth(skip)?, index))
+    };
+    if let Some(last) = (!structure_issues.is_empty()).then(|| nth(last)).flatten() {
+        let last_hl = nth(last_hl);
         for issue in structure_issues.drain(..) {
             // Missing segments are reported where their loops closed (the end of the set);
             // an HL that promised children is reported at that HL.
