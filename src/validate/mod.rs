@@ -669,9 +669,10 @@ impl<'a> Claims<'a> {
         self.claim.first().map(|c| text(c.value(1)))
     }
 
-    /// True when `id` ends the claim being collected (a new claim, HL or the SE).
-    fn ends_claim(&self, id: &[u8]) -> bool {
-        !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
+    /// True when the segment of id key `key` ends the claim being collected (a new
+    /// claim, HL or the SE).
+    fn ends_claim(&self, key: u32) -> bool {
+        !self.claim.is_empty() && matches!(key, HL | CLM | SE)
     }
 
     /// Files a placed segment under `part` of the hierarchy ([`Part::of`] its loop).
@@ -689,8 +690,7 @@ impl<'a> Claims<'a> {
         fields: &Fields,
         part: Part,
     ) {
-        let id = segment.id();
-        if id == b"HL" {
+        if key == HL {
             match fields.value(segment, 3) {
                 b"20" => {
                     self.billing.clear();
@@ -710,7 +710,7 @@ impl<'a> Claims<'a> {
                 _ => {}
             }
         }
-        if id == b"BHT" {
+        if key == BHT {
             self.chargeable = fields.value(segment, 6) == b"CH";
         }
         let list = match part {
@@ -729,6 +729,15 @@ impl<'a> Claims<'a> {
         });
     }
 }
+
+// Segment ids the loop over a set's segments tells apart, as id keys: the key is computed
+// once a segment, and ids are two or three bytes, so equal keys mean equal ids (comparing
+// the id itself each time sliced it again).
+const HL: u32 = crate::schema::id_key(b"HL");
+const CLM: u32 = crate::schema::id_key(b"CLM");
+const SE: u32 = crate::schema::id_key(b"SE");
+const ST: u32 = crate::schema::id_key(b"ST");
+const BHT: u32 = crate::schema::id_key(b"BHT");
 
 /// Which part of a claim's hierarchy a loop's segments belong to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1038,7 +1047,7 @@ fn check_set<'r>(
             );
         }
         last = index;
-        if segment.id() == b"HL" {
+        if key == HL {
             last_hl = index;
         }
         let Some(plan) = plan else {
@@ -1056,7 +1065,7 @@ fn check_set<'r>(
                 );
             }
         }
-        if segment.id() == b"HL" {
+        if key == HL {
             walker.hierarchy(&segment, &fields, loop_id, &mut structure_issues);
             for issue in structure_issues.drain(..) {
                 let location = segment_location(&context, &segment, index, issue.loop_id);
@@ -1064,7 +1073,7 @@ fn check_set<'r>(
             }
         }
         if let Some(kind) = kind {
-            if claims.ends_claim(segment.id()) {
+            if claims.ends_claim(key) {
                 finish_claim(
                     &mut claims,
                     kind,
@@ -1079,8 +1088,8 @@ fn check_set<'r>(
                 && claims.billing.is_empty()
                 && claims.claim.is_empty()
                 && (loop_id == "ST" || loop_id.starts_with("1000"))
-                && segment.id() != b"ST"
-                && segment.id() != b"SE"
+                && key != ST
+                && key != SE
             {
                 kept.header.push(Tagged {
                     loop_id,
