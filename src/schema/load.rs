@@ -22,11 +22,42 @@ pub struct SchemaError {
 
 /// The embedded files: the dictionary, then the guides.
 const DICTIONARY: (&str, &str) = ("dictionary.json", include_str!("data/dictionary.json"));
-const GUIDES: &[(&str, &str)] = &[
-    ("837p.json", include_str!("data/837p.json")),
-    ("837i.json", include_str!("data/837i.json")),
-    ("837d.json", include_str!("data/837d.json")),
-    ("999.json", include_str!("data/999.json")),
+
+/// An embedded guide file, with the transaction (ST01) and version (GS08) it declares, so
+/// that [`guide_for`] finds the guide a set needs without compiling the others (a test
+/// checks these against the files).
+struct Embedded {
+    file: &'static str,
+    text: &'static str,
+    transaction: &'static str,
+    version: &'static str,
+}
+
+const GUIDES: [Embedded; 4] = [
+    Embedded {
+        file: "837p.json",
+        text: include_str!("data/837p.json"),
+        transaction: "837",
+        version: "005010X222A1",
+    },
+    Embedded {
+        file: "837i.json",
+        text: include_str!("data/837i.json"),
+        transaction: "837",
+        version: "005010X223A2",
+    },
+    Embedded {
+        file: "837d.json",
+        text: include_str!("data/837d.json"),
+        transaction: "837",
+        version: "005010X224A2",
+    },
+    Embedded {
+        file: "999.json",
+        text: include_str!("data/999.json"),
+        transaction: "999",
+        version: "005010X231A1",
+    },
 ];
 
 /// A syntax note between elements of a segment (or components of a composite).
@@ -448,15 +479,70 @@ impl Guide {
 /// The compiled guides.
 #[derive(Debug)]
 pub struct Guides {
-    /// All guides.
-    pub all: Vec<Guide>,
+    /// All guides (the same ones [`guide_for`] hands out).
+    pub all: Vec<&'static Guide>,
 }
 
 static GUIDES_CELL: OnceLock<Result<Guides, SchemaError>> = OnceLock::new();
 
+/// The embedded dictionary, read on first use.
+static DICTIONARY_CELL: OnceLock<Result<Dictionary, SchemaError>> = OnceLock::new();
+
+/// Each embedded guide, compiled on first use: a process that validates 837P files alone
+/// compiles the 837P guide alone (all four cost about 52 M instructions, most of that
+/// reading JSON).
+static GUIDE_CELLS: [OnceLock<Result<Guide, SchemaError>>; GUIDES.len()] =
+    [const { OnceLock::new() }; GUIDES.len()];
+
 /// The embedded guides, compiled on first use.
 pub fn guides() -> Result<&'static Guides, &'static SchemaError> {
     GUIDES_CELL.get_or_init(compile_all).as_ref()
+}
+
+/// The embedded guide `index` of [`GUIDES`], compiled on first use.
+fn embedded(index: usize) -> Result<&'static Guide, &'static SchemaError> {
+    let Some(cell) = GUIDE_CELLS.get(index) else {
+        return Err(no_such_guide());
+    };
+    cell.get_or_init(|| {
+        let dictionary = DICTIONARY_CELL.get_or_init(read_dictionary).as_ref();
+        let dictionary = dictionary.map_err(Clone::clone)?;
+        let entry = GUIDES.get(index).ok_or_else(|| no_such_guide().clone())?;
+        let def: GuideDef = serde_json::from_str(entry.text).map_err(|e| SchemaError {
+            file: entry.file,
+            message: e.to_string(),
+        })?;
+        compile_guide(entry.file, dictionary, def)
+    })
+    .as_ref()
+}
+
+/// The error of an index past [`GUIDES`] (not reached: indexes come from that table).
+fn no_such_guide() -> &'static SchemaError {
+    static ERROR: OnceLock<SchemaError> = OnceLock::new();
+    ERROR.get_or_init(|| SchemaError {
+        file: "guides",
+        message: "no such embedded guide".to_string(),
+    })
+}
+
+/// The index in [`GUIDES`] of the guide for `transaction` and `version` (see [`guide_for`]).
+fn embedded_for(transaction: &[u8], version: &[u8]) -> Option<usize> {
+    let candidates = || {
+        GUIDES
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.transaction.as_bytes() == transaction)
+    };
+    candidates()
+        .find(|(_, g)| g.version.as_bytes() == version)
+        .or_else(|| {
+            candidates().find(|(_, g)| {
+                let base = &g.version.as_bytes()[..g.version.len().min(10)];
+                version.len() >= 10 && &version[..10] == base
+            })
+        })
+        .map(|(index, _)| index)
 }
 
 /// The guide for a version (GS08 or ST03) and transaction (ST01), if one is embedded.
@@ -464,19 +550,15 @@ pub fn guides() -> Result<&'static Guides, &'static SchemaError> {
 /// Errata of one guide share its loops, so a version matches a guide of the same base
 /// (`005010X223A1` and `005010X223` find the `005010X223A2` guide).
 pub fn guide_for(transaction: &[u8], version: &[u8]) -> Option<&'static Guide> {
-    let all = &guides().ok()?.all;
-    let candidates = || {
-        all.iter()
-            .filter(|g| g.transaction.as_bytes() == transaction)
-    };
-    candidates()
-        .find(|g| g.version.as_bytes() == version)
-        .or_else(|| {
-            candidates().find(|g| {
-                let base = &g.version.as_bytes()[..g.version.len().min(10)];
-                version.len() >= 10 && &version[..10] == base
-            })
-        })
+    embedded(embedded_for(transaction, version)?).ok()
+}
+
+/// True when some embedded guide is for `version` (GS08), as [`guide_for`] matches
+/// versions, whatever its transaction: without compiling any guide.
+pub fn knows_version(version: &[u8]) -> bool {
+    GUIDES
+        .iter()
+        .any(|g| embedded_for(g.transaction.as_bytes(), version).is_some())
 }
 
 /// Compiles a guide from JSON text against a dictionary in JSON text (for guides that are not
@@ -493,20 +575,18 @@ pub fn compile(dictionary: &str, guide: &str) -> Result<Guide, SchemaError> {
     compile_guide("guide", &dictionary, def)
 }
 
-fn compile_all() -> Result<Guides, SchemaError> {
+fn read_dictionary() -> Result<Dictionary, SchemaError> {
     let (file, text) = DICTIONARY;
-    let dictionary: Dictionary = serde_json::from_str(text).map_err(|e| SchemaError {
+    serde_json::from_str(text).map_err(|e| SchemaError {
         file,
         message: e.to_string(),
-    })?;
-    let mut all = Vec::new();
-    for &(file, text) in GUIDES {
-        let def: GuideDef = serde_json::from_str(text).map_err(|e| SchemaError {
-            file,
-            message: e.to_string(),
-        })?;
-        all.push(compile_guide(file, &dictionary, def)?);
-    }
+    })
+}
+
+fn compile_all() -> Result<Guides, SchemaError> {
+    let all = (0..GUIDES.len())
+        .map(|index| embedded(index).map_err(Clone::clone))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Guides { all })
 }
 
@@ -989,6 +1069,14 @@ mod tests {
                     assert!(!spec.elements.is_empty(), "{} {}", guide.id, spec.id);
                 }
             }
+            let embedded = GUIDES
+                .iter()
+                .find(|g| g.transaction == guide.transaction && g.version == guide.version);
+            assert!(
+                embedded.is_some(),
+                "{}: the table of GUIDES agrees",
+                guide.id
+            );
             let wanted: &[&str] = if guide.transaction == "837" {
                 &[
                     "BHT", "NM1", "HL", "SBR", "CLM", "HI", "LX", "DTP", "REF", "SVD", "CAS",

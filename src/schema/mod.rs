@@ -26,7 +26,7 @@ use serde::Deserialize;
 pub use load::{
     CodeKey, CodeList, ElementBrief, ElementSpec, Guide, Guides, LoopSpec, Node, NodeKind,
     NoteBrief, SchemaError, SegmentSpec, ShortCodes, SimpleSpec, SyntaxNote, compile, guide_for,
-    guides, id_key, pack_short,
+    guides, id_key, knows_version, pack_short,
 };
 
 /// X12 data element types.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::{Guide, NodeKind, SegmentSpec, guide_for, guides};
 
-fn all() -> &'static [Guide] {
+fn all() -> &'static [&'static Guide] {
     match guides() {
         Ok(guides) => &guides.all,
         Err(e) => panic!("{e}"),

@@ -264,13 +264,7 @@ pub(crate) fn check_gs(
         );
     }
     let version = gs.version();
-    let known = |guides: &crate::schema::Guides| {
-        guides
-            .all
-            .iter()
-            .any(|g| crate::schema::guide_for(g.transaction.as_bytes(), version).is_some())
-    };
-    if !version.is_empty() && !crate::schema::guides().is_ok_and(known) {
+    if !version.is_empty() && !crate::schema::knows_version(version) {
         bad(
             Code::GroupVersionUnsupported,
             8,

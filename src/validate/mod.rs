@@ -669,9 +669,10 @@ impl<'a> Claims<'a> {
         self.claim.first().map(|c| text(c.value(1)))
     }
 
-    /// True when `id` ends the claim being collected (a new claim, HL or the SE).
-    fn ends_claim(&self, id: &[u8]) -> bool {
-        !self.claim.is_empty() && matches!(id, b"HL" | b"CLM" | b"SE")
+    /// True when the segment of id key `key` ends the claim being collected (a new
+    /// claim, HL or the SE).
+    fn ends_claim(&self, key: u32) -> bool {
+        !self.claim.is_empty() && matches!(key, HL | CLM | SE)
     }
 
     /// Files a placed segment under `part` of the hierarchy ([`Part::of`] its loop).
@@ -689,8 +690,7 @@ impl<'a> Claims<'a> {
         fields: &Fields,
         part: Part,
     ) {
-        let id = segment.id();
-        if id == b"HL" {
+        if key == HL {
             match fields.value(segment, 3) {
                 b"20" => {
                     self.billing.clear();
@@ -710,7 +710,7 @@ impl<'a> Claims<'a> {
                 _ => {}
             }
         }
-        if id == b"BHT" {
+        if key == BHT {
             self.chargeable = fields.value(segment, 6) == b"CH";
         }
         let list = match part {
@@ -729,6 +729,15 @@ impl<'a> Claims<'a> {
         });
     }
 }
+
+// Segment ids the loop over a set's segments tells apart, as id keys: the key is computed
+// once a segment, and ids are two or three bytes, so equal keys mean equal ids (comparing
+// the id itself each time sliced it again).
+const HL: u32 = crate::schema::id_key(b"HL");
+const CLM: u32 = crate::schema::id_key(b"CLM");
+const SE: u32 = crate::schema::id_key(b"SE");
+const ST: u32 = crate::schema::id_key(b"ST");
+const BHT: u32 = crate::schema::id_key(b"BHT");
 
 /// Which part of a claim's hierarchy a loop's segments belong to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1015,8 +1024,12 @@ fn check_set<'r>(
     let mut hits = Vec::new();
     let delimiters = set.delimiters();
     let classes = element::Classes::new(Some((delimiters.component, delimiters.repetition)));
-    let mut last: Option<(Segment<'r>, u64)> = None;
-    let mut last_hl: Option<(Segment<'r>, u64)> = None;
+    // The positions in the set (1-based, 0 for none) of the last segment and the last HL,
+    // where issues found as the set closes are reported: only their positions are noted
+    // per segment, and the segments are found again in the rare set that has such issues
+    // (copying every segment aside cost some 15 instructions a segment).
+    let mut last = 0u64;
+    let mut last_hl = 0u64;
     for (i, segment) in set.segments().enumerate() {
         let index = i as u64 + 1;
         // The elements found once, read by index from here on (structure, elements, edits).
@@ -1033,12 +1046,9 @@ fn check_set<'r>(
                 &mut findings,
             );
         }
-        // Noted here, not first thing: the iterator has just stored the segment field by
-        // field, and copying it whole at once stalled on those stores (perf: 4% of the
-        // time on that one copy).
-        last = Some((segment, index));
-        if segment.id() == b"HL" {
-            last_hl = Some((segment, index));
+        last = index;
+        if key == HL {
+            last_hl = index;
         }
         let Some(plan) = plan else {
             continue;
@@ -1055,7 +1065,7 @@ fn check_set<'r>(
                 );
             }
         }
-        if segment.id() == b"HL" {
+        if key == HL {
             walker.hierarchy(&segment, &fields, loop_id, &mut structure_issues);
             for issue in structure_issues.drain(..) {
                 let location = segment_location(&context, &segment, index, issue.loop_id);
@@ -1063,7 +1073,7 @@ fn check_set<'r>(
             }
         }
         if let Some(kind) = kind {
-            if claims.ends_claim(segment.id()) {
+            if claims.ends_claim(key) {
                 finish_claim(
                     &mut claims,
                     kind,
@@ -1078,8 +1088,8 @@ fn check_set<'r>(
                 && claims.billing.is_empty()
                 && claims.claim.is_empty()
                 && (loop_id == "ST" || loop_id.starts_with("1000"))
-                && segment.id() != b"ST"
-                && segment.id() != b"SE"
+                && key != ST
+                && key != SE
             {
                 kept.header.push(Tagged {
                     loop_id,
@@ -1093,7 +1103,12 @@ fn check_set<'r>(
         }
     }
     walker.finish(&mut structure_issues);
-    if let Some(last) = last {
+    let nth = |index: u64| {
+        let skip = usize::try_from(index.checked_sub(1)?).ok()?;
+        Some((set.segments().nth(skip)?, index))
+    };
+    if let Some(last) = (!structure_issues.is_empty()).then(|| nth(last)).flatten() {
+        let last_hl = nth(last_hl);
         for issue in structure_issues.drain(..) {
             // Missing segments are reported where their loops closed (the end of the set);
             // an HL that promised children is reported at that HL.
