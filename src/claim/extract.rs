@@ -51,7 +51,10 @@ pub struct SkippedSet {
 pub trait ClaimSink {
     /// A claim of an accepted transaction set, with its validation result (status and
     /// business findings). An error stops extraction and is returned by [`extract_with`].
-    fn claim(&mut self, claim: Claim, result: &ClaimResult) -> io::Result<()>;
+    ///
+    /// The claim is lent, not given: extraction builds every claim in the same buffer, so
+    /// what the claims of a set share is not copied for each (clone it to keep it).
+    fn claim(&mut self, claim: &Claim, result: &ClaimResult) -> io::Result<()>;
 
     /// A transaction set rejected by syntax errors: its claims are not extracted.
     fn skipped_set(&mut self, _set: &SkippedSet) -> io::Result<()> {
@@ -90,7 +93,7 @@ pub struct ExtractSummary {
 /// write_interchange(&mut input, &GenOptions::new(ClaimKind::Dental, 3, 1))?;
 /// let mut ids = Vec::new();
 /// let summary = extract(&input[..], &ValidateOptions::new(), |claim, _result| {
-///     ids.push(claim.id);
+///     ids.push(claim.id.clone());
 ///     Ok(())
 /// })?;
 /// assert_eq!(ids.len(), 3);
@@ -104,11 +107,11 @@ pub fn extract<R, F>(
 ) -> io::Result<ExtractSummary>
 where
     R: Read,
-    F: FnMut(Claim, &ClaimResult) -> io::Result<()>,
+    F: FnMut(&Claim, &ClaimResult) -> io::Result<()>,
 {
     struct Each<F>(F);
-    impl<F: FnMut(Claim, &ClaimResult) -> io::Result<()>> ClaimSink for Each<F> {
-        fn claim(&mut self, claim: Claim, result: &ClaimResult) -> io::Result<()> {
+    impl<F: FnMut(&Claim, &ClaimResult) -> io::Result<()>> ClaimSink for Each<F> {
+        fn claim(&mut self, claim: &Claim, result: &ClaimResult) -> io::Result<()> {
             (self.0)(claim, result)
         }
     }
@@ -134,7 +137,11 @@ pub struct Extractor<'s> {
     sink: &'s mut dyn ClaimSink,
     /// Counts so far (its `validation` is left empty: [`validate`] returns that).
     pub summary: ExtractSummary,
-    /// The parts the claims of a set usually share, as last built.
+    /// The claim being built: one buffer for every claim, lent to the sink. What consecutive
+    /// claims share (header, billing provider, subscriber, patient) stays in it while its
+    /// segments stay the same.
+    claim: Claim,
+    /// Which segments the shared parts in `claim` were built from.
     parts: Parts,
 }
 
@@ -144,6 +151,7 @@ impl<'s> Extractor<'s> {
         Extractor {
             sink,
             summary: ExtractSummary::default(),
+            claim: Claim::default(),
             parts: Parts::default(),
         }
     }
@@ -182,7 +190,7 @@ impl Observer for Extractor<'_> {
         if !segments.set.accepted() {
             return Ok(());
         }
-        let claim = build_with(segments, &mut self.parts);
+        build_into(segments, &mut self.parts, &mut self.claim);
         self.summary.claims += 1;
         if segments
             .result
@@ -192,7 +200,7 @@ impl Observer for Extractor<'_> {
         {
             self.summary.claims_with_errors += 1;
         }
-        self.sink.claim(claim, segments.result)
+        self.sink.claim(&self.claim, segments.result)
     }
 
     fn fatal(&mut self, _info: Option<&InterchangeInfo>, _findings: &[Finding]) -> io::Result<()> {
@@ -210,20 +218,21 @@ fn syntax_errors(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
 /// Builds one claim from the segments the validator placed. Never fails: what is missing
 /// stays empty, what the model does not cover is skipped.
 pub fn build_claim(segments: &ClaimSegments<'_, '_>) -> Claim {
-    build_with(segments, &mut Parts::default())
+    let mut claim = Claim::default();
+    build_into(segments, &mut Parts::default(), &mut claim);
+    claim
 }
 
-/// [`build_claim`], reusing the header, billing provider, subscriber and patient parts built
-/// for an earlier claim when their segments are the same: consecutive claims usually share
-/// them, and cloning what was built costs less than reading the segments again.
-fn build_with(segments: &ClaimSegments<'_, '_>, parts: &mut Parts) -> Claim {
-    let mut claim = Claim {
-        claim_type: match segments.kind {
-            ClaimKind::Professional => ClaimType::Professional,
-            ClaimKind::Institutional => ClaimType::Institutional,
-            ClaimKind::Dental => ClaimType::Dental,
-        },
-        ..Claim::default()
+/// [`build_claim`] into `claim`, which holds the claim built before it with `parts`: the
+/// header, billing provider, subscriber and patient already in it are kept when their
+/// segments are the same (consecutive claims usually share them), and built again in place
+/// otherwise. Everything from the 2300 loop down is cleared and read again; the vectors
+/// keep their room.
+fn build_into(segments: &ClaimSegments<'_, '_>, parts: &mut Parts, claim: &mut Claim) {
+    claim.claim_type = match segments.kind {
+        ClaimKind::Professional => ClaimType::Professional,
+        ClaimKind::Institutional => ClaimType::Institutional,
+        ClaimKind::Dental => ClaimType::Dental,
     };
     let clm_index = segments.claim.first().map_or(0, |t| t.index);
     claim.source = Some(source(
@@ -232,100 +241,62 @@ fn build_with(segments: &ClaimSegments<'_, '_>, parts: &mut Parts) -> Claim {
         segments.set,
         clm_index,
     ));
-    let built = parts.header.get(segments.header, header);
-    claim.transaction = built.transaction;
-    claim.submitter = built.submitter;
-    claim.receiver = built.receiver;
-    let built = parts.billing.get(segments.billing, billing);
-    claim.billing_provider = built.billing_provider;
-    claim.pay_to = built.pay_to;
-    claim.pay_to_plan = built.pay_to_plan;
-    let built = parts.subscriber.get(segments.subscriber, subscriber);
-    claim.subscriber = built.subscriber;
-    claim.payer = built.payer;
-    if let Some(patient) = segments.patient {
-        claim.patient = Some(parts.patient.get(patient, patient_level));
+    if parts.header.remember(segments.header) {
+        header(segments.header, claim);
     }
-    claim_loops(&mut claim, segments.claim);
-    claim
+    if parts.billing.remember(segments.billing) {
+        billing(segments.billing, claim);
+    }
+    if parts.subscriber.remember(segments.subscriber) {
+        subscriber(segments.subscriber, claim);
+    }
+    match segments.patient {
+        Some(patient) => {
+            if parts.patient.remember(patient) || claim.patient.is_none() {
+                claim.patient = Some(patient_level(patient));
+            }
+        }
+        None => {
+            claim.patient = None;
+            parts.patient.forget();
+        }
+    }
+    claim_loops(claim, segments.claim);
 }
 
-/// The parts of a claim built from the loops above its 2300, each as last built.
+/// Which segments the parts of the claim buffer above its 2300 were built from.
 #[derive(Default)]
 struct Parts {
-    header: Cached<HeaderPart>,
-    billing: Cached<BillingPart>,
-    subscriber: Cached<SubscriberPart>,
-    patient: Cached<Patient>,
+    header: Seen,
+    billing: Seen,
+    subscriber: Seen,
+    patient: Seen,
 }
 
-/// BHT, 1000A and 1000B as read.
-#[derive(Clone, Default)]
-struct HeaderPart {
-    transaction: Transaction,
-    submitter: Party,
-    receiver: Party,
-}
-
-/// 2000A and its 2010Ax loops as read.
-#[derive(Clone, Default)]
-struct BillingPart {
-    billing_provider: Party,
-    pay_to: Option<Party>,
-    pay_to_plan: Option<Party>,
-}
-
-/// 2000B and its 2010Bx loops as read.
-#[derive(Clone, Default)]
-struct SubscriberPart {
-    subscriber: Subscriber,
-    payer: Party,
-}
-
-/// What was built from one run of segments, with what identifies those segments: each
-/// one's loop and bytes, and the delimiters. What is built depends on nothing else, so the
-/// same segments (the same loop met by the next claim, or an identical one) give the same
-/// value; neither addresses nor positions are trusted, as buffers are reused.
-struct Cached<T> {
+/// What identifies a run of segments: each one's loop and bytes, and the delimiters. What
+/// is built from them depends on nothing else, so the same segments (the same loop met by
+/// the next claim, or an identical one) give the same value; neither addresses nor
+/// positions are trusted, as buffers are reused.
+#[derive(Default)]
+struct Seen {
     /// Loop id of each segment.
     loops: Vec<&'static str>,
     /// Where each segment's bytes end in `bytes`.
     ends: Vec<usize>,
     /// The segments' bytes, one after another.
     bytes: Vec<u8>,
+    /// `None` before the first segments and after [`forget`](Self::forget): matches no
+    /// segments, not even none.
     delimiters: Option<Delimiters>,
-    /// What was built, once the segments came a second time.
-    value: Option<T>,
 }
 
-impl<T> Default for Cached<T> {
-    fn default() -> Self {
-        Cached {
-            loops: Vec::new(),
-            ends: Vec::new(),
-            bytes: Vec::new(),
-            // Matches no segments, not even none: the first call builds.
-            delimiters: None,
-            value: None,
-        }
-    }
-}
-
-impl<T: Clone> Cached<T> {
-    /// The value built from `segments`. Segments seen for the first time are built and
-    /// only remembered; a copy is kept when the same segments come again, and cloned from
-    /// then on. So a part no other claim shares (most subscribers) is built once and never
-    /// copied, and a shared one is built twice, then cloned.
-    fn get(&mut self, segments: &[Tagged<'_>], build: fn(&[Tagged<'_>]) -> T) -> T {
+impl Seen {
+    /// Remembers `segments`; true when they differ from those remembered before (what was
+    /// built from those must be built again).
+    fn remember(&mut self, segments: &[Tagged<'_>]) -> bool {
         if self.holds(segments) {
-            if let Some(value) = &self.value {
-                return value.clone();
-            }
-            let value = build(segments);
-            self.value = Some(value.clone());
-            return value;
+            return false;
         }
-        self.value = None;
         self.loops.clear();
         self.ends.clear();
         self.bytes.clear();
@@ -339,10 +310,15 @@ impl<T: Clone> Cached<T> {
                 .first()
                 .map_or_else(Delimiters::default, |t| t.segment.delimiters()),
         );
-        build(segments)
+        true
     }
 
-    /// True when `segments` are those the value was built from.
+    /// Matches no segments from now on.
+    fn forget(&mut self) {
+        self.delimiters = None;
+    }
+
+    /// True when `segments` are those remembered.
     fn holds(&self, segments: &[Tagged<'_>]) -> bool {
         let Some(delimiters) = self.delimiters else {
             return false;
@@ -476,6 +452,15 @@ impl<'t, 'a> Fields<'t, 'a> {
     /// Components of element `n` as text, trailing empty ones dropped (inner empty ones
     /// kept: positions matter).
     fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<Text> {
+        let mut list = Vec::new();
+        self.component_list_into(&mut list, n, from, to);
+        list
+    }
+
+    /// [`component_list`](Self::component_list) into `list`, emptied first (its room is
+    /// kept).
+    fn component_list_into(&self, list: &mut Vec<Text>, n: usize, from: usize, to: usize) {
+        list.clear();
         let parts = || {
             self.components(n)
                 .skip(from.saturating_sub(1))
@@ -486,9 +471,8 @@ impl<'t, 'a> Fields<'t, 'a> {
             .filter(|(_, p)| !p.is_empty())
             .last()
             .map_or(0, |(i, _)| i + 1);
-        let mut list = Vec::with_capacity(used);
+        list.reserve_exact(used);
         list.extend(parts().take(used).map(|part| self.text_of(part)));
-        list
     }
 }
 
@@ -668,15 +652,17 @@ fn party_detail(party: &mut Party, id: &[u8], f: &Fields<'_, '_>) {
     }
 }
 
-/// BHT, 1000A, 1000B.
-fn header(header: &[Tagged<'_>]) -> HeaderPart {
-    let mut part = HeaderPart::default();
+/// BHT, 1000A, 1000B: the claim's transaction, submitter and receiver, built anew.
+fn header(header: &[Tagged<'_>], claim: &mut Claim) {
+    claim.transaction = Transaction::default();
+    claim.submitter = Party::default();
+    claim.receiver = Party::default();
     for tagged in header {
         let id = tagged.segment.id();
         let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             (_, b"BHT") => {
-                part.transaction = Transaction {
+                claim.transaction = Transaction {
                     purpose: f.text(2),
                     reference: f.text(3),
                     date: iso_date(f.raw(4)).unwrap_or_else(|| f.text(4)),
@@ -684,19 +670,21 @@ fn header(header: &[Tagged<'_>]) -> HeaderPart {
                     claim_or_encounter: f.text(6),
                 }
             }
-            ("1000A", b"NM1") => name_into(&mut part.submitter, &f),
-            ("1000A", _) => party_detail(&mut part.submitter, id, &f),
-            ("1000B", b"NM1") => name_into(&mut part.receiver, &f),
-            ("1000B", _) => party_detail(&mut part.receiver, id, &f),
+            ("1000A", b"NM1") => name_into(&mut claim.submitter, &f),
+            ("1000A", _) => party_detail(&mut claim.submitter, id, &f),
+            ("1000B", b"NM1") => name_into(&mut claim.receiver, &f),
+            ("1000B", _) => party_detail(&mut claim.receiver, id, &f),
             _ => {}
         }
     }
-    part
 }
 
-/// 2000A, 2010AA, 2010AB, 2010AC.
-fn billing(segments: &[Tagged<'_>]) -> BillingPart {
-    let mut part = BillingPart::default();
+/// 2000A, 2010AA, 2010AB, 2010AC: the claim's billing provider, pay-to and pay-to plan,
+/// built anew.
+fn billing(segments: &[Tagged<'_>], claim: &mut Claim) {
+    claim.billing_provider = Party::default();
+    claim.pay_to = None;
+    claim.pay_to_plan = None;
     for tagged in segments {
         let id = tagged.segment.id();
         if id == b"HL" {
@@ -706,32 +694,32 @@ fn billing(segments: &[Tagged<'_>]) -> BillingPart {
         match (tagged.loop_id, id) {
             ("2000A", b"PRV") | ("2010AA", _) => {
                 if id == b"NM1" {
-                    name_into(&mut part.billing_provider, &f);
+                    name_into(&mut claim.billing_provider, &f);
                 } else {
-                    party_detail(&mut part.billing_provider, id, &f);
+                    party_detail(&mut claim.billing_provider, id, &f);
                 }
             }
-            ("2010AB", b"NM1") => part.pay_to = Some(named(&f)),
+            ("2010AB", b"NM1") => claim.pay_to = Some(named(&f)),
             ("2010AB", _) => {
-                if let Some(party) = part.pay_to.as_mut() {
+                if let Some(party) = claim.pay_to.as_mut() {
                     party_detail(party, id, &f);
                 }
             }
-            ("2010AC", b"NM1") => part.pay_to_plan = Some(named(&f)),
+            ("2010AC", b"NM1") => claim.pay_to_plan = Some(named(&f)),
             ("2010AC", _) => {
-                if let Some(party) = part.pay_to_plan.as_mut() {
+                if let Some(party) = claim.pay_to_plan.as_mut() {
                     party_detail(party, id, &f);
                 }
             }
             _ => {}
         }
     }
-    part
 }
 
-/// 2000B, 2010BA, 2010BB.
-fn subscriber(segments: &[Tagged<'_>]) -> SubscriberPart {
-    let mut part = SubscriberPart::default();
+/// 2000B, 2010BA, 2010BB: the claim's subscriber and payer, built anew.
+fn subscriber(segments: &[Tagged<'_>], claim: &mut Claim) {
+    claim.subscriber = Subscriber::default();
+    claim.payer = Party::default();
     for tagged in segments {
         let id = tagged.segment.id();
         if id == b"HL" {
@@ -740,7 +728,7 @@ fn subscriber(segments: &[Tagged<'_>]) -> SubscriberPart {
         let f = Fields::new(tagged);
         match (tagged.loop_id, id) {
             ("2000B", b"SBR") => {
-                let s = &mut part.subscriber;
+                let s = &mut claim.subscriber;
                 s.payer_responsibility = f.text(1);
                 s.relationship = f.opt(2);
                 s.group_number = f.opt(3);
@@ -748,14 +736,13 @@ fn subscriber(segments: &[Tagged<'_>]) -> SubscriberPart {
                 s.insurance_type = f.opt(5);
                 s.claim_filing = f.opt(9);
             }
-            ("2010BA", b"NM1") => name_into(&mut part.subscriber.member, &f),
-            ("2010BA", _) => party_detail(&mut part.subscriber.member, id, &f),
-            ("2010BB", b"NM1") => name_into(&mut part.payer, &f),
-            ("2010BB", _) => party_detail(&mut part.payer, id, &f),
+            ("2010BA", b"NM1") => name_into(&mut claim.subscriber.member, &f),
+            ("2010BA", _) => party_detail(&mut claim.subscriber.member, id, &f),
+            ("2010BB", b"NM1") => name_into(&mut claim.payer, &f),
+            ("2010BB", _) => party_detail(&mut claim.payer, id, &f),
             _ => {}
         }
     }
-    part
 }
 
 /// 2000C, 2010CA.
@@ -816,7 +803,7 @@ fn clm(claim: &mut Claim, f: &Fields<'_, '_>) {
     claim.benefits_assigned = f.opt(8);
     claim.release_of_information = f.opt(9);
     claim.patient_signature_source = f.opt(10);
-    claim.related_causes = f.component_list(11, 1, 5);
+    f.component_list_into(&mut claim.related_causes, 11, 1, 5);
     claim.special_program = f.opt(12);
     claim.delay_reason = f.opt(20);
 }
@@ -886,6 +873,79 @@ fn adjudication_detail(adjudication: &mut LineAdjudication, id: &[u8], f: &Field
     }
 }
 
+/// Empties what the 2300 loop and the loops under it fill, as in a new [`Claim`]; the
+/// vectors keep their room for the next claim.
+fn clear_claim_level(claim: &mut Claim) {
+    // Every field named: one added to the model must be placed here or in `build_into`.
+    let Claim {
+        claim_type: _,
+        source: _,
+        transaction: _,
+        submitter: _,
+        receiver: _,
+        billing_provider: _,
+        pay_to: _,
+        pay_to_plan: _,
+        subscriber: _,
+        payer: _,
+        patient: _,
+        id,
+        total_charge,
+        facility_code,
+        facility_qualifier,
+        frequency,
+        provider_signature,
+        assignment,
+        benefits_assigned,
+        release_of_information,
+        patient_signature_source,
+        related_causes,
+        special_program,
+        delay_reason,
+        dates,
+        institutional,
+        amounts,
+        references,
+        notes,
+        diagnoses,
+        health_codes,
+        providers,
+        other_payers,
+        lines,
+    } = claim;
+    for text in [
+        id,
+        total_charge,
+        facility_code,
+        facility_qualifier,
+        frequency,
+    ] {
+        text.clear();
+    }
+    for option in [
+        provider_signature,
+        assignment,
+        benefits_assigned,
+        release_of_information,
+        patient_signature_source,
+        special_program,
+        delay_reason,
+    ] {
+        *option = None;
+    }
+    *institutional = None;
+    related_causes.clear();
+    dates.clear();
+    amounts.clear();
+    references.clear();
+    notes.clear();
+    diagnoses.clear();
+    health_codes.clear();
+    providers.clear();
+    other_payers.clear();
+    lines.clear();
+}
+
 /// Makes room for the claim's service lines and providers at once. These elements of the
 /// model are large (hundreds of bytes): growing their vectors one push at a time means
 /// reallocating, and the first push alone asks for four, a request large enough to make the
@@ -909,6 +969,7 @@ fn reserve(claim: &mut Claim, segments: &[Tagged<'_>]) {
 /// Each loop's first segment opens a new element of the model; a segment of a loop whose
 /// opener is missing (only possible in a set the validator rejected) is skipped.
 fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
+    clear_claim_level(claim);
     reserve(claim, segments);
     for tagged in segments {
         let id = tagged.segment.id();
@@ -1049,7 +1110,7 @@ mod tests {
     fn claims_of(input: &[u8]) -> (Vec<Claim>, ExtractSummary) {
         let mut claims = Vec::new();
         let summary = extract(input, &options(), |claim, _| {
-            claims.push(claim);
+            claims.push(claim.clone());
             Ok(())
         })
         .expect("in memory");
@@ -1192,7 +1253,7 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
         let mut skipped = Vec::new();
         struct Sink<'a>(&'a mut Vec<SkippedSet>, u64);
         impl ClaimSink for Sink<'_> {
-            fn claim(&mut self, _: Claim, _: &ClaimResult) -> io::Result<()> {
+            fn claim(&mut self, _: &Claim, _: &ClaimResult) -> io::Result<()> {
                 self.1 += 1;
                 Ok(())
             }
@@ -1220,7 +1281,7 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
         let body = BODY.replace("CLM*C1*150*", "CLM*C1*151*");
         let mut statuses = Vec::new();
         let summary = extract(&interchange(&body)[..], &options(), |claim, result| {
-            statuses.push((claim.total_charge, result.status));
+            statuses.push((claim.total_charge.clone(), result.status));
             Ok(())
         })
         .expect("memory");
