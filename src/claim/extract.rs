@@ -489,14 +489,25 @@ fn is_date(bytes: &[u8]) -> bool {
     bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit)
 }
 
-/// Appends eight digits as ISO 8601 `CCYY-MM-DD`.
-fn push_iso(out: &mut Text, digits: &[u8]) {
-    for (i, &b) in digits.iter().enumerate() {
-        if i == 4 || i == 6 {
-            out.push('-');
+/// Writes eight digits as ISO 8601 `CCYY-MM-DD` into the first ten bytes of `out`.
+fn put_iso(out: &mut [u8], digits: &[u8]) {
+    let parts = [(0..4, 0..4), (4..6, 5..7), (6..8, 8..10)];
+    for (from, to) in parts {
+        if let (Some(to), Some(from)) = (out.get_mut(to), digits.get(from)) {
+            to.copy_from_slice(from);
         }
-        out.push(char::from(b));
     }
+    for dash in [4, 7] {
+        if let Some(b) = out.get_mut(dash) {
+            *b = b'-';
+        }
+    }
+}
+
+/// `bytes` made of ASCII digits, dashes and a slash as text (pushing a character at a
+/// time into a [`Text`] cost about 80 instructions each, a tenth of claim building).
+fn ascii_text(bytes: &[u8]) -> Option<Text> {
+    std::str::from_utf8(bytes).ok().map(Text::from)
 }
 
 /// `CCYYMMDD` as ISO 8601 `CCYY-MM-DD`, when it is eight digits; `None` otherwise.
@@ -504,9 +515,9 @@ fn iso_date(bytes: &[u8]) -> Option<Text> {
     if !is_date(bytes) {
         return None;
     }
-    let mut out = Text::with_capacity(10);
-    push_iso(&mut out, bytes);
-    Some(out)
+    let mut out = [0u8; 10];
+    put_iso(&mut out, bytes);
+    ascii_text(&out)
 }
 
 /// A date element in the model's convention: D8 → `2011-05-11`, RD8 → `2011-05-11/2011-05-14`
@@ -520,11 +531,11 @@ fn date_text(format: &[u8], value: &[u8]) -> Text {
             if !(is_date(from) && is_date(to)) {
                 return None;
             }
-            let mut out = Text::with_capacity(21);
-            push_iso(&mut out, from);
-            out.push('/');
-            push_iso(&mut out, to);
-            Some(out)
+            let mut out = [0u8; 21];
+            put_iso(&mut out[..10], from);
+            out[10] = b'/';
+            put_iso(&mut out[11..], to);
+            ascii_text(&out)
         }),
         _ => None,
     }
