@@ -261,16 +261,20 @@ fn build_into(segments: &ClaimSegments<'_, '_>, parts: &mut Parts, claim: &mut C
             parts.patient.forget();
         }
     }
-    claim_loops(claim, segments.claim);
+    claim_loops(claim, segments.claim, &mut parts.spare_lines);
 }
 
-/// Which segments the parts of the claim buffer above its 2300 were built from.
+/// What the next claim built in the same buffer reuses: which segments the parts above its
+/// 2300 were built from, and the service lines of the claim before.
 #[derive(Default)]
 struct Parts {
     header: Seen,
     billing: Seen,
     subscriber: Seen,
     patient: Seen,
+    /// Service lines of the claim before, to be emptied and refilled: their vectors (dates,
+    /// diagnosis pointers, references…) keep their room, where a new line allocated each.
+    spare_lines: Vec<ServiceLine>,
 }
 
 /// What identifies a run of segments: each one's loop and bytes, and the delimiters. What
@@ -827,7 +831,7 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
             line.unit_basis = f.opt(3);
             line.units = f.opt(4);
             line.place_of_service = f.opt(5);
-            line.diagnosis_pointers = f.component_list(7, 1, 4);
+            f.component_list_into(&mut line.diagnosis_pointers, 7, 1, 4);
             line.emergency = f.opt(9);
             line.epsdt = f.opt(11);
             line.family_planning = f.opt(12);
@@ -844,10 +848,10 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
             line.procedure = procedure(f, 1);
             line.charge = f.text(2);
             line.place_of_service = f.opt(3);
-            line.oral_cavity = f.component_list(4, 1, 5);
+            f.component_list_into(&mut line.oral_cavity, 4, 1, 5);
             line.prosthesis = f.opt(5);
             line.units = f.opt(6);
-            line.diagnosis_pointers = f.component_list(11, 1, 4);
+            f.component_list_into(&mut line.diagnosis_pointers, 11, 1, 4);
         }
         b"TOO" => line.teeth.push(Tooth {
             qualifier: f.text(1),
@@ -957,6 +961,61 @@ fn clear_claim_level(claim: &mut Claim) {
     lines.clear();
 }
 
+/// Empties a service line as in a new [`ServiceLine`]; its vectors keep their room.
+fn clear_line(line: &mut ServiceLine) {
+    // Every field named: one added to the model must be cleared here.
+    let ServiceLine {
+        number,
+        revenue_code,
+        procedure,
+        charge,
+        unit_basis,
+        units,
+        place_of_service,
+        diagnosis_pointers,
+        emergency,
+        epsdt,
+        family_planning,
+        non_covered_charge,
+        oral_cavity,
+        prosthesis,
+        teeth,
+        dates,
+        references,
+        amounts,
+        notes,
+        drug,
+        providers,
+        adjudications,
+    } = line;
+    number.clear();
+    charge.clear();
+    for option in [
+        revenue_code,
+        unit_basis,
+        units,
+        place_of_service,
+        emergency,
+        epsdt,
+        family_planning,
+        non_covered_charge,
+        prosthesis,
+    ] {
+        *option = None;
+    }
+    *procedure = None;
+    *drug = None;
+    diagnosis_pointers.clear();
+    oral_cavity.clear();
+    teeth.clear();
+    dates.clear();
+    references.clear();
+    amounts.clear();
+    notes.clear();
+    providers.clear();
+    adjudications.clear();
+}
+
 /// Makes room for the claim's service lines and providers at once. These elements of the
 /// model are large (hundreds of bytes): growing their vectors one push at a time means
 /// reallocating, and the first push alone asks for four, a request large enough to make the
@@ -979,7 +1038,8 @@ fn reserve(claim: &mut Claim, segments: &[Tagged<'_>]) {
 /// The 2300 loop and everything under it (2310x, 2320, 2330x, 2400, 2410, 2420x, 2430).
 /// Each loop's first segment opens a new element of the model; a segment of a loop whose
 /// opener is missing (only possible in a set the validator rejected) is skipped.
-fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
+fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>], spare_lines: &mut Vec<ServiceLine>) {
+    spare_lines.append(&mut claim.lines);
     clear_claim_level(claim);
     reserve(claim, segments);
     for tagged in segments {
@@ -1045,10 +1105,10 @@ fn claim_loops(claim: &mut Claim, segments: &[Tagged<'_>]) {
             }
             "2400" => {
                 if id == b"LX" {
-                    claim.lines.push(ServiceLine {
-                        number: f.text(1),
-                        ..ServiceLine::default()
-                    });
+                    let mut line = spare_lines.pop().unwrap_or_default();
+                    clear_line(&mut line);
+                    line.number = f.text(1);
+                    claim.lines.push(line);
                 } else if let Some(line) = claim.lines.last_mut() {
                     service_line(line, id, &f);
                 }
