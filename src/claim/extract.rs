@@ -446,6 +446,26 @@ impl<'t, 'a> Fields<'t, 'a> {
         self.raw(n).split(move |b| *b == separator)
     }
 
+    /// The first `N` components of element `n`, split once (absent ones empty).
+    fn first_components<const N: usize>(&self, n: usize) -> [&'a [u8]; N] {
+        let mut out: [&'a [u8]; N] = [&[]; N];
+        for (slot, part) in out.iter_mut().zip(self.components(n)) {
+            *slot = part;
+        }
+        out
+    }
+
+    /// `parts` as text, trailing empty ones dropped (inner empty ones kept), into `list`
+    /// (emptied first).
+    fn list_into(&self, list: &mut Vec<Text>, parts: &[&[u8]]) {
+        list.clear();
+        let used = parts
+            .iter()
+            .rposition(|p| !p.is_empty())
+            .map_or(0, |i| i + 1);
+        list.extend(parts.iter().take(used).map(|part| self.text_of(part)));
+    }
+
     /// Component `k` (1-based) of element `n`; empty when absent.
     fn component(&self, n: usize, k: usize) -> &'a [u8] {
         k.checked_sub(1)
@@ -453,30 +473,19 @@ impl<'t, 'a> Fields<'t, 'a> {
             .unwrap_or_default()
     }
 
-    /// Components of element `n` as text, trailing empty ones dropped (inner empty ones
-    /// kept: positions matter).
-    fn component_list(&self, n: usize, from: usize, to: usize) -> Vec<Text> {
+    /// The first `count` (at most 8) components of element `n` as text, trailing empty ones
+    /// dropped (inner empty ones kept: positions matter).
+    fn component_list(&self, n: usize, count: usize) -> Vec<Text> {
         let mut list = Vec::new();
-        self.component_list_into(&mut list, n, from, to);
+        self.component_list_into(&mut list, n, count);
         list
     }
 
     /// [`component_list`](Self::component_list) into `list`, emptied first (its room is
     /// kept).
-    fn component_list_into(&self, list: &mut Vec<Text>, n: usize, from: usize, to: usize) {
-        list.clear();
-        let parts = || {
-            self.components(n)
-                .skip(from.saturating_sub(1))
-                .take(to.saturating_sub(from) + 1)
-        };
-        let used = parts()
-            .enumerate()
-            .filter(|(_, p)| !p.is_empty())
-            .last()
-            .map_or(0, |(i, _)| i + 1);
-        list.reserve_exact(used);
-        list.extend(parts().take(used).map(|part| self.text_of(part)));
+    fn component_list_into(&self, list: &mut Vec<Text>, n: usize, count: usize) {
+        let parts: [&[u8]; 8] = self.first_components(n);
+        self.list_into(list, parts.get(..count).unwrap_or(&parts));
     }
 }
 
@@ -611,11 +620,14 @@ fn procedure(f: &Fields<'_, '_>, n: usize) -> Option<Procedure> {
     if f.raw(n).is_empty() {
         return None;
     }
+    let [qualifier, code, m1, m2, m3, m4, description] = f.first_components(n);
+    let mut modifiers = Vec::new();
+    f.list_into(&mut modifiers, &[m1, m2, m3, m4]);
     Some(Procedure {
-        qualifier: f.text_of(f.component(n, 1)),
-        code: f.text_of(f.component(n, 2)),
-        modifiers: f.component_list(n, 3, 6),
-        description: f.opt_of(f.component(n, 7)),
+        qualifier: f.text_of(qualifier),
+        code: f.text_of(code),
+        modifiers,
+        description: f.opt_of(description),
     })
 }
 
@@ -790,16 +802,27 @@ fn health_codes(claim: &mut Claim, f: &Fields<'_, '_>) {
         if f.raw(n).is_empty() {
             continue;
         }
+        let [
+            qualifier,
+            code,
+            date_format,
+            date,
+            amount,
+            quantity,
+            _,
+            _,
+            present_on_admission,
+        ] = f.first_components(n);
         let code = HealthCode {
-            qualifier: f.text_of(f.component(n, 1)),
-            code: f.text_of(f.component(n, 2)),
-            date_format: f.opt_of(f.component(n, 3)),
-            date: f.opt_of(f.component(n, 4)),
-            amount: f.opt_of(f.component(n, 5)),
-            quantity: f.opt_of(f.component(n, 6)),
-            present_on_admission: f.opt_of(f.component(n, 9)),
+            qualifier: f.text_of(qualifier),
+            code: f.text_of(code),
+            date_format: f.opt_of(date_format),
+            date: f.opt_of(date),
+            amount: f.opt_of(amount),
+            quantity: f.opt_of(quantity),
+            present_on_admission: f.opt_of(present_on_admission),
         };
-        if DIAGNOSIS_QUALIFIERS.contains(&f.component(n, 1)) {
+        if DIAGNOSIS_QUALIFIERS.contains(&qualifier) {
             claim.diagnoses.push(code);
         } else {
             claim.health_codes.push(code);
@@ -810,15 +833,16 @@ fn health_codes(claim: &mut Claim, f: &Fields<'_, '_>) {
 fn clm(claim: &mut Claim, f: &Fields<'_, '_>) {
     claim.id = f.text(1);
     claim.total_charge = f.text(2);
-    claim.facility_code = f.text_of(f.component(5, 1));
-    claim.facility_qualifier = f.text_of(f.component(5, 2));
-    claim.frequency = f.text_of(f.component(5, 3));
+    let [facility_code, facility_qualifier, frequency] = f.first_components(5);
+    claim.facility_code = f.text_of(facility_code);
+    claim.facility_qualifier = f.text_of(facility_qualifier);
+    claim.frequency = f.text_of(frequency);
     claim.provider_signature = f.opt(6);
     claim.assignment = f.opt(7);
     claim.benefits_assigned = f.opt(8);
     claim.release_of_information = f.opt(9);
     claim.patient_signature_source = f.opt(10);
-    f.component_list_into(&mut claim.related_causes, 11, 1, 5);
+    f.component_list_into(&mut claim.related_causes, 11, 5);
     claim.special_program = f.opt(12);
     claim.delay_reason = f.opt(20);
 }
@@ -831,7 +855,7 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
             line.unit_basis = f.opt(3);
             line.units = f.opt(4);
             line.place_of_service = f.opt(5);
-            f.component_list_into(&mut line.diagnosis_pointers, 7, 1, 4);
+            f.component_list_into(&mut line.diagnosis_pointers, 7, 4);
             line.emergency = f.opt(9);
             line.epsdt = f.opt(11);
             line.family_planning = f.opt(12);
@@ -848,15 +872,15 @@ fn service_line(line: &mut ServiceLine, id: &[u8], f: &Fields<'_, '_>) {
             line.procedure = procedure(f, 1);
             line.charge = f.text(2);
             line.place_of_service = f.opt(3);
-            f.component_list_into(&mut line.oral_cavity, 4, 1, 5);
+            f.component_list_into(&mut line.oral_cavity, 4, 5);
             line.prosthesis = f.opt(5);
             line.units = f.opt(6);
-            f.component_list_into(&mut line.diagnosis_pointers, 11, 1, 4);
+            f.component_list_into(&mut line.diagnosis_pointers, 11, 4);
         }
         b"TOO" => line.teeth.push(Tooth {
             qualifier: f.text(1),
             number: f.text(2),
-            surfaces: f.component_list(3, 1, 5),
+            surfaces: f.component_list(3, 5),
         }),
         b"DTP" => line.dates.push(dtp(f)),
         b"REF" => line.references.push(reference(f)),
