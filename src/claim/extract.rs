@@ -1472,6 +1472,54 @@ LX*2~SV1*HC:36415*50*UN*1***1~DTP*472*D8*20231201~";
     }
 
     #[test]
+    fn claims_built_in_one_buffer_are_the_claims_built_afresh() {
+        // Each claim as extraction lends it (one buffer, shared parts kept, lines refilled)
+        // against the same segments built from nothing: a claim with pay-to, a patient,
+        // other payers, a drug and adjudications, then generated ones, and again.
+        struct Keep(Vec<Claim>);
+        impl ClaimSink for Keep {
+            fn claim(&mut self, claim: &Claim, _: &ClaimResult) -> io::Result<()> {
+                self.0.push(claim.clone());
+                Ok(())
+            }
+        }
+        struct Both<'s> {
+            extractor: Extractor<'s>,
+            fresh: Vec<Claim>,
+        }
+        impl Observer for Both<'_> {
+            fn wants_claim_segments(&self) -> bool {
+                true
+            }
+            fn claim_segments(&mut self, segments: &ClaimSegments<'_, '_>) -> io::Result<()> {
+                if segments.set.accepted() {
+                    self.fresh.push(build_claim(segments));
+                }
+                self.extractor.claim_segments(segments)
+            }
+        }
+        for kind in [Kind::Professional, Kind::Institutional, Kind::Dental] {
+            let mut generated = Vec::new();
+            let mut gen_options = GenOptions::new(kind, 40, 11);
+            gen_options.claims_per_transaction = 15;
+            write_interchange(&mut generated, &gen_options).expect("generate");
+            let mut input = interchange(BODY);
+            input.extend_from_slice(&generated);
+            input.extend_from_slice(&interchange(BODY));
+            input.extend_from_slice(&generated);
+            let mut kept = Keep(Vec::new());
+            let mut both = Both {
+                extractor: Extractor::new(&mut kept),
+                fresh: Vec::new(),
+            };
+            validate(&input[..], &options(), &mut both).expect("in memory");
+            let fresh = both.fresh;
+            assert_eq!(fresh.len(), 82, "{kind:?}");
+            assert_eq!(kept.0, fresh, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn dates_follow_the_model_convention() {
         assert_eq!(date_text(b"D8", b"20110511"), "2011-05-11");
         assert_eq!(
