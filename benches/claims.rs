@@ -37,9 +37,9 @@ fn run_validate(data: &[u8], options: &ValidateOptions) -> u64 {
 /// Extracts every claim and sums the service lines, so no claim is optimised away.
 fn run_extract(data: &[u8], options: &ValidateOptions) -> (u64, u64) {
     let mut lines = 0u64;
-    let result = extract(data, options, |claim: Claim, _| {
+    let result = extract(data, options, |claim: &Claim, _| {
         lines += claim.lines.len() as u64;
-        black_box(&claim);
+        black_box(claim);
         Ok(())
     });
     match result {

@@ -19,7 +19,7 @@ fn validate_options() -> ValidateOptions {
 fn claims_of(x12: &[u8]) -> (Vec<Claim>, u64) {
     let mut claims = Vec::new();
     let summary = extract(x12, &validate_options(), |claim, _| {
-        claims.push(claim);
+        claims.push(claim.clone());
         Ok(())
     })
     .expect("extracts");

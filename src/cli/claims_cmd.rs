@@ -240,7 +240,7 @@ struct FileSink<'w> {
 }
 
 impl ClaimSink for FileSink<'_> {
-    fn claim(&mut self, claim: Claim, result: &ClaimResult) -> io::Result<()> {
+    fn claim(&mut self, claim: &Claim, result: &ClaimResult) -> io::Result<()> {
         if result.status == ClaimStatus::Rejected {
             let mut codes: Vec<&str> = Vec::new();
             for finding in result
@@ -270,7 +270,7 @@ impl ClaimSink for FileSink<'_> {
             }
         }
         self.written += 1;
-        self.writer.claim(self.file, &claim, result.status)
+        self.writer.claim(self.file, claim, result.status)
     }
 
     fn skipped_set(&mut self, set: &SkippedSet) -> io::Result<()> {
