@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
+/// Pages of write-ahead log after which a commit checkpoints it into the database.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 100;
+
 const UNIT_COLUMNS: &str = "key, payload_sha256, state, attempts, lease_owner, lease_until, next_at, \
     remote_reference, last_error, interchange, grp, txn, source, created_at, updated_at";
 
@@ -124,6 +127,17 @@ impl SqliteLedger {
             .map_err(db)?;
         connection
             .pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        // Checkpoint every 100 pages of log instead of SQLite's 1,000: the log then stays
+        // small and is written over from its start, in blocks the file already has, rather
+        // than growing through a whole run (each commit's sync then also allocated blocks),
+        // and closing has little left to copy. `examples/ledger_cost`, 1,000 units in
+        // commits of 24: lease+record 31.2-31.7 -> 21.6-27.9 ms, close 4.5 -> 1.3 ms; the
+        // submit bench, SQLite on disk, alternated pairs: 0.61-0.65 -> 0.65-0.70 of the
+        // baseline (50 and 200 pages: 0.64-0.70). Durability is the same (every commit is
+        // still synced to the log).
+        connection
+            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
             .map_err(db)?;
         connection.execute_batch(SCHEMA).map_err(db)?;
         migrate(&connection)?;
