@@ -274,6 +274,21 @@ where
     R: Send + 'static,
     F: FnOnce(&mut dyn Ledger) -> Result<R, LedgerError> + Send + 'static,
 {
+    spawn_on_ledger(ledger, f)
+        .await
+        .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))?
+}
+
+/// Starts a blocking ledger call on a blocking thread, holding the ledger's lock for it;
+/// the handle gives its result (for the send loop, which awaits it beside other work).
+fn spawn_on_ledger<R, F>(
+    ledger: &SharedLedger,
+    f: F,
+) -> tokio::task::JoinHandle<Result<R, LedgerError>>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Ledger) -> Result<R, LedgerError> + Send + 'static,
+{
     let ledger = Arc::clone(ledger);
     tokio::task::spawn_blocking(move || {
         let mut guard = ledger
@@ -281,8 +296,6 @@ where
             .map_err(|_| LedgerError::Database("the ledger lock was poisoned".into()))?;
         f(guard.as_mut())
     })
-    .await
-    .map_err(|e| LedgerError::Database(format!("ledger task failed: {e}")))?
 }
 
 /// The longest an outcome waits for others to share its commit (the group commit in the
@@ -844,7 +857,7 @@ impl<T: Transport> Engine<T> {
         }
         tracing::debug!(
             units = report.units.len(),
-            enqueue_ms = format!("{:.1}", enqueue_time.as_secs_f64() * 1000.0),
+            first_enqueue_ms = format!("{:.1}", enqueue_time.as_secs_f64() * 1000.0),
             send_ms = format!("{:.1}", send_time.as_secs_f64() * 1000.0),
             report_ms = format!("{:.1}", reading.elapsed().as_secs_f64() * 1000.0),
             "engine run"
@@ -902,14 +915,8 @@ impl<T: Transport> Engine<T> {
                         && queue.due.is_empty()))
                 && let Tail::Waiting(units) = std::mem::replace(tail, Tail::Done)
             {
-                *tail = Tail::Running(tokio::task::spawn_blocking({
-                    let ledger = Arc::clone(&self.ledger);
-                    move || {
-                        let mut guard = ledger.lock().map_err(|_| {
-                            LedgerError::Database("the ledger lock was poisoned".into())
-                        })?;
-                        intake(guard.as_mut(), units, now)
-                    }
+                *tail = Tail::Running(spawn_on_ledger(&self.ledger, move |l| {
+                    intake(l, units, now)
                 }));
             }
             let tail_done = matches!(tail, Tail::Done);
@@ -1196,13 +1203,9 @@ impl<T: Transport> Engine<T> {
         now: i64,
         lease: Option<(usize, Vec<String>)>,
     ) -> tokio::task::JoinHandle<Result<Committed, LedgerError>> {
-        let ledger = Arc::clone(&self.ledger);
         let owner = self.config.worker.clone();
         let lease_ms = self.config.lease.as_millis() as i64;
-        tokio::task::spawn_blocking(move || {
-            let mut guard = ledger
-                .lock()
-                .map_err(|_| LedgerError::Database("the ledger lock was poisoned".into()))?;
+        spawn_on_ledger(&self.ledger, move |ledger| {
             let batch: Vec<Record<'_>> = records
                 .iter()
                 .map(|(key, d, _)| Record {
@@ -1219,7 +1222,7 @@ impl<T: Transport> Engine<T> {
                 limit: *limit,
                 among: Some(among),
             });
-            let (results, leased) = guard.record_then_lease(&batch, now, request.as_ref())?;
+            let (results, leased) = ledger.record_then_lease(&batch, now, request.as_ref())?;
             drop(batch);
             Ok(Committed {
                 records,
