@@ -436,6 +436,192 @@ fn a_turn_records_first_then_leases(ledger: &mut impl Ledger) {
     assert!(results.is_empty() && leased.is_empty());
 }
 
+/// A worker's turn whose records are all its own outcomes (the common case, which the
+/// PostgreSQL backend writes with one statement) still refuses, one by one, records of
+/// units it no longer holds, and applies the others as the general path would.
+fn a_turn_applies_its_own_outcomes_and_refuses_lost_leases(ledger: &mut impl Ledger) {
+    let units: Vec<NewUnit> = ["q1", "q2", "q3", "q4", "q5"]
+        .iter()
+        .map(|k| unit(k, "h"))
+        .collect();
+    ledger.enqueue_all(&units, 1).expect("enqueue");
+    let first: Vec<String> = vec!["q1".into(), "q2".into()];
+    assert_eq!(
+        ledger
+            .lease_due("w", 10, 100, 10, Some(&first))
+            .expect("lease")
+            .len(),
+        2
+    );
+    let later: Vec<String> = vec!["q3".into(), "q5".into()];
+    assert_eq!(
+        ledger
+            .lease_due("w", 150, 1_000, 10, Some(&later))
+            .expect("lease")
+            .len(),
+        2
+    );
+    // q1 and q2's leases run out (the receiver deduplicates: due again at 200); another
+    // worker takes q1.
+    let mut expired = ledger.expire_leases(200, true).expect("expire");
+    expired.sort();
+    assert_eq!(expired, ["q1", "q2"]);
+    let q1: Vec<String> = vec!["q1".into()];
+    assert_eq!(
+        ledger
+            .lease_due("v", 210, 1_000, 10, Some(&q1))
+            .expect("lease")
+            .len(),
+        1
+    );
+
+    let record = |key, event, remote_reference| Record {
+        key,
+        owner: Some("w"),
+        event,
+        detail: "outcome",
+        remote_reference,
+    };
+    let records = [
+        record("q3", Event::Accepted, Some("ref-3")),
+        record("q1", Event::Accepted, None),
+        record("q2", Event::Accepted, None),
+        record("q4", Event::RejectedBusiness, None),
+        record("q5", Event::RetryAt(5_000), Some("ref-5")),
+    ];
+    let among: Vec<String> = vec!["q2".into(), "q1".into()];
+    let request = LeaseRequest {
+        owner: "w",
+        lease_ms: 1_000,
+        limit: 10,
+        among: Some(&among),
+    };
+    let (results, leased) = ledger
+        .record_then_lease(&records, 220, Some(&request))
+        .expect("turn");
+    assert_eq!(results.len(), 5);
+    assert_eq!(results[0].as_ref().ok(), Some(&State::Accepted));
+    assert!(
+        matches!(results[1], Err(LedgerError::NotLeaseHolder(_))),
+        "{:?}",
+        results[1]
+    );
+    assert!(
+        matches!(results[2], Err(LedgerError::Transition { .. })),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(
+        results[3].as_ref().ok(),
+        Some(&State::RejectedBusiness),
+        "the gate's kind"
+    );
+    assert_eq!(results[4].as_ref().ok(), Some(&State::RetryWait));
+    let leased: Vec<(&str, u32, Option<&str>)> = leased
+        .iter()
+        .map(|u| (u.key.as_str(), u.attempts, u.lease_owner.as_deref()))
+        .collect();
+    assert_eq!(
+        leased,
+        [("q2", 2, Some("w"))],
+        "q2 was due again; q1 is v's"
+    );
+
+    let q3 = ledger.get("q3").expect("get").expect("unit");
+    assert_eq!(
+        (
+            q3.state,
+            q3.attempts,
+            q3.lease_owner.as_deref(),
+            q3.lease_until,
+            q3.last_error.as_deref(),
+            q3.remote_reference.as_deref(),
+            q3.updated_at
+        ),
+        (State::Accepted, 1, None, None, None, Some("ref-3"), 220)
+    );
+    let q1 = ledger.get("q1").expect("get").expect("unit");
+    assert_eq!(
+        (q1.state, q1.lease_owner.as_deref()),
+        (State::InFlight, Some("v"))
+    );
+    let q5 = ledger.get("q5").expect("get").expect("unit");
+    assert_eq!(
+        (
+            q5.state,
+            q5.next_at,
+            q5.last_error.as_deref(),
+            q5.remote_reference.as_deref()
+        ),
+        (
+            State::RetryWait,
+            Some(5_000),
+            Some("outcome"),
+            Some("ref-5")
+        )
+    );
+    // q5's retry: accepted without a reference of its own keeps the one it had.
+    let q5_keys: Vec<String> = vec!["q5".into()];
+    assert_eq!(
+        ledger
+            .lease_due("w", 5_000, 1_000, 10, Some(&q5_keys))
+            .expect("lease")
+            .len(),
+        1
+    );
+    let results = ledger
+        .record_all(&[record("q5", Event::Accepted, None)], 5_100)
+        .expect("record");
+    assert_eq!(results[0].as_ref().ok(), Some(&State::Accepted));
+    let q5 = ledger.get("q5").expect("get").expect("unit");
+    assert_eq!(
+        (
+            q5.state,
+            q5.attempts,
+            q5.next_at,
+            q5.last_error.as_deref(),
+            q5.remote_reference.as_deref()
+        ),
+        (State::Accepted, 2, None, None, Some("ref-5"))
+    );
+    let trail: Vec<(Option<State>, State, u32, String)> = ledger
+        .audit("q5")
+        .expect("audit")
+        .into_iter()
+        .map(|a| (a.from, a.to, a.attempt, a.detail))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            (None, State::Pending, 0, "enqueued".to_string()),
+            (
+                Some(State::Pending),
+                State::InFlight,
+                1,
+                "leased by w".to_string()
+            ),
+            (
+                Some(State::InFlight),
+                State::RetryWait,
+                1,
+                "outcome".to_string()
+            ),
+            (
+                Some(State::RetryWait),
+                State::InFlight,
+                2,
+                "leased by w".to_string()
+            ),
+            (
+                Some(State::InFlight),
+                State::Accepted,
+                2,
+                "outcome".to_string()
+            ),
+        ]
+    );
+}
+
 /// Runs the whole suite against fresh ledgers from `make`.
 fn suite<L: Ledger>(make: impl Fn() -> L) {
     a_turn_records_first_then_leases(&mut make());
@@ -445,6 +631,7 @@ fn suite<L: Ledger>(make: impl Fn() -> L) {
     an_expired_lease_is_in_doubt_unless_the_receiver_deduplicates(&mut make());
     the_gate_rejects_without_an_attempt_and_counts_add_up(&mut make());
     batches_record_each_outcome_and_leases_keep_to_the_units_asked_for(&mut make());
+    a_turn_applies_its_own_outcomes_and_refuses_lost_leases(&mut make());
 }
 
 #[test]
@@ -851,6 +1038,75 @@ fn postgres_ledger_of_an_earlier_version_gets_the_new_indexes() {
         leased.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(),
         ["old-2"]
     );
+}
+
+/// A large enqueue brings the planner's statistics of the units up to date at once (the
+/// planner without them scanned the whole table for each batch of keys), and a re-run
+/// that adds nothing leaves them alone.
+#[test]
+fn postgres_enqueue_keeps_the_planner_statistics_current() {
+    let Some(url) = postgres_url() else { return };
+    let schemas = Schemas::new(url);
+    let schema = schemas.fresh();
+    let mut ledger = schemas.ledger_in(&schema);
+    let mut client = postgres::Client::connect(&schemas.url, postgres::NoTls).expect("connect");
+    // What the planner believes the table holds (-1: never analysed).
+    let mut believed = || -> f32 {
+        client
+            .query_one(
+                "SELECT c.reltuples FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = 'units'",
+                &[&schema],
+            )
+            .expect("statistics")
+            .get(0)
+    };
+    assert!(believed() < 0.0, "a new table has no statistics");
+    let first: Vec<NewUnit> = (0..40).map(|i| unit(&format!("s{i:04}"), "h")).collect();
+    ledger.enqueue_all(&first, 1).expect("enqueue");
+    assert_eq!(believed(), 40.0);
+    let all: Vec<NewUnit> = (0..1_000).map(|i| unit(&format!("s{i:04}"), "h")).collect();
+    ledger.enqueue_all(&all, 2).expect("enqueue");
+    assert_eq!(
+        believed(),
+        1_000.0,
+        "grown by more than a fifth: analysed again"
+    );
+    // Half the rows go behind the ledger's back; an enqueue that adds nothing does not
+    // analyse (it would find 500).
+    let mut other = postgres::Client::connect(&schemas.url, postgres::NoTls).expect("connect");
+    other
+        .batch_execute(&format!(
+            "DELETE FROM \"{schema}\".units WHERE key >= 's0500'"
+        ))
+        .expect("delete");
+    ledger.enqueue_all(&first, 3).expect("enqueue again");
+    assert_eq!(believed(), 1_000.0, "nothing added: not analysed");
+}
+
+/// A worker connecting to a ledger that is up to date runs no DDL, so it neither waits for
+/// the other workers' open transactions nor holds up their commits (`CREATE INDEX IF NOT
+/// EXISTS` takes a SHARE lock on the table even when the index exists).
+#[test]
+fn postgres_connecting_to_a_current_ledger_does_not_wait_for_writers() {
+    let Some(url) = postgres_url() else { return };
+    let schemas = Schemas::new(url);
+    let schema = schemas.fresh();
+    drop(schemas.ledger_in(&schema));
+    // Another worker in the middle of a write, holding the lock every writer takes.
+    let mut writer = postgres::Client::connect(&schemas.url, postgres::NoTls).expect("connect");
+    let mut tx = writer.transaction().expect("begin");
+    tx.batch_execute(&format!(
+        "LOCK TABLE \"{schema}\".units, \"{schema}\".audit IN ROW EXCLUSIVE MODE"
+    ))
+    .expect("lock");
+    // With a lock timeout, waiting is an error instead of a hang.
+    let separator = if schemas.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}options=-c%20lock_timeout%3D2000", schemas.url);
+    let connected = PostgresLedger::connect_in_schema(&url, &schema);
+    assert!(connected.is_ok(), "{:?}", connected.err());
+    tx.rollback().expect("rollback");
 }
 
 /// A SQLite ledger's write-ahead log is checkpointed often (every 100 pages), so it stays

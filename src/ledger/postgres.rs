@@ -75,8 +75,74 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_key ON audit (key, id);
 ";
 
+/// The indexes [`TABLES`] makes, and those it drops: a schema with the first and without
+/// the second is up to date, and connecting runs no DDL on it. Keep in step with `TABLES`.
+const INDEXES_MADE: [&str; 3] = ["units_waiting", "units_leased", "audit_key"];
+const INDEXES_DROPPED: [&str; 2] = ["units_due", "units_order"];
+
 const UNIT_COLUMNS: &str = "key, payload_sha256, state, attempts, lease_owner, lease_until, next_at, \
     remote_reference, last_error, interchange, grp, txn, source, created_at, updated_at";
+
+/// A turn of a worker in one statement, so in one round trip and its own transaction:
+/// records outcomes of attempts this worker holds the lease of, and leases due units
+/// among some keys, with the audit rows of both.
+///
+/// - `$1` the records' lease owner, `$2` now; per record (arrays, in order): `$3` key,
+///   `$4` the state [`transition`] gives from `in_flight`, `$5` next time, `$6` last
+///   error, `$7` remote reference (`NULL` keeps the one recorded), `$8` audit detail;
+/// - `$9` units to lease at most (0: none), `$10` among these keys, `$11` lease owner,
+///   `$12` lease end, `$13` audit detail.
+///
+/// A record applies only where the unit is still `in_flight` under `$1` (checked on the
+/// row's latest version, locked in key order first, as every other writer locks); the
+/// others are not returned, and then nothing is leased: the caller takes the missed
+/// records, then the lease, through the general path, so that records still apply first
+/// (a missed record's unit may be due, and must not be leased before its record is
+/// refused). Leasing is [`transition`]'s `pending`/`retry_wait` -> `in_flight`, as in
+/// `lease_in`. Returns the changed units' rows, then `'r'` (recorded) or `'l'` (leased).
+const TURN: &str = "
+WITH rec AS (
+    SELECT * FROM UNNEST($3::text[], $4::text[], $5::int8[], $6::text[], $7::text[],
+                         $8::text[]) WITH ORDINALITY AS r(k, st, nx, le, rr, d, o)
+), mine AS (
+    SELECT key FROM units
+    WHERE key = ANY($3::text[]) AND state = 'in_flight' AND lease_owner = $1
+    ORDER BY key FOR UPDATE
+), recorded AS (
+    UPDATE units SET state = rec.st, lease_owner = NULL, lease_until = NULL,
+        next_at = rec.nx, last_error = rec.le,
+        remote_reference = COALESCE(rec.rr, units.remote_reference), updated_at = $2
+    FROM rec, mine
+    WHERE units.key = mine.key AND units.key = rec.k
+        AND units.state = 'in_flight' AND units.lease_owner = $1
+    RETURNING units.*, rec.d AS audit_detail, rec.o AS audit_order
+), picked AS (
+    SELECT key, state FROM units
+    WHERE state IN ('pending', 'retry_wait') AND (next_at IS NULL OR next_at <= $2)
+        AND key = ANY($10::text[])
+        AND (SELECT count(*) FROM mine) = cardinality($3::text[])
+    ORDER BY created_at, key LIMIT $9 FOR UPDATE SKIP LOCKED
+), leased AS (
+    UPDATE units SET state = 'in_flight', attempts = units.attempts + 1, lease_owner = $11,
+        lease_until = $12, next_at = NULL, updated_at = $2
+    FROM picked
+    WHERE units.key = picked.key
+    RETURNING units.*, picked.state AS was
+), logged AS (
+    INSERT INTO audit (key, at, from_state, to_state, attempt, detail)
+    SELECT key, $2, f, t, n, d FROM (
+        SELECT key, 'in_flight' AS f, state AS t, attempts AS n, audit_detail AS d,
+               audit_order AS o
+        FROM recorded
+        UNION ALL
+        SELECT key, was, 'in_flight', attempts, $13, 0 FROM leased
+    ) AS a
+    ORDER BY key, o
+)
+SELECT {UNIT_COLUMNS}, 'r' FROM recorded
+UNION ALL
+SELECT {UNIT_COLUMNS}, 'l' FROM leased
+";
 
 /// The statements every call uses, prepared once per connection.
 struct Statements {
@@ -89,10 +155,10 @@ struct Statements {
     expired: Statement,
     /// Units whose key is in `$1`, locked, in key order.
     lock_units: Statement,
-    /// Writes the changeable columns of many units (arrays, one element per unit).
-    write_units: Statement,
-    /// Appends many audit rows (arrays, one element per row).
-    write_audit: Statement,
+    /// Writes the changeable columns of many units (arrays `$1`..`$9`, one element per
+    /// unit) and appends their audit rows (arrays `$10`..`$15`, one element per row): one
+    /// statement, one round trip, for everything a transaction changed.
+    write: Statement,
     /// Inserts new units (arrays) unless their key exists; returns the keys inserted.
     insert_units: Statement,
     /// Key, hash and state of the units whose key is in `$1`.
@@ -102,6 +168,8 @@ struct Statements {
     get_many: Statement,
     /// Key, state, attempts and last error of the units whose key is in `$1`.
     statuses: Statement,
+    /// A whole turn in one statement (see [`turn_in_one_statement`]).
+    turn: Statement,
     list: Statement,
     counts: Statement,
     audit: Statement,
@@ -126,23 +194,29 @@ impl Statements {
             lock_units: client.prepare(&format!(
                 "SELECT {UNIT_COLUMNS} FROM units WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE"
             ))?,
-            write_units: client.prepare(
-                "UPDATE units SET state = v.state, attempts = v.attempts, \
-                 lease_owner = v.lease_owner, lease_until = v.lease_until, next_at = v.next_at, \
-                 last_error = v.last_error, remote_reference = v.remote_reference, \
-                 updated_at = v.updated_at \
+            // `units.key = ANY($1)` lets the planner find the rows through the primary
+            // key even without statistics (a new ledger, or one autovacuum has not reached
+            // yet): joined with the arrays alone, it scanned the whole table every time.
+            // A data-modifying `WITH` runs to completion whether or not it is read. The
+            // update of `units` is the main statement so that `units` is locked before
+            // `audit`, in the order schema creation locks them (the other way round, a
+            // worker connecting while others wrote could deadlock with them).
+            write: client.prepare(
+                "WITH logged AS ( \
+                   INSERT INTO audit (key, at, from_state, to_state, attempt, detail) \
+                   SELECT k, a, f, t, n, d \
+                   FROM UNNEST($10::text[], $11::int8[], $12::text[], $13::text[], \
+                               $14::int4[], $15::text[]) WITH ORDINALITY AS w(k, a, f, t, n, d, o) \
+                   ORDER BY k, o) \
+                 UPDATE units SET state = v.state, attempts = v.attempts, \
+                   lease_owner = v.lease_owner, lease_until = v.lease_until, \
+                   next_at = v.next_at, last_error = v.last_error, \
+                   remote_reference = v.remote_reference, updated_at = v.updated_at \
                  FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::text[], $5::int8[], \
                              $6::int8[], $7::text[], $8::text[], $9::int8[]) \
-                   AS v(v_key, state, attempts, lease_owner, lease_until, next_at, last_error, \
-                        remote_reference, updated_at) \
-                 WHERE units.key = v.v_key",
-            )?,
-            write_audit: client.prepare(
-                "INSERT INTO audit (key, at, from_state, to_state, attempt, detail) \
-                 SELECT k, a, f, t, n, d \
-                 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::int4[], \
-                             $6::text[]) WITH ORDINALITY AS v(k, a, f, t, n, d, o) \
-                 ORDER BY k, o",
+                   AS v(v_key, state, attempts, lease_owner, lease_until, next_at, \
+                        last_error, remote_reference, updated_at) \
+                 WHERE units.key = ANY($1::text[]) AND units.key = v.v_key",
             )?,
             insert_units: client.prepare(
                 "INSERT INTO units (key, payload_sha256, state, interchange, grp, txn, source, \
@@ -152,6 +226,7 @@ impl Statements {
                              $6::text[]) AS v(k, h, i, g, t, s) \
                  ON CONFLICT (key) DO NOTHING RETURNING key",
             )?,
+            turn: client.prepare(&TURN.replace("{UNIT_COLUMNS}", UNIT_COLUMNS))?,
             known_units: client
                 .prepare("SELECT key, payload_sha256, state FROM units WHERE key = ANY($1::text[])")?,
             get: client.prepare(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE key = $1"))?,
@@ -313,9 +388,49 @@ fn create_schema(client: &mut Client, schema: &str) -> Result<(), LedgerError> {
         tx.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
             .map_err(db)?;
     }
-    tx.batch_execute(&format!("SET LOCAL search_path TO \"{schema}\"; {TABLES}"))
+    // An up-to-date ledger gets no DDL: `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on
+    // the table even when the index exists, which would hold up every other worker's
+    // commits until this transaction ends.
+    let row = tx
+        .query_one(
+            "SELECT count(*) FILTER (WHERE indexname = ANY($2)), \
+                    count(*) FILTER (WHERE indexname = ANY($3)) \
+             FROM pg_indexes WHERE schemaname = $1",
+            &[&schema, &&INDEXES_MADE[..], &&INDEXES_DROPPED[..]],
+        )
         .map_err(db)?;
+    let (made, dropped): (i64, i64) = (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
+    let current = usize::try_from(made).is_ok_and(|n| n == INDEXES_MADE.len()) && dropped == 0;
+    if !current {
+        tx.batch_execute(&format!("SET LOCAL search_path TO \"{schema}\"; {TABLES}"))
+            .map_err(db)?;
+    }
     tx.commit().map_err(db)
+}
+
+/// After an enqueue added `inserted` units, brings the planner's statistics of `units` up
+/// to date when the table grew by more than a fifth (or was never analysed). Without them
+/// (a new ledger; autovacuum analyses only on its next round, a minute by default, and not
+/// at all where it is off) the planner scanned the whole table for each batch of keys:
+/// 1,000 units took 4-7 ms a commit instead of 2-3. A failure here is logged, not
+/// returned: the units are enqueued and committed already.
+fn refresh_statistics(client: &mut Client, inserted: usize) {
+    let analyse = |client: &mut Client| -> Result<(), postgres::Error> {
+        let known: f32 = client
+            .query_one(
+                "SELECT reltuples FROM pg_class WHERE oid = 'units'::regclass",
+                &[],
+            )?
+            .try_get(0)?;
+        // -1 before the first ANALYZE or VACUUM.
+        if known < 0.0 || inserted as f64 > f64::from(known) / 5.0 {
+            client.batch_execute("ANALYZE units")?;
+        }
+        Ok(())
+    };
+    if let Err(e) = analyse(client) {
+        tracing::warn!(error = %db(e), "could not refresh the ledger's planner statistics");
+    }
 }
 
 fn unit_from(row: &Row) -> Result<Unit, LedgerError> {
@@ -340,8 +455,8 @@ fn unit_from(row: &Row) -> Result<Unit, LedgerError> {
     })
 }
 
-/// Leases due units inside a transaction, as [`Ledger::lease_due`] asks; their audit rows
-/// go to `audit`.
+/// Leases due units inside a transaction, as [`Ledger::lease_due`] asks, and returns them
+/// as they are to be written ([`write`]); their audit rows go to `audit`.
 fn lease_in(
     tx: &mut Transaction<'_>,
     statements: &Statements,
@@ -377,26 +492,22 @@ fn lease_in(
         unit.next_at = None;
         unit.updated_at = now;
     }
-    write_units(
-        tx,
-        &statements.write_units,
-        &units.iter().collect::<Vec<_>>(),
-    )?;
     Ok(units)
 }
 
 /// Records outcomes inside a transaction (see [`Ledger::record_all`]): the units are
-/// locked in key order, each record is applied in order to the units in memory, then the
-/// changed units are written with one statement; their audit rows go to `audit`.
+/// locked in key order and each record is applied in order to the units in memory.
+/// Returns the results and the changed units, once each, to be written ([`write`]); their
+/// audit rows go to `audit`.
 fn record_in(
     tx: &mut Transaction<'_>,
     statements: &Statements,
     audit: &mut AuditBatch,
     records: &[Record<'_>],
     now: i64,
-) -> Result<Recorded, LedgerError> {
+) -> Result<(Recorded, Vec<Unit>), LedgerError> {
     if records.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let keys: Vec<&str> = records.iter().map(|r| r.key).collect();
     let rows = tx.query(&statements.lock_units, &[&keys]).map_err(db)?;
@@ -420,9 +531,195 @@ fn record_in(
             Ok(to)
         })
         .collect();
-    let changed_units: Vec<&Unit> = changed.iter().filter_map(|k| units.get(k)).collect();
-    write_units(tx, &statements.write_units, &changed_units)?;
-    Ok(results)
+    let changed_units: Vec<Unit> = changed.iter().filter_map(|k| units.remove(k)).collect();
+    Ok((results, changed_units))
+}
+
+/// Whether a unit, as changed, could be leased at `now`: then it must be written before a
+/// lease in the same transaction looks for due units.
+fn leasable(unit: &Unit, now: i64) -> bool {
+    matches!(unit.state, State::Pending | State::RetryWait)
+        && unit.next_at.is_none_or(|at| at <= now)
+}
+
+/// The state a record moves a unit this worker holds in flight to, when [`TURN`] can
+/// apply it: not when the unit would be due again at once (it must be written before the
+/// same turn's lease looks for due units, which the general path does).
+fn in_flight_target(record: &Record<'_>, now: i64) -> Option<State> {
+    let to = transition(State::InFlight, &record.event)?;
+    let due_again = match (to, &record.event) {
+        (State::RetryWait, Event::RetryAt(at)) => *at <= now,
+        (State::Pending | State::RetryWait, _) => true,
+        _ => false,
+    };
+    (!due_again).then_some(to)
+}
+
+/// A turn as one statement ([`TURN`]): one round trip, one commit. `None` when the turn
+/// does not fit it (a record without a lease owner, or of another owner than the first,
+/// a key twice, an outcome due again at once, a lease not limited to given keys): the
+/// caller takes the general path. When a record's unit is no longer in flight under the
+/// owner, the statement applies the others and leases nothing; the missed records and
+/// the lease then go through the general path (in a transaction of their own), which
+/// says what becomes of those records (most often a refusal).
+fn turn_in_one_statement(
+    client: &mut Client,
+    statements: &Statements,
+    records: &[Record<'_>],
+    now: i64,
+    lease: Option<&LeaseRequest<'_>>,
+) -> Result<Option<(Recorded, Vec<Unit>)>, LedgerError> {
+    let owner = match records.first() {
+        Some(record) => match record.owner {
+            Some(owner) => owner,
+            None => return Ok(None),
+        },
+        None => lease.map_or("", |l| l.owner),
+    };
+    let mut targets = Vec::with_capacity(records.len());
+    let mut seen = HashSet::with_capacity(records.len());
+    for record in records {
+        if record.owner != Some(owner) || !seen.insert(record.key) {
+            return Ok(None);
+        }
+        match in_flight_target(record, now) {
+            Some(to) => targets.push(to),
+            None => return Ok(None),
+        }
+    }
+    let no_keys: &[String] = &[];
+    let (limit, among, lease_owner, lease_until) = match lease {
+        None => (0, no_keys, "", now),
+        Some(LeaseRequest {
+            owner,
+            lease_ms,
+            limit,
+            among: Some(among),
+        }) => (
+            i64::try_from(*limit).unwrap_or(i64::MAX),
+            *among,
+            *owner,
+            now.saturating_add(*lease_ms),
+        ),
+        Some(_) => return Ok(None),
+    };
+    if records.is_empty() && (limit == 0 || among.is_empty()) {
+        return Ok(Some((Vec::new(), Vec::new())));
+    }
+    let key: Vec<&str> = records.iter().map(|r| r.key).collect();
+    let state: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
+    let next_at: Vec<Option<i64>> = records
+        .iter()
+        .map(|r| match r.event {
+            Event::RetryAt(at) => Some(at),
+            _ => None,
+        })
+        .collect();
+    // As `apply_record`: an accepted unit keeps no error; the others keep the detail.
+    let last_error: Vec<Option<&str>> = records
+        .iter()
+        .zip(&targets)
+        .map(|(r, to)| match to {
+            State::Accepted | State::Pending => None,
+            _ => Some(r.detail),
+        })
+        .collect();
+    let reference: Vec<Option<&str>> = records.iter().map(|r| r.remote_reference).collect();
+    let detail: Vec<&str> = records.iter().map(|r| r.detail).collect();
+    let lease_detail = format!("leased by {lease_owner}");
+    let rows = client
+        .query(
+            &statements.turn,
+            &[
+                &owner,
+                &now,
+                &key,
+                &state,
+                &next_at,
+                &last_error,
+                &reference,
+                &detail,
+                &limit,
+                &among,
+                &lease_owner,
+                &lease_until,
+                &lease_detail,
+            ],
+        )
+        .map_err(db)?;
+    let mut recorded: HashSet<String> = HashSet::with_capacity(records.len());
+    let mut leased = Vec::new();
+    for row in &rows {
+        let kind: &str = row.try_get(15).map_err(db)?;
+        let unit = unit_from(row)?;
+        if kind == "r" {
+            recorded.insert(unit.key);
+        } else {
+            leased.push(unit);
+        }
+    }
+    leased.sort_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)));
+    let missed: Vec<Record<'_>> = records
+        .iter()
+        .filter(|r| !recorded.contains(r.key))
+        .cloned()
+        .collect();
+    let mut others = Vec::new().into_iter();
+    if !missed.is_empty() {
+        // The statement leased nothing then; should it have, no second lease.
+        let again = if leased.is_empty() { lease } else { None };
+        let (results, general) = turn_general(client, statements, &missed, now, again)?;
+        others = results.into_iter();
+        leased.extend(general);
+    }
+    let results = records
+        .iter()
+        .zip(targets)
+        .map(|(record, to)| {
+            if recorded.contains(record.key) {
+                Ok(to)
+            } else {
+                others
+                    .next()
+                    .unwrap_or_else(|| Err(corrupt("a record went missing")))
+            }
+        })
+        .collect();
+    Ok(Some((results, leased)))
+}
+
+/// Records, then leases, in a transaction of their own, the general way: the units of
+/// the records are locked and read, [`transition`] applied to each in memory; units the
+/// records made due again (a retry due now) are written before the lease looks, so that it
+/// can take them; then one statement writes every other change and every audit row.
+fn turn_general(
+    client: &mut Client,
+    statements: &Statements,
+    records: &[Record<'_>],
+    now: i64,
+    lease: Option<&LeaseRequest<'_>>,
+) -> Result<(Recorded, Vec<Unit>), LedgerError> {
+    let mut tx = client.transaction().map_err(db)?;
+    let mut audit = AuditBatch::default();
+    let (results, mut changed) = record_in(&mut tx, statements, &mut audit, records, now)?;
+    if lease.is_some() && changed.iter().any(|u| leasable(u, now)) {
+        let due_again: Vec<&Unit> = changed.iter().collect();
+        write(
+            &mut tx,
+            &statements.write,
+            &due_again,
+            &AuditBatch::default(),
+        )?;
+        changed.clear();
+    }
+    let leased = match lease {
+        Some(l) => lease_in(&mut tx, statements, &mut audit, l, now)?,
+        None => Vec::new(),
+    };
+    let all: Vec<&Unit> = changed.iter().chain(&leased).collect();
+    write(&mut tx, &statements.write, &all, &audit)?;
+    tx.commit().map_err(db)?;
+    Ok((results, leased))
 }
 
 fn units_from(rows: &[Row]) -> Result<Vec<Unit>, LedgerError> {
@@ -467,38 +764,21 @@ impl AuditBatch {
         self.detail.push(detail.to_string());
         Ok(())
     }
-
-    fn write(&self, tx: &mut Transaction<'_>, statement: &Statement) -> Result<(), LedgerError> {
-        if self.key.is_empty() {
-            return Ok(());
-        }
-        tx.execute(
-            statement,
-            &[
-                &self.key,
-                &self.at,
-                &self.from,
-                &self.to,
-                &self.attempt,
-                &self.detail,
-            ],
-        )
-        .map_err(db)?;
-        Ok(())
-    }
 }
 
 fn attempt_column(attempt: u32) -> Result<i32, LedgerError> {
     i32::try_from(attempt).map_err(|_| corrupt("attempt count out of range"))
 }
 
-/// Writes the changeable columns of `units` with one statement.
-fn write_units(
+/// Writes the changeable columns of `units` and appends the rows of `audit`, with one
+/// statement (nothing when both are empty).
+fn write(
     tx: &mut Transaction<'_>,
     statement: &Statement,
     units: &[&Unit],
+    audit: &AuditBatch,
 ) -> Result<(), LedgerError> {
-    if units.is_empty() {
+    if units.is_empty() && audit.key.is_empty() {
         return Ok(());
     }
     let key: Vec<&str> = units.iter().map(|u| u.key.as_str()).collect();
@@ -528,6 +808,12 @@ fn write_units(
             &last_error,
             &remote_reference,
             &updated_at,
+            &audit.key,
+            &audit.at,
+            &audit.from,
+            &audit.to,
+            &audit.attempt,
+            &audit.detail,
         ],
     )
     .map_err(db)?;
@@ -629,8 +915,11 @@ impl Ledger for PostgresLedger {
                 audit.push(key, now, None, State::Pending, 0, "enqueued")?;
             }
         }
-        audit.write(&mut tx, &self.statements.write_audit)?;
+        write(&mut tx, &self.statements.write, &[], &audit)?;
         tx.commit().map_err(db)?;
+        if !inserted.is_empty() {
+            refresh_statistics(client, inserted.len());
+        }
 
         units
             .iter()
@@ -665,22 +954,27 @@ impl Ledger for PostgresLedger {
         if limit == 0 || among.is_some_and(|keys| keys.is_empty()) {
             return Ok(Vec::new());
         }
+        let request = LeaseRequest {
+            owner,
+            lease_ms,
+            limit,
+            among,
+        };
         let client = self.client.get_mut();
+        if let Some((_, units)) =
+            turn_in_one_statement(client, &self.statements, &[], now, Some(&request))?
+        {
+            return Ok(units);
+        }
         let mut tx = client.transaction().map_err(db)?;
         let mut audit = AuditBatch::default();
-        let units = lease_in(
+        let units = lease_in(&mut tx, &self.statements, &mut audit, &request, now)?;
+        write(
             &mut tx,
-            &self.statements,
-            &mut audit,
-            &LeaseRequest {
-                owner,
-                lease_ms,
-                limit,
-                among,
-            },
-            now,
+            &self.statements.write,
+            &units.iter().collect::<Vec<_>>(),
+            &audit,
         )?;
-        audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
         Ok(units)
     }
@@ -697,16 +991,17 @@ impl Ledger for PostgresLedger {
             return Ok(Vec::new());
         }
         let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(db)?;
-        let mut audit = AuditBatch::default();
-        let results = record_in(&mut tx, &self.statements, &mut audit, records, now)?;
-        audit.write(&mut tx, &self.statements.write_audit)?;
-        tx.commit().map_err(db)?;
-        Ok(results)
+        if let Some((results, _)) =
+            turn_in_one_statement(client, &self.statements, records, now, None)?
+        {
+            return Ok(results);
+        }
+        turn_general(client, &self.statements, records, now, None).map(|(results, _)| results)
     }
 
     /// Records, then leases, in one transaction: one commit (and one disk sync on the
-    /// server) per turn of the worker, and one statement for all the audit rows.
+    /// server) per turn of the worker. A turn of the worker's own outcomes is one
+    /// statement ([`TURN`]); any other goes the general way (`turn_general`).
     fn record_then_lease(
         &mut self,
         records: &[Record<'_>],
@@ -714,16 +1009,10 @@ impl Ledger for PostgresLedger {
         lease: Option<&LeaseRequest<'_>>,
     ) -> Result<(Recorded, Vec<Unit>), LedgerError> {
         let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(db)?;
-        let mut audit = AuditBatch::default();
-        let results = record_in(&mut tx, &self.statements, &mut audit, records, now)?;
-        let leased = match lease {
-            Some(l) => lease_in(&mut tx, &self.statements, &mut audit, l, now)?,
-            None => Vec::new(),
-        };
-        audit.write(&mut tx, &self.statements.write_audit)?;
-        tx.commit().map_err(db)?;
-        Ok((results, leased))
+        match turn_in_one_statement(client, &self.statements, records, now, lease)? {
+            Some(done) => Ok(done),
+            None => turn_general(client, &self.statements, records, now, lease),
+        }
     }
 
     /// Units whose lease ran out by `now` (their worker died): `in_doubt`, or `retry_wait`
@@ -751,12 +1040,12 @@ impl Ledger for PostgresLedger {
             unit.last_error = Some(detail.to_string());
             unit.updated_at = now;
         }
-        write_units(
+        write(
             &mut tx,
-            &self.statements.write_units,
+            &self.statements.write,
             &units.iter().collect::<Vec<_>>(),
+            &audit,
         )?;
-        audit.write(&mut tx, &self.statements.write_audit)?;
         tx.commit().map_err(db)?;
         Ok(units.into_iter().map(|u| u.key).collect())
     }
