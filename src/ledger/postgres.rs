@@ -651,11 +651,10 @@ fn turn_in_one_statement(
     let mut leased = Vec::new();
     for row in &rows {
         let kind: &str = row.try_get(15).map_err(db)?;
-        let unit = unit_from(row)?;
         if kind == "r" {
-            recorded.insert(unit.key);
+            recorded.insert(row.try_get(0).map_err(db)?);
         } else {
-            leased.push(unit);
+            leased.push(unit_from(row)?);
         }
     }
     leased.sort_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)));
