@@ -550,6 +550,9 @@ struct LoopStats {
     /// Time integrals of the attempts in flight and of the units leased and waiting.
     in_flight: f64,
     ready: f64,
+    /// The counts since the last [`LoopStats::tick`].
+    now_in_flight: usize,
+    now_ready: usize,
 }
 
 impl LoopStats {
@@ -565,15 +568,22 @@ impl LoopStats {
             committing: Duration::ZERO,
             in_flight: 0.0,
             ready: 0.0,
+            now_in_flight: 0,
+            now_ready: 0,
         }
     }
 
+    /// The counts change to these: the time since the last tick is counted at the counts
+    /// it had. Called as the loop starts to wait, after it refilled the slots, so a slot
+    /// freed and refilled within one turn never counts as empty.
     fn tick(&mut self, in_flight: usize, ready: usize) {
         let now = Instant::now();
         let dt = now.duration_since(self.last).as_secs_f64();
-        self.in_flight += dt * in_flight as f64;
-        self.ready += dt * ready as f64;
+        self.in_flight += dt * self.now_in_flight as f64;
+        self.ready += dt * self.now_ready as f64;
         self.last = now;
+        self.now_in_flight = in_flight;
+        self.now_ready = ready;
     }
 
     fn commit_started(&mut self, records: usize) {
@@ -898,7 +908,6 @@ impl<T: Transport> Engine<T> {
         // When the oldest outcome not yet committed arrived (see `worth` below).
         let mut first_unrecorded: Option<Instant> = None;
         loop {
-            stats.tick(slots.in_flight.len(), ready.len());
             if *stop.borrow() && stopped.is_none() {
                 stopped = Some(Stop::Interrupted);
             }
@@ -1081,6 +1090,7 @@ impl<T: Transport> Engine<T> {
                 wake = Instant::now() + Duration::from_millis(10);
             }
 
+            stats.tick(slots.in_flight.len(), ready.len());
             let mut finished = Vec::new();
             tokio::select! {
                 done = slots.tasks.join_next(), if !slots.tasks.is_empty() => {
@@ -1191,6 +1201,7 @@ impl<T: Transport> Engine<T> {
                 self.fill(&mut ready, &mut slots, sendable, &mut unrecorded, on_event);
             }
         }
+        stats.tick(0, 0);
         stats.log();
         Ok(stopped)
     }
