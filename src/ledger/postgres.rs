@@ -965,17 +965,7 @@ impl Ledger for PostgresLedger {
         {
             return Ok(units);
         }
-        let mut tx = client.transaction().map_err(db)?;
-        let mut audit = AuditBatch::default();
-        let units = lease_in(&mut tx, &self.statements, &mut audit, &request, now)?;
-        write(
-            &mut tx,
-            &self.statements.write,
-            &units.iter().collect::<Vec<_>>(),
-            &audit,
-        )?;
-        tx.commit().map_err(db)?;
-        Ok(units)
+        turn_general(client, &self.statements, &[], now, Some(&request)).map(|(_, units)| units)
     }
 
     /// Records many outcomes in one transaction: the units are locked in key order, each
