@@ -14,7 +14,7 @@ use super::error::{
 use super::framer::{Frame, FrameFault, Framed, frame, is_filler, skip_filler};
 use super::options::ParseOptions;
 use crate::syntax::grammar::{ISA_WIDTHS, IsaFault, IsaLayout, IsaScan, isa_header, segment_id};
-use crate::syntax::scan::{BLOCK, BodyNeedles, TerminatorScan, below_bit, block_at, body_masks};
+use crate::syntax::scan::{BLOCK, Needle, TerminatorScan, block_at, mask};
 use crate::syntax::{Delimiters, Position};
 
 /// A segment located in the stream by absolute offsets.
@@ -200,7 +200,7 @@ fn kind_of(id: &[u8]) -> Kind {
 /// letters or digits, the first a letter, followed by the element separator, and not an
 /// envelope, service or binary segment. `None` sends the segment to the general path, which
 /// applies the full `segment_id` production; this accepts a subset of what that accepts.
-#[inline]
+#[inline(always)]
 fn ordinary_id(head: &[u8], separator: u8) -> Option<usize> {
     let id_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     if !head[0].is_ascii_uppercase() || !id_byte(head[1]) {
@@ -231,44 +231,47 @@ fn ordinary_id(head: &[u8], separator: u8) -> Option<usize> {
 /// binary segment, an id [`ordinary_id`] refuses, no terminator, the transaction size
 /// limit): the per-segment walk then decides, exactly as before.
 ///
-/// `at` must follow a terminator (or the ST's). Segment starts come from two masks, with
-/// no search per segment: with `F` the fillers and `X` the bits right after terminators
-/// (bit 0 for `at`), `F + X` carries each `X` bit through its run of fillers to the first
-/// byte of the next segment. The ids are then checked each on its own, so the checks of a
-/// block's segments do not wait for one another. Requires a terminator that is not a
-/// filler and a segment size limit of at least a block (a segment found here is shorter).
+/// `at` must follow a terminator (or the ST's). One mask gives the block's terminators;
+/// each segment starts after the previous terminator (or at `at`) and the line breaks and
+/// spaces there, which are skipped one byte at a time: between segments there are seldom
+/// more than one or two, so this costs less than masks of every filler byte. Requires a
+/// terminator that is not a filler and a segment size limit of at least a block (a segment
+/// found here is shorter).
 #[inline(always)]
 fn bulk_segments(
     window: &[u8],
     at: usize,
     separator: u8,
-    needles: &BodyNeedles,
+    terminator: Needle,
     base: u64,
     max_end: u64,
 ) -> Option<(u64, usize)> {
     let block = block_at(window, at)?;
-    let m = body_masks(block, needles);
-    if m.terminators == 0 {
+    let mut ends = mask(block, terminator);
+    if ends == 0 {
         return None;
     }
-    let last = (63 - m.terminators.leading_zeros()) as usize;
+    let last = (63 - ends.leading_zeros()) as usize;
     if base + (at + last) as u64 > max_end {
         return None;
     }
-    let after_terminators = 1 | (m.terminators << 1);
-    let mut starts = below_bit(
-        m.fillers.wrapping_add(after_terminators) & !m.fillers,
-        last + 1,
-    );
+    let mut start = 0;
     let mut segments = 0;
-    while starts != 0 {
-        let s = starts.trailing_zeros() as usize;
-        starts &= starts - 1;
-        let head = block.get(s..s + 4)?;
+    loop {
+        // A terminator ends every run of fillers before `last`, so this stays in the block.
+        while block.get(start).is_some_and(|&b| is_filler(b)) {
+            start += 1;
+        }
+        let head = block.get(start..start + 4)?;
         ordinary_id(head, separator)?;
         segments += 1;
+        let end = ends.trailing_zeros() as usize;
+        ends &= ends - 1;
+        if ends == 0 {
+            return Some((segments, at + end + 1));
+        }
+        start = end + 1;
     }
-    Some((segments, at + last + 1))
 }
 
 /// An `ISA` (followed by a possible element separator) at the next segment start: a new
@@ -717,11 +720,11 @@ impl Machine {
         // Whole blocks at a time where they allow it (see `bulk_segments`); otherwise, and
         // for what a block cannot decide, one segment at a time.
         let bulk = self.bulk_walk && limit >= BLOCK && !is_filler(terminator);
-        let needles = BodyNeedles::new(terminator);
+        let terminator_needle = Needle::new(terminator);
         loop {
             if bulk
                 && let Some((segments, next)) =
-                    bulk_segments(window, at, separator, &needles, base, max_end)
+                    bulk_segments(window, at, separator, terminator_needle, base, max_end)
             {
                 taken += segments;
                 at = next;
@@ -1473,21 +1476,14 @@ mod tests {
         let input = format!("ST*837*0001~\n{body}");
         let bytes = input.as_bytes();
         let at = "ST*837*0001~".len();
-        let taken = bulk_segments(bytes, at, b'*', &BodyNeedles::new(b'~'), 0, u64::MAX);
+        let taken = bulk_segments(bytes, at, b'*', Needle::new(b'~'), 0, u64::MAX);
         let (segments, next) = taken.expect("a block of ordinary segments");
         assert!(segments >= 1);
         assert_eq!(bytes[next - 1], b'~');
         // An SE in the block sends it to the segment walk.
         let input = format!("ST*837*0001~\nN3*1~SE*3*0001~\n{body}");
         assert_eq!(
-            bulk_segments(
-                input.as_bytes(),
-                at,
-                b'*',
-                &BodyNeedles::new(b'~'),
-                0,
-                u64::MAX
-            ),
+            bulk_segments(input.as_bytes(), at, b'*', Needle::new(b'~'), 0, u64::MAX),
             None
         );
     }

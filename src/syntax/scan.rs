@@ -76,89 +76,6 @@ fn portable_mask(block: &[u8; BLOCK], byte: u8) -> u64 {
         .fold(0u64, |bits, (i, &b)| bits | (u64::from(b == byte) << i))
 }
 
-/// The byte classes of one block that the envelope machine's bulk walk through a set body
-/// needs (see `envelope::machine`): bit `i` describes byte `i`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BodyMasks {
-    /// The segment terminator.
-    pub terminators: u64,
-    /// Line feeds, carriage returns and spaces (what may come between segments).
-    pub fillers: u64,
-}
-
-/// The needles [`body_masks`] compares with.
-#[derive(Clone, Copy)]
-pub(crate) struct BodyNeedles {
-    terminator: Needle,
-    line_feed: Needle,
-    carriage_return: Needle,
-    space: Needle,
-}
-
-impl BodyNeedles {
-    #[inline(always)]
-    pub(crate) fn new(terminator: u8) -> Self {
-        BodyNeedles {
-            terminator: Needle::new(terminator),
-            line_feed: Needle::new(b'\n'),
-            carriage_return: Needle::new(b'\r'),
-            space: Needle::new(b' '),
-        }
-    }
-}
-
-/// The [`BodyMasks`] of `block`.
-#[inline(always)]
-pub(crate) fn body_masks(block: &[u8; BLOCK], needles: &BodyNeedles) -> BodyMasks {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    {
-        use safe_arch::{
-            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-        };
-        let mut terminators = 0u64;
-        let mut fillers = 0u64;
-        for (i, chunk) in block.chunks_exact(16).enumerate() {
-            let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
-                continue;
-            };
-            let v = load_unaligned_m128i(chunk);
-            let t = cmp_eq_mask_i8_m128i(v, needles.terminator.splat);
-            let f = bitor_m128i(
-                bitor_m128i(
-                    cmp_eq_mask_i8_m128i(v, needles.line_feed.splat),
-                    cmp_eq_mask_i8_m128i(v, needles.carriage_return.splat),
-                ),
-                cmp_eq_mask_i8_m128i(v, needles.space.splat),
-            );
-            terminators |= u64::from(move_mask_i8_m128i(t) as u16) << (16 * i);
-            fillers |= u64::from(move_mask_i8_m128i(f) as u16) << (16 * i);
-        }
-        BodyMasks {
-            terminators,
-            fillers,
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-    {
-        portable_body_masks(block, needles.terminator.byte)
-    }
-}
-
-/// [`body_masks`] one byte at a time: what other architectures use, and what the tests
-/// compare the SSE2 masks with.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
-    allow(dead_code)
-)]
-fn portable_body_masks(block: &[u8; BLOCK], terminator: u8) -> BodyMasks {
-    BodyMasks {
-        terminators: portable_mask(block, terminator),
-        fillers: portable_mask(block, b'\n')
-            | portable_mask(block, b'\r')
-            | portable_mask(block, b' '),
-    }
-}
-
 /// The 64 bytes of `bytes` from `at`, when there are that many.
 #[inline(always)]
 pub(crate) fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
@@ -383,34 +300,6 @@ mod tests {
     }
 
     use super::*;
-
-    #[test]
-    fn the_body_masks_equal_the_byte_by_byte_masks() {
-        // Every byte value appears, at every position over the blocks, with terminator and
-        // separator pairs among them.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for terminator in [b'~', 0x1c, b'\'', 0x85] {
-            let needles = BodyNeedles::new(terminator);
-            for round in 0..64 {
-                let mut block = [0u8; BLOCK];
-                for (i, b) in block.iter_mut().enumerate() {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    *b = if round < 4 {
-                        (round * 64 + i) as u8
-                    } else {
-                        (state >> 24) as u8
-                    };
-                }
-                assert_eq!(
-                    body_masks(&block, &needles),
-                    portable_body_masks(&block, terminator),
-                    "block {block:?}"
-                );
-            }
-        }
-    }
 
     #[test]
     fn masks_mark_every_equal_byte_and_nothing_else() {
