@@ -22,7 +22,8 @@
 //! (the baseline alone swings 2x between criterion groups) that is the figure to compare
 //! with the target. `X12PIPE_BENCH_ROUNDS` sets the rounds (default 21; 0 skips them);
 //! `X12PIPE_BENCH_SHOW_ROUNDS=1` prints every round's ratio, sorted;
-//! `X12PIPE_BENCH_VARIANTS=sqlite,engine_hashmap` runs only those beside the baseline. A
+//! `X12PIPE_BENCH_VARIANTS=sqlite,engine_hashmap` runs only those beside the baseline;
+//! `X12PIPE_BENCH_UNITS` sets the units a run submits (default 1,000). A
 //! filter that matches no criterion benchmark (`cargo bench --bench submit -- paired`)
 //! runs only the rounds.
 //!
@@ -52,7 +53,16 @@ use x12pipe::synth::{ClaimKind, GenOptions, write_interchange};
 use x12pipe::validate::ValidateOptions;
 
 const GROUP: &str = "submit";
-const UNITS: u64 = 1000;
+/// Units a run submits: 1,000, or `X12PIPE_BENCH_UNITS`. A run's fixed costs (enqueueing
+/// the first units before anything is sent, reading the report back, closing the ledger)
+/// weigh less in a larger run; on 2026-12-07 10,000 units gave the same ratios as 1,000.
+fn units_per_run() -> u64 {
+    std::env::var("X12PIPE_BENCH_UNITS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1000)
+}
 /// Requests in flight, in every variant: 16, or `X12PIPE_BENCH_CONCURRENCY`.
 fn concurrency() -> usize {
     std::env::var("X12PIPE_BENCH_CONCURRENCY")
@@ -62,8 +72,8 @@ fn concurrency() -> usize {
         .unwrap_or(16)
 }
 
-fn units() -> Vec<PreparedUnit> {
-    let mut options = GenOptions::new(ClaimKind::Professional, UNITS, 5);
+fn units(n: u64) -> Vec<PreparedUnit> {
+    let mut options = GenOptions::new(ClaimKind::Professional, n, 5);
     options.claims_per_transaction = 1;
     let mut file = Vec::new();
     write_interchange(&mut file, &options).expect("generate");
@@ -133,6 +143,7 @@ fn drop_schema(url: &str, schema: &str) {
 }
 
 fn main() {
+    let units_per_run = units_per_run();
     // `X12PIPE_LOG=x12pipe=debug` shows the engine's loop summary of every run (commits,
     // units per commit, slots in use), as `x12pipe submit` does.
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("X12PIPE_LOG") {
@@ -148,7 +159,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let units = units();
+    let units = units(units_per_run);
     let bodies: Vec<(String, bytes::Bytes)> = units
         .iter()
         .map(|u| (u.key.clone(), json_body(&u.payload).expect("utf-8").into()))
@@ -166,7 +177,7 @@ fn main() {
     let postgres = std::env::var("X12PIPE_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty());
-    let label = format!("{UNITS}units");
+    let label = format!("{units_per_run}units");
     let mut fresh = 0u64;
 
     let mut group = criterion.benchmark_group(GROUP);
@@ -174,12 +185,12 @@ fn main() {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10))
-        .throughput(Throughput::Elements(UNITS));
+        .throughput(Throughput::Elements(units_per_run));
     group.bench_function(BenchmarkId::new("baseline", &label), |b| {
         b.iter(|| {
             assert_eq!(
                 runtime.block_on(baseline(&transport, &bodies)),
-                UNITS as usize
+                units_per_run as usize
             )
         })
     });
@@ -194,7 +205,7 @@ fn main() {
                 let start = Instant::now();
                 let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                 total += start.elapsed();
-                assert_eq!(accepted, UNITS as usize);
+                assert_eq!(accepted, units_per_run as usize);
             }
             total
         })
@@ -208,7 +219,7 @@ fn main() {
                 let ledger: Box<dyn Ledger> = Box::new(null_ledger::MemoryLedger::default());
                 assert_eq!(
                     runtime.block_on(with_ledger(ledger, &transport, copy)),
-                    UNITS as usize
+                    units_per_run as usize
                 );
             },
             BatchSize::PerIteration,
@@ -224,7 +235,7 @@ fn main() {
                 let start = Instant::now();
                 let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                 total += start.elapsed();
-                assert_eq!(accepted, UNITS as usize);
+                assert_eq!(accepted, units_per_run as usize);
             }
             total
         })
@@ -242,7 +253,7 @@ fn main() {
                     let start = Instant::now();
                     let accepted = runtime.block_on(with_ledger(ledger, &transport, copy));
                     total += start.elapsed();
-                    assert_eq!(accepted, UNITS as usize);
+                    assert_eq!(accepted, units_per_run as usize);
                     drop_schema(url, &schema);
                 }
                 total
@@ -310,7 +321,7 @@ fn main() {
             if let Some((url, name)) = schema {
                 drop_schema(url, &name);
             }
-            assert_eq!(accepted, UNITS as usize, "{}", variants[v]);
+            assert_eq!(accepted, units_per_run as usize, "{}", variants[v]);
             seconds[v].push(elapsed.as_secs_f64());
         }
     }
@@ -329,7 +340,7 @@ fn main() {
         let base = &seconds[0];
         println!(
             "  baseline (no ledger) {:>8.0} units/s (median)",
-            UNITS as f64 / median(base.clone())
+            units_per_run as f64 / median(base.clone())
         );
         for (v, name) in variants.iter().enumerate().skip(1) {
             let ratios: Vec<f64> = base.iter().zip(&seconds[v]).map(|(b, t)| b / t).collect();
@@ -345,7 +356,7 @@ fn main() {
             let ratio = median(ratios);
             println!(
                 "  {name:<20} {:>8.0} units/s (median) | {ratio:.2} of baseline (ledger cost {:.0}%), rounds {low:.2}..{high:.2}",
-                UNITS as f64 / median(seconds[v].clone()),
+                units_per_run as f64 / median(seconds[v].clone()),
                 (1.0 - ratio) * 100.0
             );
         }
@@ -355,7 +366,7 @@ fn main() {
     let Some(base) = mean_ns(GROUP, "baseline", &label, since) else {
         return;
     };
-    let per_second = |ns: f64| UNITS as f64 / ns * 1e9;
+    let per_second = |ns: f64| units_per_run as f64 / ns * 1e9;
     println!("  baseline (no ledger) {:>8.0} units/s", per_second(base));
     for name in ["engine_hashmap", "sqlite", "sqlite_memory", "postgres"] {
         if let Some(ns) = mean_ns(GROUP, name, &label, since) {
