@@ -57,17 +57,18 @@ const GROUP: &str = "submit";
 /// the first units before anything is sent, reading the report back, closing the ledger)
 /// weigh less in a larger run; on 2026-12-07 10,000 units gave the same ratios as 1,000.
 fn units_per_run() -> u64 {
-    std::env::var("X12PIPE_BENCH_UNITS")
-        .ok()
-        .and_then(|n| n.parse().ok())
+    env_number("X12PIPE_BENCH_UNITS")
         .filter(|&n| n > 0)
         .unwrap_or(1000)
 }
+
+/// A number from the environment variable `name`, if it is set and parses.
+fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|n| n.parse().ok())
+}
 /// Requests in flight, in every variant: 16, or `X12PIPE_BENCH_CONCURRENCY`.
 fn concurrency() -> usize {
-    std::env::var("X12PIPE_BENCH_CONCURRENCY")
-        .ok()
-        .and_then(|c| c.parse().ok())
+    env_number("X12PIPE_BENCH_CONCURRENCY")
         .filter(|&c| c > 0)
         .unwrap_or(16)
 }
@@ -116,9 +117,7 @@ async fn with_ledger(
     let config = EngineConfig {
         worker: "bench".into(),
         concurrency: concurrency(),
-        lease_ahead: std::env::var("X12PIPE_BENCH_LEASE_AHEAD")
-            .ok()
-            .and_then(|n| n.parse().ok()),
+        lease_ahead: env_number("X12PIPE_BENCH_LEASE_AHEAD"),
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(
@@ -265,10 +264,7 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let rounds: usize = std::env::var("X12PIPE_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(21);
+    let rounds: usize = env_number("X12PIPE_BENCH_ROUNDS").unwrap_or(21);
     let mut variants: Vec<&str> = vec!["baseline", "sqlite", "engine_hashmap", "sqlite_memory"];
     if postgres.is_some() {
         variants.push("postgres");
