@@ -66,6 +66,7 @@ fn units_per_run() -> u64 {
 fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok().and_then(|n| n.parse().ok())
 }
+
 /// Requests in flight, in every variant: 16, or `X12PIPE_BENCH_CONCURRENCY`.
 fn concurrency() -> usize {
     env_number("X12PIPE_BENCH_CONCURRENCY")
