@@ -784,6 +784,10 @@ impl Machine {
                 declared,
             } => (start, ParseErrorKind::BinaryLengthMismatch { id, declared }),
         };
+        // What was read ends where the bad segment starts, past the line breaks before it,
+        // however the input arrived: a reader that had asked for more input already stood
+        // there (`need_more` consumes them), one given it all at once did not.
+        self.pos = self.pos.max(base + start as u64);
         let position = self.position_at(window, base, base + start as u64);
         ParseError::new(position, kind)
     }

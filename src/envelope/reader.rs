@@ -538,6 +538,33 @@ mod tests {
     }
 
     #[test]
+    fn after_an_invalid_segment_the_offset_is_its_start_however_the_input_arrives() {
+        // Found by `fuzz/fuzz_targets/validate.rs` (its summary's bytes): given the input
+        // whole, the reader stopped before the line break ahead of the bad segment; one
+        // byte at a time, after it.
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(b"\nGS*HC*S*R*20240101*1200*1*X*005010X222A1~\n");
+        let bad = input.len() + 2;
+        input.extend_from_slice(b"\n\nG\xffE*1*1~\nIEA*1*000000001~\n");
+        let options = ParseOptions::strict();
+        let mut whole = Reader::with_capacity(&input[..], options, 1 << 16);
+        let mut one_byte = Reader::with_capacity(OneByte(&input), options, 16);
+        let stop = |next: &mut dyn FnMut() -> Result<Option<()>, ParseError>| loop {
+            match next() {
+                Ok(Some(())) => continue,
+                Ok(None) => return None,
+                Err(e) => return Some(e.position.offset),
+            }
+        };
+        let whole_error = stop(&mut || whole.next_event().map(|e| e.map(|_| ())));
+        let one_byte_error = stop(&mut || one_byte.next_event().map(|e| e.map(|_| ())));
+        assert_eq!(whole_error, Some(bad as u64));
+        assert_eq!(one_byte_error, Some(bad as u64));
+        assert_eq!(whole.offset(), bad as u64);
+        assert_eq!(one_byte.offset(), bad as u64);
+    }
+
+    #[test]
     fn readers_agree_when_a_set_outgrows_max_transaction_size() {
         // Found by fuzzing: the streaming reader stopped with "transaction too large" while
         // the unterminated segment was still arriving; the slice reader went on to "segment
