@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use x12pipe::ack::{Ack999Writer, AckOptions};
 use x12pipe::finding::{Finding, Severity};
 use x12pipe::validate::{EachFinding, ValidateOptions, validate};
 
@@ -155,4 +156,71 @@ fn every_corpus_file_gets_its_expected_verdict() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The error findings of validating `ack`, a 999 we wrote, against the 999 guide.
+fn errors_of_999(ack: &[u8], options: &ValidateOptions) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut observer = EachFinding(|f: &Finding| {
+        if f.severity == Severity::Error {
+            errors.push(format!("{}: {}", f.code.id(), f.message));
+        }
+    });
+    validate(ack, options, &mut observer).expect("in memory");
+    errors
+}
+
+#[test]
+fn every_999_written_for_the_corpus_validates_and_groups_it_cannot_answer_are_named() {
+    // The corpus holds 997s, 999s and retail (850, 856, 810) groups, which the HIPAA 999
+    // cannot name: they are left out and named, and what is written validates.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let day = time::Date::from_calendar_date(2026, time::Month::November, 23).expect("date");
+    let mut options = ValidateOptions::new();
+    options.today = day;
+    let ack_options = AckOptions {
+        date: day,
+        time: (12, 0),
+        control_number: Some(1),
+        usage: None,
+    };
+    let mut failures = Vec::new();
+    let mut left_out = Vec::new();
+    for (file, _) in EXPECTED {
+        let bytes = std::fs::read(format!("{dir}/{file}")).expect("read");
+        let mut out = Vec::new();
+        let mut writer = Ack999Writer::new(&mut out, ack_options);
+        validate(bytes.as_slice(), &options, &mut writer).expect("in memory");
+        left_out.extend(
+            writer
+                .not_acknowledged()
+                .iter()
+                .map(|n| format!("{file}: {}", n.reason)),
+        );
+        drop(writer);
+        if out.is_empty() {
+            // Nothing answered (the TA1 rejects it, or nothing in it can be named).
+            continue;
+        }
+        let errors = errors_of_999(&out, &options);
+        if !errors.is_empty() {
+            failures.push(format!(
+                "{file}: {errors:?}\n{}",
+                String::from_utf8_lossy(&out)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        left_out
+            .iter()
+            .any(|l| l.starts_with("staedi--x12_simple997.edi: GS01 FA:")),
+        "{left_out:#?}"
+    );
+    assert!(
+        left_out
+            .iter()
+            .any(|l| l.starts_with("node-x12--850.edi: GS01 PO:")),
+        "{left_out:#?}"
+    );
 }

@@ -5,10 +5,17 @@
 //! the acknowledged control numbers are copied. Counts are computed. No element data is ever
 //! copied into an acknowledgment (IK404 is left out): only ids, codes and control numbers.
 //! An interchange whose TA1 says R (rejected) gets no 999: its groups were not processed.
+//!
+//! The 999 is the HIPAA one (005010X231A1): it names only the functional groups and
+//! transaction sets its guide lists (AK101, AK201). A group of functional acknowledgments
+//! (GS01 `FA`) is never acknowledged, nor is any other group the guide cannot name; a set
+//! it cannot name is counted in AK9 as received and not accepted, without an AK2. Each is
+//! reported by [`Ack999Writer::not_acknowledged`].
 
 use std::io::{self, Write};
 
 use crate::finding::{Category, Finding, Severity, X12Code};
+use crate::schema::{CodeList, NodeKind};
 use crate::syntax::Delimiters;
 use crate::validate::{GroupInfo, InterchangeInfo, Observer, SetResult};
 use crate::writer::{Digits, SegmentWriter, without_delimiters};
@@ -259,6 +266,54 @@ struct GroupAck {
     codes: Vec<&'static str>,
     /// AK905 codes of group-level warnings (lenient counts): accepted, errors noted.
     noted: Vec<&'static str>,
+    /// Sets received that the 999 cannot name (no AK2; counted as not accepted).
+    omitted: u64,
+}
+
+/// A functional group or transaction set the 999 leaves out, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAcknowledged {
+    /// GS06 of the group.
+    pub group: String,
+    /// ST02 of the set; `None` when the whole group is left out.
+    pub transaction: Option<String>,
+    /// Why, naming the codes (never element data).
+    pub reason: String,
+}
+
+/// The codes the 999 guide allows in element `element` (1-based) of segment `id`, read from
+/// the guide itself; `None` when it lists none (or is not compiled in).
+fn guide_codes(id: &str, element: usize) -> Option<&'static CodeList> {
+    let guide = crate::schema::guide_for(b"999", b"005010X231A1")?;
+    guide.nodes.iter().find_map(|node| match &node.kind {
+        NodeKind::Segment(spec) if spec.id == id => spec
+            .elements
+            .get(element.checked_sub(1)?)?
+            .simple
+            .as_ref()?
+            .codes
+            .as_ref(),
+        _ => None,
+    })
+}
+
+/// Why the 999 cannot carry `value` in element `element` of `id` (`what` names the input
+/// element it comes from), or `None` when it can.
+fn unnameable(id: &str, element: usize, value: &str, what: &str) -> Option<String> {
+    let codes = guide_codes(id, element)?;
+    if codes.contains(value.as_bytes()) {
+        return None;
+    }
+    let list: Vec<String> = codes
+        .as_slice()
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let value = if value.is_empty() { "(empty)" } else { value };
+    Some(format!(
+        "{what} {value}: a 999 (005010X231A1) names only {}",
+        list.join(", ")
+    ))
 }
 
 /// Writes one 999 interchange per input interchange, one 999 transaction set per group.
@@ -268,6 +323,10 @@ pub struct Ack999Writer<W: Write> {
     groups: Vec<GroupAck>,
     current: Option<GroupAck>,
     line_break: &'static [u8],
+    /// What was left out, over every interchange.
+    not_acknowledged: Vec<NotAcknowledged>,
+    /// Groups of the current interchange left out whole.
+    groups_left_out: usize,
 }
 
 impl<W: Write> Ack999Writer<W> {
@@ -279,12 +338,19 @@ impl<W: Write> Ack999Writer<W> {
             groups: Vec::new(),
             current: None,
             line_break: b"\n",
+            not_acknowledged: Vec::new(),
+            groups_left_out: 0,
         }
     }
 
     /// Gives the output back.
     pub fn into_inner(self) -> W {
         self.out
+    }
+
+    /// The groups and sets left out of the 999s written so far, in input order.
+    pub fn not_acknowledged(&self) -> &[NotAcknowledged] {
+        &self.not_acknowledged
     }
 }
 
@@ -293,6 +359,10 @@ impl<W: Write> Ack999Writer<W> {
     fn write_interchange(&mut self, info: &InterchangeInfo) -> io::Result<()> {
         let delimiters = ack_delimiters(info);
         let groups = std::mem::take(&mut self.groups);
+        if groups.is_empty() && self.groups_left_out > 0 {
+            // Every group was left out (a file of acknowledgments): nothing to answer.
+            return Ok(());
+        }
         let options = self.options;
         let control = control_number(info, &options);
         let clean = |v: &str| without_delimiters(v.as_bytes(), &delimiters);
@@ -320,9 +390,12 @@ impl<W: Write> Ack999Writer<W> {
                     .end()?;
                 w.segment(b"AK1")
                     .e(&clean(&group.functional_id))
-                    .e(&clean(&group.control_number))
-                    .e(&clean(&group.version))
-                    .end()?;
+                    .e(&clean(&group.control_number));
+                // A GS without GS08 leaves AK103 out (no trailing separator).
+                if !group.version.is_empty() {
+                    w.e(&clean(&group.version));
+                }
+                w.end()?;
                 let mut accepted = 0u64;
                 let mut all_clean = true;
                 for set in &group.sets {
@@ -334,7 +407,7 @@ impl<W: Write> Ack999Writer<W> {
                 }
                 let status = if !group.codes.is_empty() || accepted == 0 && group.found > 0 {
                     b'R'
-                } else if accepted < group.sets.len() as u64 {
+                } else if accepted < group.sets.len() as u64 + group.omitted {
                     b'P'
                 } else if all_clean && group.noted.is_empty() {
                     b'A'
@@ -391,14 +464,23 @@ fn write_set<W: Write>(
             .skip(1)
             .e(segment.code.as_bytes())
             .end()?;
-        if let Some(claim) = &segment.claim {
+        if let Some(claim) = segment
+            .claim
+            .as_deref()
+            .map(clean)
+            .filter(|c| fits_context_reference(c))
+        {
             // Business-unit context: the claim's patient control number, so the sender
             // can find it (CTX01 = CLM01:<value>).
-            w.segment(b"CTX")
-                .composite(&[b"CLM01", &clean(claim)])
-                .end()?;
+            w.segment(b"CTX").composite(&[b"CLM01", &claim]).end()?;
         }
-        for &(element, component, repetition, number, code) in &segment.elements {
+        // IK401-1 and IK401-2 hold two digits: an error past element or component 99 (a
+        // segment of 129 elements, say) is left to its IK3's code 8.
+        for &(element, component, repetition, number, code) in segment
+            .elements
+            .iter()
+            .filter(|(element, component, ..)| *element <= 99 && *component <= 99)
+        {
             let e = Digits::new(u64::from(element));
             let c = Digits::new(u64::from(component));
             let r = Digits::new(u64::from(repetition));
@@ -424,6 +506,15 @@ fn write_set<W: Write>(
         w.e(code.as_bytes());
     }
     w.end()
+}
+
+/// True when `value` can be a CTX01-2 (Context Reference, AN 1-35): a CLM01 may be up to
+/// 38 characters, or carry bytes outside the X12 character sets, and such a claim gets no
+/// business-unit context rather than an invalid one (the IK3 still names its segment).
+fn fits_context_reference(value: &[u8]) -> bool {
+    (1..=35).contains(&value.len())
+        && value.iter().all(|b| (b' '..=b'~').contains(b))
+        && value.iter().any(|&b| b != b' ')
 }
 
 /// IK5 status and codes for a set's syntax findings (errors reject it; warnings make it
@@ -483,10 +574,26 @@ fn set_status(findings: &[Finding]) -> (u8, Vec<&'static str>) {
 impl<W: Write> Observer for Ack999Writer<W> {
     fn interchange_start(&mut self, _info: &InterchangeInfo) -> io::Result<()> {
         self.groups.clear();
+        self.groups_left_out = 0;
         Ok(())
     }
 
     fn group_start(&mut self, info: &GroupInfo) -> io::Result<()> {
+        let reason = if info.functional_id == "FA" {
+            Some("GS01 FA: functional acknowledgments are not acknowledged".to_string())
+        } else {
+            unnameable("AK1", 1, &info.functional_id, "GS01")
+        };
+        if let Some(reason) = reason {
+            self.current = None;
+            self.groups_left_out += 1;
+            self.not_acknowledged.push(NotAcknowledged {
+                group: info.control_number.clone(),
+                transaction: None,
+                reason,
+            });
+            return Ok(());
+        }
         self.current = Some(GroupAck {
             functional_id: info.functional_id.clone(),
             control_number: info.control_number.clone(),
@@ -498,6 +605,7 @@ impl<W: Write> Observer for Ack999Writer<W> {
             found: 0,
             codes: Vec::new(),
             noted: Vec::new(),
+            omitted: 0,
         });
         Ok(())
     }
@@ -507,6 +615,16 @@ impl<W: Write> Observer for Ack999Writer<W> {
             return Ok(());
         };
         let set = &result.set;
+        let transaction_type = String::from_utf8_lossy(set.transaction_type());
+        if let Some(reason) = unnameable("AK2", 1, &transaction_type, "ST01") {
+            group.omitted += 1;
+            self.not_acknowledged.push(NotAcknowledged {
+                group: group.control_number.clone(),
+                transaction: Some(String::from_utf8_lossy(set.control_number()).into_owned()),
+                reason: format!("{reason}; counted in AK9 as received, not accepted"),
+            });
+            return Ok(());
+        }
         let mut segments: Vec<SegmentAck> = Vec::new();
         for finding in result
             .findings
@@ -679,6 +797,170 @@ mod tests {
             ["IK3*CL1*32**3~", "CTX*CLM01:A4ZBQS9LT9H7P~", "IK5*R*5~"],
             "{ack}"
         );
+    }
+
+    /// The error findings of validating `ack` (a 999) against the 999 guide.
+    fn errors_of_999(ack: &str) -> Vec<String> {
+        let mut check = ValidateOptions::new();
+        check.today = options().date;
+        let mut errors = Vec::new();
+        let mut keep = crate::validate::EachFinding(|f: &Finding| {
+            if f.severity == Severity::Error {
+                errors.push(format!("{}: {}", f.code, f.message));
+            }
+        });
+        validate(ack.as_bytes(), &check, &mut keep).expect("in memory");
+        errors
+    }
+
+    #[test]
+    fn a_group_of_acknowledgments_gets_no_999_and_is_named() {
+        // A 997 (found by `fuzz/fuzz_targets/validate.rs`: its 999 said AK1*FA and AK2*997,
+        // which the 999 guide does not allow). Acknowledgments are never acknowledged.
+        let input = "ISA*00*          *00*          *ZZ*RECEIVERID     *ZZ*SENDER         \
+            *200711*0100*U*00401*000000001*0*T*:~GS*FA*RCV*SND*20200711*0100*7*X*005010~\
+            ST*997*0001*005010X230~AK1*HC*1~AK9*A*1*1*1~SE*4*0001~GE*1*7~IEA*1*000000001~";
+        let mut validate_options = ValidateOptions::new();
+        validate_options.today = options().date;
+        let mut out = Vec::new();
+        let mut writer = Ack999Writer::new(&mut out, options());
+        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
+        assert_eq!(
+            writer.not_acknowledged(),
+            [NotAcknowledged {
+                group: "7".into(),
+                transaction: None,
+                reason: "GS01 FA: functional acknowledgments are not acknowledged".into(),
+            }]
+        );
+        drop(writer);
+        assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    }
+
+    #[test]
+    fn a_group_the_999_cannot_name_is_left_out_and_the_others_answered() {
+        // Two groups: a purchase order group (PO, an 850) and an 837P group.
+        let mut bytes = Vec::new();
+        crate::synth::write_interchange(
+            &mut bytes,
+            &crate::synth::GenOptions::new(Kind::Professional, 1, 2),
+        )
+        .expect("generate");
+        let text = String::from_utf8(bytes).expect("ASCII");
+        let gs = text.find("GS*").expect("a GS");
+        let po = "GS*PO*SND*RCV*20261123*1200*55*X*004010~\nST*850*0001~\nBEG*00*SA*1**20261123~\n\
+            SE*3*0001~\nGE*1*55~\n";
+        let input = format!("{}{po}{}", &text[..gs], &text[gs..]).replacen("IEA*1*", "IEA*2*", 1);
+        let mut validate_options = ValidateOptions::new();
+        validate_options.today = options().date;
+        let mut out = Vec::new();
+        let mut writer = Ack999Writer::new(&mut out, options());
+        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
+        let left: Vec<(String, Option<String>)> = writer
+            .not_acknowledged()
+            .iter()
+            .map(|n| (n.group.clone(), n.transaction.clone()))
+            .collect();
+        assert_eq!(left, [("55".to_string(), None)]);
+        assert!(
+            writer.not_acknowledged()[0]
+                .reason
+                .starts_with("GS01 PO: a 999 (005010X231A1) names only BE, HB, HC"),
+            "{:?}",
+            writer.not_acknowledged()
+        );
+        drop(writer);
+        let ack = String::from_utf8(out).expect("ASCII");
+        assert_eq!(
+            lines_starting(&ack, &["GE", "AK1", "AK2", "AK9"]),
+            [
+                "AK1*HC*591189734*005010X222A1~",
+                "AK2*837*0001*005010X222A1~",
+                "AK9*A*1*1*1~",
+                "GE*1*1~"
+            ],
+            "{ack}"
+        );
+        assert_eq!(errors_of_999(&ack), Vec::<String>::new(), "{ack}");
+    }
+
+    #[test]
+    fn a_set_the_999_cannot_name_is_counted_as_received_not_accepted() {
+        // 837P seed 2 in two sets; the second's ST01 is 850, which no AK201 may name.
+        let mut bytes = Vec::new();
+        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
+        generate.claims_per_transaction = 1;
+        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
+        let input =
+            String::from_utf8(bytes)
+                .expect("ASCII")
+                .replacen("ST*837*0002*", "ST*850*0002*", 1);
+        let mut validate_options = ValidateOptions::new();
+        validate_options.today = options().date;
+        let mut out = Vec::new();
+        let mut writer = Ack999Writer::new(&mut out, options());
+        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
+        let left = writer.not_acknowledged().to_vec();
+        drop(writer);
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(left[0].transaction.as_deref(), Some("0002"));
+        assert!(
+            left[0]
+                .reason
+                .starts_with("ST01 850: a 999 (005010X231A1) names only 270, 271"),
+            "{left:?}"
+        );
+        let ack = String::from_utf8(out).expect("ASCII");
+        assert_eq!(
+            lines_starting(&ack, &["AK2", "IK5", "AK9"]),
+            ["AK2*837*0001*005010X222A1~", "IK5*A~", "AK9*P*2*2*1~"],
+            "{ack}"
+        );
+        assert_eq!(errors_of_999(&ack), Vec::<String>::new(), "{ack}");
+    }
+
+    #[test]
+    fn a_claim_id_longer_than_a_context_reference_gets_no_ctx() {
+        // As above, the claim's CLM01 38 characters (its guide's maximum); CTX01-2 holds 35.
+        let long = "A4ZBQS9LT9H7P0123456789012345678901234";
+        assert_eq!(long.len(), 38);
+        let input = edited(
+            Kind::Institutional,
+            3,
+            5,
+            &[
+                ("CL1*3**01~\n", ""),
+                ("CLM*A4ZBQS9LT9H7P*", &format!("CLM*{long}*")),
+            ],
+        );
+        let ack = ack_999(&input, false);
+        assert_eq!(
+            lines_starting(&ack, &["IK3", "CTX", "IK5"]),
+            ["IK3*CL1*32**3~", "IK5*R*5~"],
+            "{ack}"
+        );
+        assert_eq!(errors_of_999(&ack), Vec::<String>::new(), "{ack}");
+    }
+
+    #[test]
+    fn an_element_past_position_99_gets_no_ik4() {
+        // Found by `fuzz/fuzz_targets/validate.rs`: IK401-1 holds two digits. The billing
+        // provider's N4 with data in element 129: one element too many, at 129.
+        let n4 = format!("N4*MADISON*WI*537055274{}X~\n", "*".repeat(126));
+        let input = edited(
+            Kind::Professional,
+            1,
+            2,
+            &[("N4*MADISON*WI*537055274~\n", &n4)],
+        );
+        let ack = ack_999(&input, false);
+        let ik = lines_starting(&ack, &["IK3*N4", "IK4"]);
+        assert!(
+            ik.first().is_some_and(|l| l.starts_with("IK3*N4*")),
+            "{ack}"
+        );
+        assert!(ik.iter().all(|l| !l.starts_with("IK4*129")), "{ack}");
+        assert_eq!(errors_of_999(&ack), Vec::<String>::new(), "{ack}");
     }
 
     #[test]

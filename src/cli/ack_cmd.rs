@@ -18,6 +18,8 @@ use super::{Outcome, create_output, open_input, parse_day};
 /// Envelopes mirror the input (sender and receiver swapped, the input's delimiters); the
 /// acknowledged control numbers are copied and counts computed. No element data is copied.
 /// An interchange the TA1 rejects (TA104 R) gets no 999: its groups were not processed.
+/// The 999 is the HIPAA one (005010X231A1): groups of acknowledgments (GS01 FA) and groups or
+/// sets its guide cannot name (a PO group, an 850) are left out and named on stderr.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   x12pipe ack --kind 999 claims.x12 > claims.999
@@ -151,7 +153,23 @@ pub fn run(args: &AckArgs) -> Outcome {
     let mut out = BufWriter::new(out);
     let result = match args.kind {
         Kind::Ta1 => validate(source, &options, &mut Ta1Writer::new(&mut out, ack)),
-        Kind::Ack999 => validate(source, &options, &mut Ack999Writer::new(&mut out, ack)),
+        Kind::Ack999 => {
+            let mut writer = Ack999Writer::new(&mut out, ack);
+            let summary = validate(source, &options, &mut writer);
+            for left in writer.not_acknowledged() {
+                match &left.transaction {
+                    Some(st02) => eprintln!(
+                        "x12pipe ack: group {} set {st02} has no AK2: {}",
+                        left.group, left.reason
+                    ),
+                    None => eprintln!(
+                        "x12pipe ack: group {} not acknowledged: {}",
+                        left.group, left.reason
+                    ),
+                }
+            }
+            summary
+        }
         Kind::Claims => {
             let written = out.write_all(b"{\"claims\":[\n").and_then(|()| {
                 let mut report = ClaimReport {
