@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Fills fuzz/corpus/parse (gitignored) with the committed seeds and, when it is there, the
-# real files of ../shared/corpus, each behind the two option bytes the target reads first
-# (a different pair for each file, so the real files start out under varied options).
+# Fills the gitignored corpora of the two targets:
+# - fuzz/corpus/parse: the committed seeds and, when it is there, the real files of
+#   ../shared/corpus, each behind the two option bytes the target reads first (a different
+#   pair for each file, so the real files start out under varied options);
+# - fuzz/corpus/validate: the samples, the grammar tests and the real files, each behind
+#   the one option byte that target reads (lenient on odd files, the read size varying).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 shared="${1:-$here/../../shared/corpus}"
@@ -18,4 +21,17 @@ if [ -d "$shared" ]; then
         i=$((i + 1))
     done
 fi
+echo "$(ls "$out" | wc -l) inputs in $out"
+
+out="$here/corpus/validate"
+mkdir -p "$out"
+i=0
+for f in "$here"/../samples/*.x12 "$here"/../grammar-tests/*.x12 "$here"/../grammar-tests/validate/*.x12 "$shared"/*; do
+    [ -f "$f" ] || continue
+    case "$f" in *.md) continue ;; esac
+    name="$(basename "$(dirname "$f")")-$(basename "$f")"
+    printf "\\x$(printf %02x $(( (i % 2) | ((i % 8) << 1) )))" >"$out/$name"
+    cat "$f" >>"$out/$name"
+    i=$((i + 1))
+done
 echo "$(ls "$out" | wc -l) inputs in $out"
