@@ -18,7 +18,9 @@
 //!    not either (likewise GE01 in AK902). Everything the writer computes (codes, counts, statuses, positions, its
 //!    own envelope's dates and control numbers) must validate.
 //! 4. Claims extracted from accepted sets can be handed to the claim writer; what it writes,
-//!    when it accepts the claims, parses strictly.
+//!    when it accepts the claims, parses strictly, and its transaction sets validate without
+//!    a syntax error (the sets they came from had none; the interchange and group headers
+//!    copy the source's partners, which may be invalid, as in 3).
 
 #![no_main]
 
@@ -29,7 +31,7 @@ use x12pipe::ack::{Ack999Writer, AckOptions, Ta1Writer};
 use x12pipe::claim::write::{WriteOptions, write_claims};
 use x12pipe::claim::{Claim, ClaimType, extract};
 use x12pipe::envelope::{Document, ParseOptions};
-use x12pipe::finding::{Finding, Severity};
+use x12pipe::finding::{Category, Finding, Severity};
 use x12pipe::validate::{
     GroupInfo, InterchangeInfo, Observer, SetResult, Summary, ValidateOptions, validate,
 };
@@ -209,13 +211,31 @@ fuzz_target!(|input: &[u8]| {
         write.date = Some(day);
         write.time = Some((12, 0));
         let mut out = Vec::new();
-        if write_claims(&mut out, write, of_kind).is_ok()
-            && let Err(e) = Document::parse(&out, ParseOptions::strict())
-        {
+        if write_claims(&mut out, write, of_kind).is_err() {
+            continue;
+        }
+        if let Err(e) = Document::parse(&out, ParseOptions::strict()) {
             panic!(
                 "the claims we wrote do not parse: {e}\n{}",
                 String::from_utf8_lossy(&out)
             );
         }
+        let mut check = ValidateOptions::new();
+        check.today = day;
+        let mut syntax = Vec::new();
+        let mut keep = x12pipe::validate::EachFinding(|f: &Finding| {
+            if f.severity == Severity::Error
+                && f.category() == Category::Syntax
+                && f.location.transaction.is_some()
+            {
+                syntax.push(format!("{}: {}", f.code, f.message));
+            }
+        });
+        validate(out.as_slice(), &check, &mut keep).expect("reading memory");
+        assert!(
+            syntax.is_empty(),
+            "the claims we wrote have syntax errors: {syntax:?}\n{}",
+            String::from_utf8_lossy(&out)
+        );
     }
 });
