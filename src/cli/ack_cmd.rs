@@ -18,8 +18,9 @@ use super::{Outcome, create_output, open_input, parse_day};
 /// Envelopes mirror the input (sender and receiver swapped, the input's delimiters); the
 /// acknowledged control numbers are copied and counts computed. No element data is copied.
 /// An interchange the TA1 rejects (TA104 R) gets no 999: its groups were not processed.
-/// The 999 is the HIPAA one (005010X231A1): groups of acknowledgments (GS01 FA) and groups or
-/// sets its guide cannot name (a PO group, an 850) are left out and named on stderr.
+/// The 999 is the HIPAA one (005010X231A1): groups of acknowledgments (GS01 FA) and groups
+/// its guide cannot name (PO, IN, ...) are left out, a set it cannot name (an 850) gets no
+/// AK2 and counts in AK9 as not accepted, and each is named on stderr.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   x12pipe ack --kind 999 claims.x12 > claims.999
