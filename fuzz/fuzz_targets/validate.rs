@@ -126,6 +126,20 @@ fn summary_text(summary: &Summary) -> String {
     format!("{summary:?}")
 }
 
+/// The findings of validating `bytes` (checked against `day`) that `keep` picks, as text.
+fn errors_where(bytes: &[u8], day: time::Date, keep: impl Fn(&Finding) -> bool) -> Vec<String> {
+    let mut check = ValidateOptions::new();
+    check.today = day;
+    let mut errors = Vec::new();
+    let mut observer = x12pipe::validate::EachFinding(|f: &Finding| {
+        if keep(f) {
+            errors.push(format!("{}: {}", f.code, f.message));
+        }
+    });
+    validate(bytes, &check, &mut observer).expect("reading memory");
+    errors
+}
+
 fuzz_target!(|input: &[u8]| {
     let Some((&flags, data)) = input.split_first() else {
         return;
@@ -146,7 +160,10 @@ fuzz_target!(|input: &[u8]| {
     let mut chunked = Collect::default();
     let chunked_summary =
         validate(Chunked { data, chunk }, &options, &mut chunked).expect("reading memory");
-    assert_eq!(whole.lines, chunked.lines, "findings differ with reads of {chunk}");
+    assert_eq!(
+        whole.lines, chunked.lines,
+        "findings differ with reads of {chunk}"
+    );
     assert_eq!(summary_text(&whole_summary), summary_text(&chunked_summary));
 
     // 3: the acknowledgments we write parse, and the 999 validates.
@@ -171,19 +188,13 @@ fuzz_target!(|input: &[u8]| {
         }
     }
     if !ack999.is_empty() {
-        let mut check = ValidateOptions::new();
-        check.today = day;
-        let mut errors = Vec::new();
-        let mut keep = x12pipe::validate::EachFinding(|f: &Finding| {
+        let errors = errors_where(&ack999, day, |f| {
             let at = (
                 f.location.segment_id.as_deref().unwrap_or(""),
                 f.location.element.unwrap_or(0),
             );
-            if f.severity == Severity::Error && !ECHOED.contains(&at) {
-                errors.push(format!("{}: {}", f.code, f.message));
-            }
+            f.severity == Severity::Error && !ECHOED.contains(&at)
         });
-        validate(ack999.as_slice(), &check, &mut keep).expect("reading memory");
         assert!(
             errors.is_empty(),
             "the 999 we wrote does not validate: {errors:?}\n{}",
@@ -220,18 +231,11 @@ fuzz_target!(|input: &[u8]| {
                 String::from_utf8_lossy(&out)
             );
         }
-        let mut check = ValidateOptions::new();
-        check.today = day;
-        let mut syntax = Vec::new();
-        let mut keep = x12pipe::validate::EachFinding(|f: &Finding| {
-            if f.severity == Severity::Error
+        let syntax = errors_where(&out, day, |f| {
+            f.severity == Severity::Error
                 && f.category() == Category::Syntax
                 && f.location.transaction.is_some()
-            {
-                syntax.push(format!("{}: {}", f.code, f.message));
-            }
         });
-        validate(out.as_slice(), &check, &mut keep).expect("reading memory");
         assert!(
             syntax.is_empty(),
             "the claims we wrote have syntax errors: {syntax:?}\n{}",

@@ -767,17 +767,29 @@ mod tests {
     }
 
     fn ack_999(input: &[u8], lenient: bool) -> String {
+        ack_999_and_left_out(input, lenient).0
+    }
+
+    /// The 999 for `input` and what it left out.
+    fn ack_999_and_left_out(input: &[u8], lenient: bool) -> (String, Vec<NotAcknowledged>) {
         let mut validate_options = ValidateOptions::new();
         validate_options.today = options().date;
         validate_options.parse.lenient = lenient;
         let mut out = Vec::new();
-        validate(
-            input,
-            &validate_options,
-            &mut Ack999Writer::new(&mut out, options()),
-        )
-        .expect("in memory");
-        String::from_utf8(out).expect("ASCII")
+        let mut writer = Ack999Writer::new(&mut out, options());
+        validate(input, &validate_options, &mut writer).expect("in memory");
+        let left_out = writer.not_acknowledged().to_vec();
+        drop(writer);
+        (String::from_utf8(out).expect("ASCII"), left_out)
+    }
+
+    /// 837P seed 2, two claims in two transaction sets, as text.
+    fn two_sets() -> String {
+        let mut bytes = Vec::new();
+        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
+        generate.claims_per_transaction = 1;
+        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
+        String::from_utf8(bytes).expect("ASCII")
     }
 
     fn lines_starting<'t>(text: &'t str, prefixes: &[&str]) -> Vec<&'t str> {
@@ -820,21 +832,16 @@ mod tests {
         let input = "ISA*00*          *00*          *ZZ*RECEIVERID     *ZZ*SENDER         \
             *200711*0100*U*00401*000000001*0*T*:~GS*FA*RCV*SND*20200711*0100*7*X*005010~\
             ST*997*0001*005010X230~AK1*HC*1~AK9*A*1*1*1~SE*4*0001~GE*1*7~IEA*1*000000001~";
-        let mut validate_options = ValidateOptions::new();
-        validate_options.today = options().date;
-        let mut out = Vec::new();
-        let mut writer = Ack999Writer::new(&mut out, options());
-        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
+        let (ack, left_out) = ack_999_and_left_out(input.as_bytes(), false);
         assert_eq!(
-            writer.not_acknowledged(),
+            left_out,
             [NotAcknowledged {
                 group: "7".into(),
                 transaction: None,
                 reason: "GS01 FA: functional acknowledgments are not acknowledged".into(),
             }]
         );
-        drop(writer);
-        assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+        assert!(ack.is_empty(), "{ack}");
     }
 
     #[test]
@@ -851,26 +858,18 @@ mod tests {
         let po = "GS*PO*SND*RCV*20261123*1200*55*X*004010~\nST*850*0001~\nBEG*00*SA*1**20261123~\n\
             SE*3*0001~\nGE*1*55~\n";
         let input = format!("{}{po}{}", &text[..gs], &text[gs..]).replacen("IEA*1*", "IEA*2*", 1);
-        let mut validate_options = ValidateOptions::new();
-        validate_options.today = options().date;
-        let mut out = Vec::new();
-        let mut writer = Ack999Writer::new(&mut out, options());
-        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
-        let left: Vec<(String, Option<String>)> = writer
-            .not_acknowledged()
+        let (ack, left_out) = ack_999_and_left_out(input.as_bytes(), false);
+        let left: Vec<(&str, Option<&str>)> = left_out
             .iter()
-            .map(|n| (n.group.clone(), n.transaction.clone()))
+            .map(|n| (n.group.as_str(), n.transaction.as_deref()))
             .collect();
-        assert_eq!(left, [("55".to_string(), None)]);
+        assert_eq!(left, [("55", None)]);
         assert!(
-            writer.not_acknowledged()[0]
+            left_out[0]
                 .reason
                 .starts_with("GS01 PO: a 999 (005010X231A1) names only BE, HB, HC"),
-            "{:?}",
-            writer.not_acknowledged()
+            "{left_out:?}"
         );
-        drop(writer);
-        let ack = String::from_utf8(out).expect("ASCII");
         assert_eq!(
             lines_starting(&ack, &["GE", "AK1", "AK2", "AK9"]),
             [
@@ -887,21 +886,8 @@ mod tests {
     #[test]
     fn a_set_the_999_cannot_name_is_counted_as_received_not_accepted() {
         // 837P seed 2 in two sets; the second's ST01 is 850, which no AK201 may name.
-        let mut bytes = Vec::new();
-        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
-        generate.claims_per_transaction = 1;
-        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
-        let input =
-            String::from_utf8(bytes)
-                .expect("ASCII")
-                .replacen("ST*837*0002*", "ST*850*0002*", 1);
-        let mut validate_options = ValidateOptions::new();
-        validate_options.today = options().date;
-        let mut out = Vec::new();
-        let mut writer = Ack999Writer::new(&mut out, options());
-        validate(input.as_bytes(), &validate_options, &mut writer).expect("in memory");
-        let left = writer.not_acknowledged().to_vec();
-        drop(writer);
+        let input = two_sets().replacen("ST*837*0002*", "ST*850*0002*", 1);
+        let (ack, left) = ack_999_and_left_out(input.as_bytes(), false);
         assert_eq!(left.len(), 1, "{left:?}");
         assert_eq!(left[0].transaction.as_deref(), Some("0002"));
         assert!(
@@ -910,7 +896,6 @@ mod tests {
                 .starts_with("ST01 850: a 999 (005010X231A1) names only 270, 271"),
             "{left:?}"
         );
-        let ack = String::from_utf8(out).expect("ASCII");
         assert_eq!(
             lines_starting(&ack, &["AK2", "IK5", "AK9"]),
             ["AK2*837*0001*005010X222A1~", "IK5*A~", "AK9*P*2*2*1~"],
@@ -966,13 +951,7 @@ mod tests {
     #[test]
     fn a_wrong_gs01_rejects_the_group_with_ak905_1_not_the_set() {
         // 837P seed 2 in two transaction sets, GS01 HP (remittance) instead of HC.
-        let mut bytes = Vec::new();
-        let mut generate = crate::synth::GenOptions::new(Kind::Professional, 2, 2);
-        generate.claims_per_transaction = 1;
-        crate::synth::write_interchange(&mut bytes, &generate).expect("generate");
-        let input = String::from_utf8(bytes)
-            .expect("ASCII")
-            .replacen("GS*HC*", "GS*HP*", 1);
+        let input = two_sets().replacen("GS*HC*", "GS*HP*", 1);
         let ack = ack_999(input.as_bytes(), false);
         assert_eq!(
             lines_starting(&ack, &["AK1", "IK5", "AK9"]),
