@@ -1255,16 +1255,26 @@ impl<W: Write> Emit<'_, W> {
                 El::V(self.opt("line2", &a.line2)?),
             ];
             self.seg(b"N3", &n3)?;
-            let n4 = [
-                El::V(self.maybe("city", &a.city)?),
-                El::V(self.opt("state", &a.state)?),
-                El::V(self.opt("postal_code", &a.postal_code)?),
-                El::V(self.opt("country", &a.country)?),
-                NONE,
-                NONE,
-                El::V(self.opt("country_subdivision", &a.country_subdivision)?),
-            ];
-            self.seg(b"N4", &n4)?;
+            // An N3 without its N4 (what `x12pipe claims` extracts from one: nothing but
+            // lines) is written so. Otherwise N401 is required, as in every N4 of the 837
+            // guides: an empty city is refused, not written as an `N4` with no elements.
+            let lines_only = a.city.is_empty()
+                && a.state.is_none()
+                && a.postal_code.is_none()
+                && a.country.is_none()
+                && a.country_subdivision.is_none();
+            if !lines_only {
+                let n4 = [
+                    El::V(self.text("city", &a.city)?),
+                    El::V(self.opt("state", &a.state)?),
+                    El::V(self.opt("postal_code", &a.postal_code)?),
+                    El::V(self.opt("country", &a.country)?),
+                    NONE,
+                    NONE,
+                    El::V(self.opt("country_subdivision", &a.country_subdivision)?),
+                ];
+                self.seg(b"N4", &n4)?;
+            }
             self.leave();
         }
         if p.birth_date.is_some() || p.gender.is_some() {
@@ -1823,7 +1833,7 @@ impl<W: Write> Emit<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claim::model::{Adjustment, HealthCode, OtherPayer};
+    use crate::claim::model::{Address, Adjustment, HealthCode, OtherPayer};
 
     fn fixture() -> Vec<Claim> {
         serde_json::from_str(include_str!("../../tests/claims/837p.json")).unwrap()
@@ -2071,6 +2081,37 @@ mod tests {
         let (index, path, problem, _) = claim_error(&claims, options());
         assert_eq!((index, path.as_str()), (0, "lines[2].dates[0].value"));
         assert_eq!(problem, Problem::NotRealDate);
+
+        // Found by the `validate` fuzz target: an N3 without its N4 is extracted as an
+        // address without a city, which was written as `N4~`. Now it is written as it
+        // came (N3 alone); an N4 without a city is refused.
+        let mut claims = fixture();
+        let address = claims[1].subscriber.member.address.as_mut().unwrap();
+        *address = Address {
+            line1: "77 ONLY LINES RD".into(),
+            ..Address::default()
+        };
+        let n3 = "N3*77 ONLY LINES RD~";
+        let text = write(&claims, options()).unwrap();
+        let n3_at = text.find(n3).expect("the N3 is written");
+        assert!(!text[n3_at..].starts_with(&format!("{n3}\nN4")), "{text}");
+        assert_eq!(segments(&text, "N4").len(), segments(&text, "N3").len() - 1);
+        let syntax: Vec<_> = crate::validate::tests::findings(text.as_bytes())
+            .into_iter()
+            .filter(|f| f.category() == crate::finding::Category::Syntax)
+            .collect();
+        assert!(syntax.is_empty(), "{syntax:?}");
+        let mut claims = fixture();
+        let address = claims[1].subscriber.member.address.as_mut().unwrap();
+        address.city = String::new().into();
+        address.postal_code = Some("HIDDEN75".into());
+        let (index, path, problem, text) = claim_error(&claims, options());
+        assert_eq!(
+            (index, path.as_str()),
+            (1, "subscriber.member.address.city")
+        );
+        assert_eq!(problem, Problem::Empty);
+        assert!(!text.contains("HIDDEN75"), "{text}");
 
         let mut claims = fixture();
         claims[0].other_payers[0].adjustments[2].reason = String::new().into();
