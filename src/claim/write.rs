@@ -737,9 +737,20 @@ impl<W: Write> ClaimWriter<W> {
             }
             Ok(value)
         };
-        let sender_qualifier = field("sender id qualifier (ISA05)", sender_qualifier, 2, 2)?;
+        // A qualifier the HIPAA guides do not list would make the interchange invalid.
+        let qualifier = |name: &str, value: Option<String>| {
+            let value = field(name, value, 2, 2)?;
+            if !crate::validate::ISA_ID_QUALIFIERS.contains(&value.as_bytes()) {
+                return Err(WriteError::Options(format!(
+                    "the {name} must be one of {}, not {value}",
+                    crate::validate::isa_id_qualifiers()
+                )));
+            }
+            Ok(value)
+        };
+        let sender_qualifier = qualifier("sender id qualifier (ISA05)", sender_qualifier)?;
         let sender_id = field("sender id (ISA06)", sender_id, 1, 15)?;
-        let receiver_qualifier = field("receiver id qualifier (ISA07)", receiver_qualifier, 2, 2)?;
+        let receiver_qualifier = qualifier("receiver id qualifier (ISA07)", receiver_qualifier)?;
         let receiver_id = field("receiver id (ISA08)", receiver_id, 1, 15)?;
         let application_sender = field("application sender (GS02)", application_sender, 2, 15)?;
         let application_receiver =
@@ -1462,7 +1473,8 @@ impl<W: Write> Emit<'_, W> {
         Ok(c)
     }
 
-    /// Up to `N` components from a list, each required.
+    /// Up to `N` components from a list: the first and the last required, an inner one may
+    /// be empty (its position is kept).
     fn list<'v, const N: usize>(
         &mut self,
         field: &'static str,
@@ -1471,6 +1483,12 @@ impl<W: Write> Emit<'_, W> {
         self.at_most(field, values, N)?;
         let mut out: [&[u8]; N] = [b""; N];
         for (i, v) in values.iter().enumerate() {
+            // Positions matter (what `x12pipe claims` extracts keeps inner empty
+            // components: `1::2` is ["1", "", "2"]), so only the first and the last must
+            // hold a value.
+            if v.is_empty() && i > 0 && i + 1 < values.len() {
+                continue;
+            }
             self.enter_at(field, i);
             out[i] = self.text("", v)?;
             self.leave_at();
@@ -2211,6 +2229,41 @@ mod tests {
             write(&claims, options),
             Err(WriteError::Options(_))
         ));
+
+        // A qualifier the guides do not list, taken from a source the validator rejected
+        // (found by a round trip of the grammar tests through claims and write).
+        claims[0].source.as_mut().unwrap().sender_qualifier = "AB".into();
+        match write(&claims[..1], self::options()) {
+            Err(WriteError::Options(message)) => assert_eq!(
+                message,
+                "the sender id qualifier (ISA05) must be one of 01, 14, 20, 27, 28, 29, 30, 33, ZZ, not AB"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A positional list keeps an inner empty component, as extraction gives it; an empty
+    /// first or last one is refused (found by a round trip of the grammar tests through
+    /// `claims` and `write`: `SV1*...*1::2` could not be written back).
+    #[test]
+    fn inner_empty_pointers_keep_their_positions() {
+        let mut claims = fixture();
+        claims[0].lines[0].diagnosis_pointers = vec!["1".into(), "".into(), "2".into()];
+        let text = write(&claims[..1], options()).unwrap();
+        let sv1 = segments(&text, "SV1")[0];
+        assert!(sv1.ends_with("*1::2~"), "{sv1}");
+        let errors: Vec<_> = crate::validate::tests::findings(text.as_bytes())
+            .into_iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        for (pointers, at) in [(["", "1"], 0), (["1", ""], 1)] {
+            let mut claims = fixture();
+            claims[0].lines[0].diagnosis_pointers = pointers.map(Text::from).to_vec();
+            let (_, path, problem, _) = claim_error(&claims, options());
+            assert_eq!(path, format!("lines[0].diagnosis_pointers[{at}]"));
+            assert_eq!(problem, Problem::Empty);
+        }
     }
 
     #[test]

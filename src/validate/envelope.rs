@@ -115,6 +115,21 @@ fn delimiter_code(role: DelimiterRole) -> Code {
     }
 }
 
+/// The interchange id qualifiers of ISA05 and ISA07 the HIPAA guides allow: what the
+/// validator checks and the claim writer accepts.
+pub(crate) const ISA_ID_QUALIFIERS: &[&[u8]] = &[
+    b"01", b"14", b"20", b"27", b"28", b"29", b"30", b"33", b"ZZ",
+];
+
+/// [`ISA_ID_QUALIFIERS`] as text: `01, 14, ..., ZZ`.
+pub(crate) fn isa_id_qualifiers() -> String {
+    ISA_ID_QUALIFIERS
+        .iter()
+        .map(|q| String::from_utf8_lossy(q))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Checks ISA values (X12-REFERENCE 1.2); widths and delimiters are the parser's.
 pub(crate) fn check_isa(isa: &IsaHeader<'_>, context: &Location, out: &mut Vec<Finding>) {
     let segment = isa.segment();
@@ -155,16 +170,14 @@ pub(crate) fn check_isa(isa: &IsaHeader<'_>, context: &Location, out: &mut Vec<F
             "ISA03 must be 00 (no security information) or 01".into(),
         );
     }
-    const QUALIFIERS: &[&[u8]] = &[
-        b"01", b"14", b"20", b"27", b"28", b"29", b"30", b"33", b"ZZ",
-    ];
     for (element, name) in [(5u8, "sender"), (7, "receiver")] {
-        if hipaa && !QUALIFIERS.contains(&value(usize::from(element))) {
+        if hipaa && !ISA_ID_QUALIFIERS.contains(&value(usize::from(element))) {
             bad(
                 element,
                 Severity::Error,
                 format!(
-                    "ISA{element:02} is not a valid {name} id qualifier (01, 14, 20, 27, 28, 29, 30, 33, ZZ)"
+                    "ISA{element:02} is not a valid {name} id qualifier ({})",
+                    isa_id_qualifiers()
                 ),
             );
         }
