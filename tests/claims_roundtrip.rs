@@ -1,7 +1,8 @@
 //! The full round trip X12 → claims → X12 → claims, for generated files of every kind, the
-//! valid samples, the corpus claims and the JSON fixtures: the claims come back equal (their `source` aside),
-//! the rewritten file validates, and it keeps the original's structure (its HL tree, set by
-//! set); a generated file even comes back byte for byte.
+//! valid samples, the validation grammar tests, the corpus claims and the JSON fixtures: the
+//! claims come back equal (their `source` aside), the rewritten file validates, and it keeps
+//! the original's structure (its HL tree, set by set); a generated file even comes back
+//! byte for byte.
 
 use x12pipe::claim::write::{ClaimWriter, WriteOptions};
 use x12pipe::claim::{Claim, ClaimType, extract};
@@ -242,4 +243,73 @@ fn the_corpus_claims_survive_claims_x12_claims() {
         assert_eq!(extract_all(&out), claims, "{name}");
     }
     assert!(with_claims >= 1, "no corpus file gave a claim");
+}
+
+/// Every validation grammar test whose claims can be read goes through X12 → claims → X12 →
+/// claims: the claims come back equal and the rewritten file has no syntax finding. The
+/// writer may refuse only what cannot be written validly, with the claim or option named:
+/// a date that is not a real one, or an ISA qualifier the guides do not list.
+#[test]
+fn the_grammar_test_claims_survive_x12_claims_x12_claims() {
+    use x12pipe::claim::write::{Problem, WriteError};
+    use x12pipe::finding::Category;
+    use x12pipe::validate::{EachFinding, validate};
+    let dir = format!("{}/grammar-tests/validate", env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("grammar-tests/validate")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "x12"))
+        .collect();
+    paths.sort();
+    let (mut survived, mut refused) = (0, 0);
+    for path in paths {
+        let name = path.display().to_string();
+        let original = std::fs::read(&path).expect("grammar test");
+        let (claims, _) = claims_of(&original);
+        if claims.is_empty() {
+            continue;
+        }
+        let mut options = WriteOptions::new(claims[0].claim_type);
+        options.date = time::Date::from_calendar_date(2026, time::Month::November, 20).ok();
+        options.time = Some((12, 0));
+        let mut out = Vec::new();
+        let mut writer = ClaimWriter::new(&mut out, options);
+        let written = claims
+            .iter()
+            .try_for_each(|claim| writer.write(claim).map(|_| ()))
+            .and_then(|()| writer.finish().map(|_| ()));
+        match written {
+            Ok(()) => {}
+            Err(WriteError::Claim {
+                problem: Problem::NotRealDate,
+                ..
+            }) => {
+                refused += 1;
+                continue;
+            }
+            Err(WriteError::Options(message)) if message.contains("qualifier") => {
+                refused += 1;
+                continue;
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+        let (again, _) = claims_of(&out);
+        let strip = |c: &[Claim]| c.iter().map(Claim::without_source).collect::<Vec<_>>();
+        assert_eq!(strip(&claims), strip(&again), "{name}");
+        let mut syntax = Vec::new();
+        let mut each = EachFinding(|f: &x12pipe::finding::Finding| {
+            if f.category() == Category::Syntax {
+                syntax.push(f.code);
+            }
+        });
+        validate(&out[..], &validate_options(), &mut each).expect("validates");
+        assert!(syntax.is_empty(), "{name}: {syntax:?}");
+        survived += 1;
+    }
+    // 99 and 4 when written; a new grammar test whose claims the writer refuses must be
+    // looked at.
+    assert!(
+        survived >= 99 && refused <= 4,
+        "{survived} survived, {refused} refused"
+    );
 }
