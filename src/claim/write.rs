@@ -42,8 +42,10 @@ use super::model::{
     Adjustment, Claim, ClaimType, Contact, DateValue, HealthCode, OtherPayer, Party, Patient,
     Procedure, ServiceLine, Subscriber, Text, Transaction,
 };
+use crate::schema::{guide_for, id_key};
 use crate::syntax::delimiters::describe_byte;
 use crate::syntax::{DelimiterRole, Delimiters};
+use crate::validate::ValueRules;
 use crate::writer::{Digits, SegmentWriter};
 
 /// The TR3s recommend at most 5000 claims per transaction set.
@@ -226,6 +228,13 @@ pub enum Problem {
     NotUsed(ClaimType),
     /// The field is required in this kind of 837.
     Missing(ClaimType),
+    /// The value is not what its X12 element allows (type, length or characters).
+    DoesNotFit {
+        /// The element, `NM103` or `SV101-2`.
+        element: String,
+        /// The rule it breaks, as the validator words it (never the value).
+        rule: String,
+    },
     /// More items than the segment has room for.
     TooMany {
         /// How many were given.
@@ -252,6 +261,9 @@ impl fmt::Display for Problem {
                 f.write_str("is not an ISO 8601 date range (YYYY-MM-DD/YYYY-MM-DD)")
             }
             Problem::NotRealDate => f.write_str("is not a real calendar date"),
+            Problem::DoesNotFit { element, rule } => {
+                write!(f, "does not fit {element}: {rule}")
+            }
             Problem::NotDecimal => {
                 f.write_str("is not a decimal number (optional '-', digits, at most one '.')")
             }
@@ -403,12 +415,15 @@ pub struct ClaimWriter<W: Write> {
     set: Option<OpenSet>,
     /// HI composites of the current claim in TR3 order (reused).
     hi: Vec<(u8, bool, usize)>,
+    /// What each element of the kind's guide allows, checked as each segment is written.
+    rules: Option<ValueRules>,
 }
 
 impl<W: Write> ClaimWriter<W> {
     /// A writer to `out`. Nothing is written before the first claim.
     pub fn new(out: W, options: WriteOptions) -> Self {
         let line_break = options.line_break_bytes();
+        let rules = guide_for(b"837", version(options.kind).as_bytes()).map(ValueRules::of);
         ClaimWriter {
             w: SegmentWriter::new(out, options.delimiters, line_break),
             options,
@@ -419,6 +434,7 @@ impl<W: Write> ClaimWriter<W> {
             sets: 0,
             set: None,
             hi: Vec::new(),
+            rules,
         }
     }
 
@@ -588,6 +604,7 @@ impl<W: Write> ClaimWriter<W> {
             index,
             kind,
             hi: &mut self.hi,
+            rules: self.rules.as_ref(),
         };
         if plan.new_set {
             if let Some(set) = &self.set {
@@ -981,6 +998,7 @@ struct Emit<'a, W: Write> {
     index: u64,
     kind: ClaimType,
     hi: &'a mut Vec<(u8, bool, usize)>,
+    rules: Option<&'a ValueRules>,
 }
 
 type Res<T = ()> = Result<T, WriteError>;
@@ -1107,6 +1125,32 @@ impl<W: Write> Emit<'_, W> {
             .iter()
             .rposition(|e| !e.is_empty())
             .map_or(0, |i| i + 1);
+        // Each value against its element's type and lengths: the fields were checked for
+        // emptiness, delimiters, dates and numbers as they were read, not for what X12
+        // allows in the element they go to (a 61-character name in NM103).
+        if let Some(rules) = self.rules.and_then(|r| r.segment(id_key(id))) {
+            for (i, element) in elements[..last].iter().enumerate() {
+                let parts: &[&[u8]] = match element {
+                    El::V(v) => std::slice::from_ref(v),
+                    El::C(components) => components,
+                };
+                let composite = matches!(element, El::C(_));
+                for (j, value) in parts.iter().enumerate() {
+                    let c = if composite { j + 1 } else { 0 };
+                    if value.is_empty() {
+                        continue;
+                    }
+                    if let Some(rule) = rules.check(i + 1, c, value) {
+                        let id = String::from_utf8_lossy(id);
+                        let element = match c {
+                            0 => format!("{id}{:02}", i + 1),
+                            c => format!("{id}{:02}-{c}", i + 1),
+                        };
+                        return Err(self.error("", Problem::DoesNotFit { element, rule }));
+                    }
+                }
+            }
+        }
         let w = self.w.segment(id);
         for element in &elements[..last] {
             match element {
@@ -2099,6 +2143,29 @@ mod tests {
         let (index, path, problem, _) = claim_error(&claims, options());
         assert_eq!((index, path.as_str()), (0, "lines[2].dates[0].value"));
         assert_eq!(problem, Problem::NotRealDate);
+
+        // A value longer than its element allows (NM103 holds 60), or of the wrong type:
+        // refused with the element and the rule, not written into an invalid interchange.
+        let mut claims = fixture();
+        claims[1].subscriber.member.name = "LONGNAME".repeat(8).into();
+        let (index, path, problem, text) = claim_error(&claims, options());
+        assert_eq!((index, path.as_str()), (1, "subscriber.member"));
+        assert_eq!(
+            problem,
+            Problem::DoesNotFit {
+                element: "NM103".into(),
+                rule: "Name Last or Organization Name: 64 characters, at most 60 allowed".into()
+            }
+        );
+        assert!(!text.contains("LONGNAME"), "{text}");
+        let mut claims = fixture();
+        claims[0].lines[0].procedure.as_mut().unwrap().code = "9921399213".repeat(5).into();
+        let (_, path, problem, _) = claim_error(&claims, options());
+        assert_eq!(path, "lines[0]");
+        assert!(
+            matches!(&problem, Problem::DoesNotFit { element, .. } if element == "SV101-2"),
+            "{problem:?}"
+        );
 
         // Found by the `validate` fuzz target: an N3 without its N4 is extracted as an
         // address without a city, which was written as `N4~`. Now it is written as it

@@ -680,6 +680,93 @@ pub(crate) fn check_simple(value: &[u8], spec: &SimpleSpec) -> Option<ValueIssue
     check_scanned(value, spec, &scan)
 }
 
+/// What each position of each segment id of a guide allows, its code lists left out: the
+/// checks of [`check_simple`] on type, length and characters. Types and lengths come from
+/// the dictionary, so every use of a segment agrees on them (a test holds the embedded
+/// guides to it); code lists differ from use to use and are not kept. The claim writer
+/// checks each value it writes against it, so that what it writes validates.
+pub(crate) struct ValueRules {
+    /// By segment id key, sorted (a binary search is a few dozen instructions; hashing the
+    /// key cost more).
+    by_segment: Vec<(u32, SegmentRules)>,
+}
+
+/// [`ValueRules`] of one segment id: `elements[n - 1][c]` is element `n`'s simple spec
+/// (`c` = 0) or its component `c`'s.
+pub(crate) struct SegmentRules {
+    elements: Vec<Vec<Option<SimpleSpec>>>,
+}
+
+impl ValueRules {
+    /// The rules of every segment use of `guide` (the first use of each position).
+    pub(crate) fn of(guide: &crate::schema::Guide) -> Self {
+        let mut by_segment: Vec<(u32, SegmentRules)> = Vec::new();
+        for node in &guide.nodes {
+            let crate::schema::NodeKind::Segment(segment) = &node.kind else {
+                continue;
+            };
+            let at = match by_segment.binary_search_by_key(&segment.key, |(k, _)| *k) {
+                Ok(at) => at,
+                Err(at) => {
+                    let rules = SegmentRules {
+                        elements: Vec::new(),
+                    };
+                    by_segment.insert(at, (segment.key, rules));
+                    at
+                }
+            };
+            let rules = &mut by_segment[at].1;
+            for (i, element) in segment.elements.iter().enumerate() {
+                if rules.elements.len() <= i {
+                    rules.elements.push(Vec::new());
+                }
+                let kept = &mut rules.elements[i];
+                let simple = element.simple.iter().map(|s| (0, s));
+                let components = element
+                    .components
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (j + 1, s));
+                for (c, spec) in simple.chain(components) {
+                    if kept.len() <= c {
+                        kept.resize(c + 1, None);
+                    }
+                    kept[c].get_or_insert_with(|| SimpleSpec {
+                        codes: None,
+                        usage: Usage::S,
+                        ..spec.clone()
+                    });
+                }
+            }
+        }
+        ValueRules { by_segment }
+    }
+
+    /// The rules of the segment of id key `key`; `None` for a segment the guide does not
+    /// hold (the envelopes).
+    pub(crate) fn segment(&self, key: u32) -> Option<&SegmentRules> {
+        let at = self
+            .by_segment
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()?;
+        self.by_segment.get(at).map(|(_, rules)| rules)
+    }
+}
+
+impl SegmentRules {
+    /// What is wrong with `value` (not empty) at element `n` (1-based), component `c` (0
+    /// for a simple element): a message naming the element and the rule, never the value.
+    /// `None` when it fits, or when the segment has no such position.
+    pub(crate) fn check(&self, n: usize, c: usize, value: &[u8]) -> Option<String> {
+        let spec = self.get(n, c)?;
+        check_simple(value, spec).map(|issue| issue.message)
+    }
+
+    fn get(&self, n: usize, c: usize) -> Option<&SimpleSpec> {
+        self.elements.get(n.checked_sub(1)?)?.get(c)?.as_ref()
+    }
+}
+
 /// Byte classes, one table lookup a byte in [`Scan::of`].
 const DIGIT: u8 = 1;
 const SPACE: u8 = 2;
@@ -1352,5 +1439,77 @@ mod quick_tests {
         }
         assert!(settled > 1000, "only {settled} settled");
         assert!(unsettled > 1000, "only {unsettled} left to the full check");
+    }
+}
+
+#[cfg(test)]
+mod value_rules_tests {
+    use super::*;
+    use crate::schema::{NodeKind, guides, id_key};
+
+    /// Every use of a segment agrees on each position's type and lengths, in every
+    /// embedded guide: the rules keep one spec per position.
+    #[test]
+    fn every_use_of_a_segment_agrees_on_types_and_lengths() {
+        let all = guides().expect("the embedded guides compile");
+        let mut compared = 0;
+        for guide in &all.all {
+            let rules = ValueRules::of(guide);
+            for node in &guide.nodes {
+                let NodeKind::Segment(segment) = &node.kind else {
+                    continue;
+                };
+                for (i, element) in segment.elements.iter().enumerate() {
+                    let parts = element.simple.iter().map(|s| (0, s));
+                    let parts = parts.chain(
+                        element
+                            .components
+                            .iter()
+                            .enumerate()
+                            .map(|(j, s)| (j + 1, s)),
+                    );
+                    for (c, spec) in parts {
+                        let kept = rules
+                            .segment(segment.key)
+                            .and_then(|r| r.get(i + 1, c))
+                            .expect("every position is kept");
+                        assert_eq!(
+                            (kept.data_type, kept.min, kept.max),
+                            (spec.data_type, spec.min, spec.max),
+                            "{} {}{:02}-{c} in loop {}",
+                            guide.id,
+                            segment.id,
+                            i + 1,
+                            node.loop_id
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 5_000, "only {compared} compared");
+    }
+
+    /// A rule names the element and what it allows, never the value; code lists are not
+    /// checked (they differ from use to use).
+    #[test]
+    fn a_value_that_does_not_fit_is_named_without_its_value() {
+        let all = guides().expect("the embedded guides compile");
+        let guide = all.all.iter().find(|g| g.id == "837P").expect("837P");
+        let rules = ValueRules::of(guide);
+        let nm1 = rules.segment(id_key(b"NM1")).expect("NM1");
+        let long = vec![b'Q'; 61];
+        let message = nm1.check(3, 0, &long).expect("too long");
+        assert!(message.contains("60"), "{message}");
+        assert!(!message.contains("QQQ"), "{message}");
+        assert_eq!(nm1.check(3, 0, b"SMITH"), None);
+        // NM101 is an ID whose codes differ by loop: any code of the right length fits.
+        assert_eq!(nm1.check(1, 0, b"ZZ"), None);
+        assert!(nm1.check(1, 0, b"ZZZZ").is_some());
+        // SV101-2 (a component); an envelope segment the guide does not hold.
+        let sv1 = rules.segment(id_key(b"SV1")).expect("SV1");
+        assert!(sv1.check(1, 2, &[b'1'; 49]).is_some());
+        assert_eq!(sv1.check(1, 2, b"99213"), None);
+        assert!(rules.segment(id_key(b"GS")).is_none());
     }
 }

@@ -28,6 +28,7 @@ use edits::{ClaimIndex, ClaimKind, ClaimView, EDITS, Tagged};
 use fields::Fields;
 use structure::Walker;
 
+pub(crate) use element::ValueRules;
 pub(crate) use envelope::{ISA_ID_QUALIFIERS, isa_id_qualifiers};
 
 /// How to validate.
